@@ -1,0 +1,119 @@
+"""Run `dsprod extract` over a folder of real notebooks and count what happens.
+
+Usage: python bench/corpus.py FOLDER [--json]
+
+Each notebook is copied to a temporary folder first; the originals are never touched. Prints
+per-notebook lines and a summary: definitions extracted and refused, the most common refusal
+reasons, cells that did not parse, notebooks that could not be read, and crashes (bugs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import io
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from dsprod._output import Output
+from dsprod.errors import UserError
+from dsprod.notebook._read import cell_dicts
+from dsprod.notebook.extract import ExtractOptions, extract_notebook
+
+_REASON = re.compile(r"not extracted: (uses `[^`]+`, which )?(?P<why>.*)$")
+
+
+def _category(line: str) -> str:
+    match = _REASON.search(line)
+    why = match.group("why") if match else line
+    why = re.sub(r"`[^`]*`", "`X`", why)
+    why = re.sub(r"\S+\.(ipynb|py)(:cell \d+)?(:line \d+)?", "LOC", why)
+    why = re.sub(r"calling \S+\(\)", "calling F()", why)
+    why = re.sub(r"\(\w+ ", "(NAME ", why)
+    return why.split(";")[0].strip()[:90]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    notebooks = sorted(args.folder.glob("*.ipynb")) + sorted(args.folder.glob("*.py"))
+    totals: collections.Counter[str] = collections.Counter()
+    reasons: collections.Counter[str] = collections.Counter()
+    rows = []
+    for source in notebooks:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / source.name
+            shutil.copyfile(source, path)
+            err = io.StringIO()
+            output = Output(quiet=True, err=err, out=io.StringIO())
+            started = time.perf_counter()
+            row: dict[str, object] = {"notebook": source.name}
+            try:
+                result = extract_notebook(path, ExtractOptions(format=False), output)
+            except UserError as exc:
+                totals["unreadable"] += 1
+                row["error"] = exc.message
+                rows.append(row)
+                continue
+            except Exception:  # noqa: BLE001 - a crash is what this script looks for
+                totals["crashes"] += 1
+                row["crash"] = traceback.format_exc()
+                rows.append(row)
+                continue
+            row["seconds"] = round(time.perf_counter() - started, 3)
+            problems = err.getvalue().splitlines()
+            refusals = [p for p in problems if "not extracted" in p]
+            row["extracted"] = len(result.extracted)
+            row["refused"] = len(refusals)
+            row["unparsed_cells"] = sum("does not parse" in p for p in problems)
+            totals["extracted"] += len(result.extracted)
+            totals["refused"] += len(refusals)
+            totals["unparsed_cells"] += row["unparsed_cells"]  # type: ignore[operator]
+            reasons.update(_category(p) for p in refusals)
+            if result.target and result.target.path.exists():
+                module = result.target.path.read_text(encoding="utf-8")
+                compile(module, str(result.target.path), "exec")
+                row["module_lines"] = module.count("\n")
+            row["cells_identical"] = _untouched_cells_identical(source, path)
+            if not row["cells_identical"]:
+                totals["cells_changed_beyond_rewrite"] += 1
+            rows.append(row)
+    totals["notebooks"] = len(notebooks)
+    if args.json:
+        print(json.dumps({"totals": totals, "reasons": reasons, "rows": rows}, indent=1))
+        return 0
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False))
+    print("\nTotals:", dict(totals))
+    print("Most common refusal reasons:")
+    for reason, count in reasons.most_common(12):
+        print(f"  {count:4d}  {reason}")
+    return 1 if totals["crashes"] else 0
+
+
+def _untouched_cells_identical(before_path: Path, after_path: Path) -> bool:
+    """A cell whose source the rewrite did not change is byte-for-byte the cell it was."""
+    if before_path.suffix != ".ipynb":
+        return True
+    before = cell_dicts(json.loads(before_path.read_text(encoding="utf-8")))
+    after = cell_dicts(json.loads(after_path.read_text(encoding="utf-8")))
+    exact = {json.dumps(c, sort_keys=True) for c in after}
+    sources = {json.dumps(c.get("source") or c.get("input")) for c in after}
+    for cell in before:
+        if json.dumps(cell, sort_keys=True) in exact:
+            continue
+        if json.dumps(cell.get("source") or cell.get("input")) in sources:
+            return False  # same code, yet something else about the cell changed
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main())

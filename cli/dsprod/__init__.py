@@ -1,0 +1,56 @@
+"""dsprod: take data science from notebooks to production.
+
+The public API mirrors the CLI; the CLI is a thin layer over it. Names are loaded on first use
+so that `dsprod --help` does not pay for the extraction engine.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from dsprod.errors import (
+        ConfigError,
+        DsprodError,
+        NotebookError,
+        TargetError,
+        TemplateError,
+        UserError,
+    )
+    from dsprod.notebook.extract import ExtractOptions, ExtractResult, extract, extract_notebook
+
+_HOMES = {
+    "ConfigError": "dsprod.errors",
+    "DsprodError": "dsprod.errors",
+    "NotebookError": "dsprod.errors",
+    "TargetError": "dsprod.errors",
+    "TemplateError": "dsprod.errors",
+    "UserError": "dsprod.errors",
+    "ExtractOptions": "dsprod.notebook.extract",
+    "ExtractResult": "dsprod.notebook.extract",
+    "extract": "dsprod.notebook.extract",
+    "extract_notebook": "dsprod.notebook.extract",
+}
+
+__all__ = [
+    "ConfigError",
+    "DsprodError",
+    "ExtractOptions",
+    "ExtractResult",
+    "NotebookError",
+    "TargetError",
+    "TemplateError",
+    "UserError",
+    "__version__",
+    "extract",
+    "extract_notebook",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'dsprod' has no attribute {name!r}")

@@ -1,0 +1,60 @@
+"""Atomic file writes: a reader never sees a half-written file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from dsprod.errors import TargetError
+
+__all__ = ["atomic_write_text", "check_writable"]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file in the same folder, then replace.
+
+    The same folder matters: `os.replace` is atomic only within one file system.
+    """
+    data = text.encode("utf-8")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise TargetError(
+            f"cannot write in {path.parent}: {exc.strerror or exc}",
+            hint="check the folder's permissions, or choose another target with --module",
+        ) from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            # Keep the permissions the user gave the file.
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
+        Path(tmp).replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise
+
+
+def check_writable(folder: Path) -> None:
+    """Fail early, before anything is written, if `folder` (or its nearest parent) is read-only."""
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise TargetError(
+            f"cannot write in {probe}: permission denied",
+            hint="make the folder writable, or choose another target with --module",
+        )
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

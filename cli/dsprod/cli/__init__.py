@@ -1,0 +1,58 @@
+"""The typer application: switches and help only; the work happens in the library."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from dsprod import __version__
+from dsprod._output import Output
+from dsprod.cli import extract as extract_command
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="dsprod",
+    help="Take data science from notebooks to production.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"dsprod {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print problems only.")] = False,
+    color: Annotated[
+        bool | None,
+        typer.Option("--color/--no-color", help="Colour the status lines (default: on a tty)."),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    ctx.obj = Output(quiet=quiet, color=color)
+
+
+app.command(name="extract", no_args_is_help=True)(extract_command.extract)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app through the one error handler."""
+    from dsprod.cli._handler import run
+
+    sys.exit(run(app, argv))

@@ -1,0 +1,69 @@
+"""`dsprod extract`: switches only; the work is `dsprod.notebook.extract`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dsprod._output import Output
+
+__all__ = ["extract"]
+
+
+def extract(
+    ctx: typer.Context,
+    notebooks: Annotated[
+        list[Path],
+        typer.Argument(help="Notebooks (.ipynb or jupytext percent .py) to promote."),
+    ],
+    module: Annotated[
+        str | None,
+        typer.Option(
+            "--module",
+            "-m",
+            help="Target module: a dotted name (pkg.features) or a path (src/pkg/features.py). "
+            "Default: a module of the project's package named after the notebook.",
+        ),
+    ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option("--only", help="Comma-separated names to extract (and what they need)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the diffs; write nothing.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace symbols edited by hand in the module (shown first)."),
+    ] = False,
+    format_: Annotated[
+        bool | None,
+        typer.Option("--format/--no-format", help="Format the module with ruff (default: on)."),
+    ] = None,
+    autoreload: Annotated[
+        bool | None,
+        typer.Option(
+            "--autoreload/--no-autoreload",
+            help="Add %autoreload lines above the new import (default: [tool.dsprod] autoreload).",
+        ),
+    ] = None,
+) -> None:
+    """Move a notebook's functions and classes into a module; the notebook imports them."""
+    from dsprod.notebook.extract import ExtractOptions
+    from dsprod.notebook.extract import extract as run_extract
+
+    output: Output = ctx.obj
+    names = frozenset(n.strip() for n in only.split(",") if n.strip()) if only else None
+    options = ExtractOptions(
+        module=module,
+        only=names,
+        dry_run=dry_run,
+        force=force,
+        format=format_,
+        autoreload=autoreload,
+    )
+    results = run_extract(notebooks, options, output)
+    if any(r.failed for r in results):
+        raise typer.Exit(1)

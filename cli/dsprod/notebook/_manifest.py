@@ -1,0 +1,119 @@
+"""The committed record of what dsprod extracted, from where, and what it wrote.
+
+It lets dsprod tell its own output from a hand edit: each module and each symbol carries the
+hash of the text as dsprod last wrote it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dsprod._fs import atomic_write_text
+from dsprod.errors import ConfigError
+
+__all__ = [
+    "MANIFEST_PATH",
+    "SCHEMA_VERSION",
+    "Manifest",
+    "ModuleEntry",
+    "SymbolEntry",
+    "digest",
+    "load_manifest",
+]
+
+SCHEMA_VERSION = 1
+MANIFEST_PATH = Path(".dsprod") / "manifest.json"
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SymbolEntry:
+    notebook: str  # path relative to the manifest's root, POSIX separators
+    kind: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ModuleEntry:
+    module: str  # dotted import name
+    sha256: str
+    symbols: dict[str, SymbolEntry] = field(default_factory=dict)
+
+
+@dataclass
+class Manifest:
+    root: Path
+    modules: dict[str, ModuleEntry] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return self.root / MANIFEST_PATH
+
+    def key(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.resolve().as_posix()
+
+    def entry(self, module_path: Path) -> ModuleEntry | None:
+        return self.modules.get(self.key(module_path))
+
+    def render(self) -> str:
+        document: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "generator": "dsprod",
+            "modules": {
+                key: {
+                    "module": entry.module,
+                    "sha256": entry.sha256,
+                    "symbols": {
+                        name: {"notebook": s.notebook, "kind": s.kind, "sha256": s.sha256}
+                        for name, s in sorted(entry.symbols.items())
+                    },
+                }
+                for key, entry in sorted(self.modules.items())
+            },
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.path, self.render())
+
+
+def load_manifest(root: Path) -> Manifest:
+    path = root / MANIFEST_PATH
+    if not path.exists():
+        return Manifest(root)
+    hint = f"restore it from git (git checkout -- {MANIFEST_PATH}) or delete it to start afresh"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the manifest: {exc}", hint=hint) from exc
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: the manifest is not a JSON object", hint=hint)
+    version = document.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path}: manifest schema version {version!r}; this dsprod reads version "
+            f"{SCHEMA_VERSION}",
+            hint="upgrade dsprod (pip install -U dsprod)",
+        )
+    modules: dict[str, ModuleEntry] = {}
+    try:
+        for key, raw in document.get("modules", {}).items():
+            symbols = {
+                name: SymbolEntry(str(s["notebook"]), str(s["kind"]), str(s["sha256"]))
+                for name, s in raw.get("symbols", {}).items()
+            }
+            modules[key] = ModuleEntry(str(raw["module"]), str(raw["sha256"]), symbols)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"{path}: malformed manifest entry ({exc})", hint=hint) from exc
+    return Manifest(root, modules)

@@ -1,0 +1,82 @@
+"""Typed records passed between the stages of extraction."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "Cell",
+    "CellIssue",
+    "Location",
+    "Notebook",
+    "ParsedCell",
+    "Statement",
+]
+
+NotebookFormat = Literal["ipynb", "percent"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a notebook, printed the way every dsprod message locates things."""
+
+    path: Path
+    cell: int  # 1-based position among all cells, markdown included
+    line: int  # 1-based line within the cell
+
+    def __str__(self) -> str:
+        return f"{self.path}:cell {self.cell}:line {self.line}"
+
+
+@dataclass(frozen=True)
+class Cell:
+    index: int  # 0-based position in the notebook
+    kind: str  # "code", "markdown" or "raw"
+    source: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Notebook:
+    path: Path
+    format: NotebookFormat
+    language: str  # the kernel's language, lower case
+    cells: tuple[Cell, ...]
+    # The parsed document, kept so the rewrite can change only the cells it must.
+    document: dict[str, Any] = field(repr=False, compare=False)
+    text: str = field(repr=False, compare=False)
+    indent: int = 1
+
+
+@dataclass(frozen=True)
+class CellIssue:
+    """A cell that is left alone, with the reason (a syntax error, a non-Python cell magic)."""
+
+    location: Location
+    reason: str
+    is_error: bool
+
+
+@dataclass(frozen=True)
+class ParsedCell:
+    cell: Cell
+    tree: ast.Module | None
+    masked_lines: frozenset[int]  # 1-based lines that held magics, shell or help
+    magic_header: bool  # the first line is a cell magic such as %%time
+    issue: CellIssue | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One top-level statement of a code cell, with what it binds and reads."""
+
+    cell: int  # 0-based cell index
+    node: ast.stmt = field(repr=False, compare=False)
+    start: int  # 1-based first line in the cell, decorators and attached comments included
+    end: int  # 1-based last line in the cell
+    binds: frozenset[str]
+    reads: frozenset[str]
+    global_writes: frozenset[str]

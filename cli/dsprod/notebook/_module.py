@@ -1,0 +1,241 @@
+"""Compose the text of an extracted module: new code merged into what is already there.
+
+The merge only ever adds (imports, constants, definitions, `__all__` entries) or replaces a
+symbol that dsprod itself wrote and nobody edited since, so hand edits elsewhere in the module
+survive every run.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dsprod.errors import TargetError
+from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, render_import
+
+__all__ = ["ModuleText", "compose_module", "format_with_ruff", "symbol_sources"]
+
+
+@dataclass(frozen=True)
+class ModuleText:
+    """A parsed module: its text and where each top-level name is defined."""
+
+    text: str
+    tree: ast.Module
+
+    @classmethod
+    def parse(cls, text: str, path: Path) -> ModuleText:
+        try:
+            return cls(text, ast.parse(text))
+        except SyntaxError as exc:
+            raise TargetError(
+                f"{path}:{exc.lineno}: the target module does not parse ({exc.msg})",
+                hint="fix the module by hand, or choose another target with --module",
+            ) from exc
+
+    def spans(self) -> dict[str, tuple[int, int]]:
+        """Top-level name -> (first, last) 1-based lines, decorators included."""
+        found: dict[str, tuple[int, int]] = {}
+        for node in self.tree.body:
+            start = node.lineno
+            if isinstance(node, DEF_TYPES):
+                start = min([start, *(d.lineno for d in node.decorator_list)])
+                found[node.name] = (start, node.end_lineno or start)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        found[target.id] = (start, node.end_lineno or start)
+        return found
+
+    def import_keys(self) -> set[ImportKey]:
+        keys: set[ImportKey] = set()
+        for node in self.tree.body:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    name = alias.asname or alias.name.split(".")[0]
+                    keys.update(import_keys(node, name))
+            elif isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if alias.name == "*":
+                        keys.add((node.module or "", "*", "", node.level))
+                    else:
+                        keys.update(import_keys(node, alias.asname or alias.name))
+        return keys
+
+
+def symbol_sources(module: ModuleText) -> dict[str, str]:
+    lines = module.text.split("\n")
+    return {name: "\n".join(lines[a - 1 : b]) for name, (a, b) in module.spans().items()}
+
+
+def new_module_text(sources: list[str]) -> str:
+    listed = ", ".join(sources)
+    return (
+        '"""Code promoted from notebooks by dsprod.\n\n'
+        f"Source: {listed}\n"
+        "Edit this module freely: `dsprod extract` adds new definitions and keeps your edits.\n"
+        '"""\n\n__all__: list[str] = []\n'
+    )
+
+
+def compose_module(
+    current: ModuleText,
+    imports: Iterable[ImportKey],
+    constants: list[tuple[str, str]],
+    definitions: list[tuple[str, str]],
+    replacements: dict[str, str],
+    exported: list[str],
+) -> str:
+    """Add imports, constants and definitions to `current`; replace the named symbols.
+
+    `constants` and `definitions` are (name, source) pairs in notebook order.
+    """
+    lines = current.text.rstrip("\n").split("\n")
+    body = current.tree.body
+    spans = current.spans()
+    edits: list[tuple[int, int, list[str]]] = []  # (first line index, end index, new lines)
+
+    for name, source in replacements.items():
+        first, last = spans[name]
+        edits.append((first - 1, last, source.split("\n")))
+
+    missing = [k for k in sorted(set(imports)) if k not in current.import_keys()]
+    future = [k for k in missing if k[0] == "__future__" and not k[3]]
+    others = [k for k in missing if k not in future]
+    docstring_end = _docstring_end(body)
+    last_import = max(
+        (n.end_lineno or n.lineno for n in body if isinstance(n, (ast.Import, ast.ImportFrom))),
+        default=0,
+    )
+    at = last_import or docstring_end
+    if future and at == docstring_end:
+        # One block, so the __future__ import stays first.
+        future, others = [], [*future, *others]
+    if future:
+        edits.append((docstring_end, docstring_end, ["", *_import_block(future)]))
+    if others:
+        block = _import_block(others)
+        edits.append((at, at, ["", *block] if at else [*block, ""]))
+
+    all_node = next((n for n in body if _assigns(n, "__all__")), None)
+    first_def = next((n for n in body if isinstance(n, DEF_TYPES)), None)
+    if constants:
+        anchor = all_node or first_def
+        at = _start(anchor) - 1 if anchor is not None else len(lines)
+        block = [line for _, source in constants for line in source.split("\n")]
+        edits.append((at, at, ["", *block, ""] if anchor is not None else ["", *block]))
+    if all_node is not None and exported:
+        present = _all_names(all_node)
+        if present is not None:
+            names = present + [n for n in exported if n not in present]
+            if names != present:
+                rendered = "__all__" + (": list[str]" if isinstance(all_node, ast.AnnAssign) else "")
+                text = f"{rendered} = [{', '.join(repr(n) for n in names)}]"
+                edits.append((all_node.lineno - 1, all_node.end_lineno or all_node.lineno, [text]))
+    if definitions:
+        block: list[str] = []
+        for _, source in definitions:
+            block += ["", "", *source.split("\n")]
+        edits.append((len(lines), len(lines), block))
+
+    for first, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        lines[first:end] = new
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def format_with_ruff(text: str, path: Path) -> str | None:
+    """`text` formatted by ruff with the project's configuration, or None if ruff is absent."""
+    ruff = _ruff_binary()
+    if ruff is None:
+        return None
+    folder = path.parent if path.parent.exists() else Path.cwd()
+    done = subprocess.run(
+        [ruff, "format", "--stdin-filename", str(path), "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        check=False,
+    )
+    return done.stdout if done.returncode == 0 and done.stdout else None
+
+
+def _ruff_binary() -> str | None:
+    try:
+        from ruff.__main__ import find_ruff_bin
+
+        return str(find_ruff_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("ruff")
+
+
+def _import_block(keys: list[ImportKey]) -> list[str]:
+    """Imports grouped like isort: __future__, standard library, third party, relative."""
+
+    def group(key: ImportKey) -> int:
+        module, _, _, level = key
+        if level:
+            return 3
+        if module == "__future__":
+            return 0
+        return 1 if module.split(".")[0] in sys.stdlib_module_names else 2
+
+    lines: list[str] = []
+    for number in range(4):
+        keys_here = [k for k in keys if group(k) == number]
+        plain = sorted(render_import(k) for k in keys_here if not k[1])
+        merged: dict[tuple[str, int], list[str]] = {}
+        for module, name, asname, level in keys_here:
+            if name:
+                merged.setdefault((module, level), []).append(
+                    f"{name} as {asname}" if asname else name
+                )
+        froms = [
+            f"from {'.' * level}{module} import {', '.join(sorted(names))}"
+            for (module, level), names in sorted(merged.items())
+        ]
+        if plain or froms:
+            if lines:
+                lines.append("")
+            lines += plain + froms
+    return lines
+
+
+def _docstring_end(body: list[ast.stmt]) -> int:
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        if isinstance(body[0].value.value, str):
+            end = body[0].end_lineno or body[0].lineno
+            following = body[1] if len(body) > 1 else None
+            if isinstance(following, ast.ImportFrom) and following.module == "__future__":
+                return following.end_lineno or following.lineno
+            return end
+    return 0
+
+
+def _assigns(node: ast.stmt, name: str) -> bool:
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+    return isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and (
+        node.target.id == name
+    )
+
+
+def _all_names(node: ast.stmt) -> list[str] | None:
+    value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+    if isinstance(value, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+    ):
+        return [str(e.value) for e in value.elts if isinstance(e, ast.Constant)]
+    return None
+
+
+def _start(node: ast.stmt) -> int:
+    if isinstance(node, DEF_TYPES) and node.decorator_list:
+        return min(node.lineno, *(d.lineno for d in node.decorator_list))
+    return node.lineno

@@ -1,0 +1,315 @@
+"""Decide what moves out of a notebook: the extraction plan."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from dsprod.errors import NotebookError
+from dsprod.notebook._model import CellIssue, Location, Notebook, ParsedCell, Statement
+from dsprod.notebook._parse import parse_cell
+from dsprod.notebook._resolve import Resolver
+from dsprod.notebook._statements import DEF_TYPES, ImportKey, cell_statements, words
+
+__all__ = ["KEEP_TAG", "Definition", "ExtractionPlan", "Refusal", "plan_extraction"]
+
+KEEP_TAG = "dsprod-keep"
+_KEEP_COMMENT = "dsprod: keep"
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    kind: str  # "function", "class" or "constant"
+    location: Location
+    source: str  # the exact lines of the notebook, decorators and attached comments included
+    statement: Statement
+
+
+@dataclass(frozen=True)
+class Refusal:
+    name: str
+    location: Location
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExtractionPlan:
+    notebook: Notebook
+    definitions: tuple[Definition, ...]  # functions and classes, in notebook order
+    constants: tuple[Definition, ...]  # in notebook order
+    imports: tuple[ImportKey, ...]
+    removed: tuple[Statement, ...]  # every statement that leaves the notebook
+    refusals: tuple[Refusal, ...]
+    kept: tuple[Definition, ...]  # kept in the notebook on purpose (tag or comment)
+    issues: tuple[CellIssue, ...]
+    used_names: frozenset[str]  # module-level names the notebook reads after the rewrite
+    parsed: tuple[ParsedCell, ...]
+
+    @property
+    def moved(self) -> tuple[Definition, ...]:
+        return self.constants + self.definitions
+
+
+def plan_extraction(
+    notebook: Notebook,
+    only: frozenset[str] | None = None,
+    blocked: dict[str, str] | None = None,
+) -> ExtractionPlan:
+    """What moves out of `notebook`. `blocked` names may not move, with the reason why."""
+    parsed = tuple(parse_cell(notebook.path, c) for c in notebook.cells if c.kind == "code")
+    issues = tuple(p.issue for p in parsed if p.issue is not None)
+    if parsed and all(p.tree is None for p in parsed) and any(p.issue and p.issue.is_error
+                                                              for p in parsed):
+        first = next(p.issue for p in parsed if p.issue is not None)
+        raise NotebookError(
+            f"{first.location}: no code cell parses as Python 3 ({first.reason})",
+            hint="is this a Python 2 notebook? port it (e.g. with pyupgrade) and run again",
+        )
+    statements = [s for p in parsed for s in cell_statements(p)]
+    opaque = {p.cell.index: words(p.cell.source) for p in parsed if p.tree is None}
+    stars = tuple(
+        "." * s.node.level + (s.node.module or "")
+        for s in statements
+        if isinstance(s.node, ast.ImportFrom) and any(a.name == "*" for a in s.node.names)
+    )
+    runs = tuple(
+        str(Location(notebook.path, p.cell.index + 1, line))
+        for p in parsed
+        for line in sorted(p.masked_lines)
+        if p.cell.source.split("\n")[line - 1].lstrip().startswith("%run")
+    )
+    resolver = Resolver(notebook.path, statements, opaque, stars, blocked or {}, runs)
+    return _Planner(notebook, parsed, statements, resolver, issues, blocked or {}).plan(only)
+
+
+class _Planner:
+    def __init__(
+        self,
+        notebook: Notebook,
+        parsed: tuple[ParsedCell, ...],
+        statements: list[Statement],
+        resolver: Resolver,
+        issues: tuple[CellIssue, ...],
+        blocked: dict[str, str],
+    ) -> None:
+        self.notebook = notebook
+        self.blocked = blocked
+        self.parsed = parsed
+        self.by_cell = {p.cell.index: p for p in parsed}
+        self.statements = statements
+        self.resolver = resolver
+        self.issues = issues
+        self.refused: dict[str, Refusal] = {}
+
+    def _definition(self, statement: Statement, name: str, kind: str) -> Definition:
+        lines = self.by_cell[statement.cell].cell.source.split("\n")
+        source = "\n".join(lines[statement.start - 1 : statement.end])
+        return Definition(name, kind, self.resolver.where(statement), source, statement)
+
+    def _is_kept(self, statement: Statement) -> bool:
+        parsed = self.by_cell[statement.cell]
+        if KEEP_TAG in parsed.cell.tags:
+            return True
+        lines = parsed.cell.source.split("\n")
+        node = statement.node
+        header_end = node.body[0].lineno - 1 if isinstance(node, DEF_TYPES) else node.lineno
+        header = lines[statement.start - 1 : max(header_end, node.lineno)]
+        return any(_KEEP_COMMENT in line for line in header)
+
+    def plan(self, only: frozenset[str] | None) -> ExtractionPlan:
+        candidates, kept, duplicates = self._candidates()
+        if only is not None:
+            unknown = sorted(only - candidates.keys() - {k.name for k in kept})
+            if unknown:
+                raise NotebookError(
+                    f"{self.notebook.path}: --only names {', '.join(unknown)}, "
+                    "which the notebook does not define at the top level of a code cell",
+                    hint="defined here: " + (", ".join(sorted(candidates)) or "nothing"),
+                )
+        needs: dict[str, set[str]] = {}
+        constants_of: dict[str, set[str]] = {}
+        imports_of: dict[str, set[ImportKey]] = {}
+        kept_names = {k.name for k in kept}
+        for name, definition in candidates.items():
+            self._check(definition, candidates, kept_names, needs, constants_of, imports_of)
+        # A definition that uses a refused one cannot move either: it would call a name
+        # the module does not have.
+        changed = True
+        while changed:
+            changed = False
+            for name in list(candidates):
+                if name in self.refused:
+                    continue
+                for dep in sorted(needs[name]):
+                    if dep in self.refused:
+                        self._refuse(
+                            candidates[name],
+                            f"uses `{dep}`, which stays in the notebook "
+                            f"({dep} {self.refused[dep].reason})",
+                        )
+                        changed = True
+                        break
+                    if dep in kept_names:
+                        self._refuse(
+                            candidates[name],
+                            f"uses `{dep}`, which is kept in the notebook "
+                            f"({_KEEP_COMMENT}); keep {name} there too, or stop keeping {dep}",
+                        )
+                        changed = True
+                        break
+        selected = self._select(candidates, needs, only)
+        constant_names: set[str] = set()
+        import_set: set[ImportKey] = set()
+        for name in selected:
+            constant_names |= constants_of[name]
+            import_set |= imports_of[name]
+        constants = sorted(
+            (self._definition(self.resolver.bindings[c][0], c, "constant") for c in constant_names),
+            key=_order,
+        )
+        definitions = tuple(sorted((candidates[n] for n in selected), key=_order))
+        removed_statements = [d.statement for d in (*definitions, *constants)]
+        removed_statements += [s for n in selected for s in duplicates.get(n, [])]
+        removed = tuple(sorted(set(removed_statements), key=lambda s: (s.cell, s.start)))
+        return ExtractionPlan(
+            notebook=self.notebook,
+            definitions=definitions,
+            constants=tuple(constants),
+            imports=tuple(sorted(import_set)),
+            removed=removed,
+            refusals=tuple(sorted(self.refused.values(), key=lambda r: (r.location.cell,
+                                                                        r.location.line))),
+            kept=tuple(kept),
+            issues=self.issues,
+            used_names=self._used_after(set(removed)),
+            parsed=self.parsed,
+        )
+
+    def _candidates(
+        self,
+    ) -> tuple[dict[str, Definition], list[Definition], dict[str, list[Statement]]]:
+        first: dict[str, Definition] = {}
+        duplicates: dict[str, list[Statement]] = {}
+        kept: list[Definition] = []
+        for statement in self.statements:
+            node = statement.node
+            if not isinstance(node, DEF_TYPES):
+                continue
+            kind = "class" if isinstance(node, ast.ClassDef) else "function"
+            definition = self._definition(statement, node.name, kind)
+            if self._is_kept(statement):
+                kept.append(definition)
+                continue
+            if node.name in self.blocked:
+                self._refuse(definition, self.blocked[node.name])
+            if node.name not in first:
+                first[node.name] = definition
+            elif first[node.name].source == definition.source:
+                duplicates.setdefault(node.name, []).append(statement)
+            else:
+                self._refuse(
+                    first[node.name],
+                    f"is defined twice with different bodies, at {first[node.name].location} "
+                    f"and {definition.location}; delete the one you do not want",
+                )
+        for name, definition in first.items():
+            if any(k.name == name for k in kept):
+                self._refuse(definition, "is also defined in a kept cell")
+                continue
+            others = [
+                s for s in self.resolver.bindings.get(name, [])
+                if not isinstance(s.node, DEF_TYPES)
+            ]  # fmt: skip
+            if others:
+                where = self.resolver.where(others[0])
+                self._refuse(
+                    definition, f"is also assigned at {where}; the notebook rebinds the name"
+                )
+        return first, kept, duplicates
+
+    def _check(
+        self,
+        definition: Definition,
+        candidates: dict[str, Definition],
+        kept_names: set[str],
+        needs: dict[str, set[str]],
+        constants_of: dict[str, set[str]],
+        imports_of: dict[str, set[ImportKey]],
+    ) -> None:
+        name = definition.name
+        statement = definition.statement
+        needs[name], constants_of[name], imports_of[name] = set(), set(), set()
+        masked = self.by_cell[statement.cell].masked_lines
+        inside = sorted(line for line in masked if statement.start <= line <= statement.end)
+        if inside:
+            where = Location(self.notebook.path, statement.cell + 1, inside[0])
+            self._refuse(definition, f"contains IPython syntax at {where}, which runs only in "
+                         "a notebook; replace it with plain Python (e.g. subprocess)")
+            return
+        if statement.global_writes:
+            variable = sorted(statement.global_writes)[0]
+            self._refuse(definition, f"assigns the notebook variable `{variable}` through "
+                         "`global`; return the new value instead")
+            return
+        pending = sorted(statement.reads - {name})
+        seen: set[str] = set()
+        while pending:
+            read = pending.pop()
+            if read in seen:
+                continue
+            seen.add(read)
+            resolution = self.resolver.resolve(read)
+            if resolution.kind == "import":
+                imports_of[name].update(resolution.imports)
+            elif resolution.kind == "definition":
+                if read in candidates or read in kept_names:
+                    needs[name].add(read)
+            elif resolution.kind == "constant":
+                constants_of[name].add(read)
+                constant = self.resolver.bindings[read][0]
+                pending.extend(sorted(constant.reads - seen))
+            elif resolution.kind == "state":
+                fix = resolution.fix or f"make `{read}` a parameter of {name}"
+                self._refuse(definition, f"uses `{read}`, which {resolution.reason}; {fix}")
+                return
+
+    def _refuse(self, definition: Definition, reason: str) -> None:
+        self.refused.setdefault(
+            definition.name, Refusal(definition.name, definition.location, reason)
+        )
+
+    def _select(
+        self,
+        candidates: dict[str, Definition],
+        needs: dict[str, set[str]],
+        only: frozenset[str] | None,
+    ) -> set[str]:
+        movable = {n for n in candidates if n not in self.refused}
+        if only is None:
+            return movable
+        selected: set[str] = set()
+        pending = [n for n in only if n in movable]
+        while pending:
+            name = pending.pop()
+            if name not in selected:
+                selected.add(name)
+                pending.extend(needs[name])
+        return selected
+
+    def _used_after(self, removed: set[Statement]) -> frozenset[str]:
+        used: set[str] = set()
+        for statement in self.statements:
+            if statement not in removed:
+                used |= statement.reads
+        for parsed in self.parsed:
+            lines = parsed.cell.source.split("\n")
+            if parsed.tree is None:
+                used |= words(parsed.cell.source)
+            for number in parsed.masked_lines:
+                used |= words(lines[number - 1])
+        return frozenset(used)
+
+
+def _order(definition: Definition) -> tuple[int, int]:
+    return (definition.statement.cell, definition.statement.start)

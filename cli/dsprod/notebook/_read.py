@@ -1,0 +1,170 @@
+"""Read notebooks (.ipynb v4 and v3, jupytext percent scripts) into `Notebook` records.
+
+The JSON is read directly: importing nbformat costs hundreds of milliseconds, and the hot path
+(`dsprod check` on every commit) must not pay for it. v3 notebooks are not converted on disk;
+their cells are read from the worksheets and written back in place, so the file keeps its format.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from dsprod.errors import NotebookError
+from dsprod.notebook._model import Cell, Notebook
+
+__all__ = ["cell_dicts", "is_notebook_path", "read_notebook", "source_key"]
+
+_OPEN_HINT = "open it in Jupyter to check it, or restore it from git (git checkout -- FILE)"
+
+
+def is_notebook_path(path: Path) -> bool:
+    return path.suffix in {".ipynb", ".py"}
+
+
+def read_notebook(path: Path) -> Notebook:
+    """Read `path`; every way it can fail raises `NotebookError` naming the file and the fix."""
+    if not path.exists():
+        raise NotebookError(f"{path}: no such file", hint="check the path (ls) and try again")
+    if path.is_dir():
+        raise NotebookError(
+            f"{path}: is a folder, not a notebook",
+            hint=f"name the notebooks, e.g. dsprod extract {path}/*.ipynb",
+        )
+    if path.suffix not in {".ipynb", ".py"}:
+        raise NotebookError(
+            f"{path}: not a notebook (expected .ipynb, or a jupytext percent-format .py)"
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NotebookError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if not raw.strip():
+        raise NotebookError(f"{path}: empty file, not a notebook", hint=_OPEN_HINT)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotebookError(
+            f"{path}: not a text file (byte {exc.start} is not UTF-8); a notebook is JSON text",
+            hint=_OPEN_HINT,
+        ) from exc
+    if "\x00" in text:
+        raise NotebookError(f"{path}: binary data, not a notebook", hint=_OPEN_HINT)
+    if path.suffix == ".py":
+        return _read_percent(path, text)
+    return _read_ipynb(path, text)
+
+
+def _read_ipynb(path: Path, text: str) -> Notebook:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(
+            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); "
+            "the file may be truncated or not a notebook",
+            hint=_OPEN_HINT,
+        ) from exc
+    if not isinstance(document, dict) or not isinstance(document.get("nbformat"), int):
+        raise NotebookError(
+            f"{path}: JSON, but not a Jupyter notebook (no 'nbformat' field)", hint=_OPEN_HINT
+        )
+    version = document["nbformat"]
+    if version not in (3, 4):
+        raise NotebookError(
+            f"{path}: nbformat {version} is not supported (dsprod reads versions 3 and 4)",
+            hint="upgrade it with: jupyter nbconvert --to notebook --inplace FILE",
+        )
+    try:
+        raw_cells = cell_dicts(document)
+        cells = tuple(_cell(i, c, version) for i, c in enumerate(raw_cells))
+    except (TypeError, KeyError, AttributeError) as exc:
+        raise NotebookError(
+            f"{path}: malformed notebook: a cell lacks its type or source ({exc})",
+            hint=_OPEN_HINT,
+        ) from exc
+    return Notebook(
+        path=path,
+        format="ipynb",
+        language=_language(document),
+        cells=cells,
+        document=document,
+        text=text,
+        indent=_indent(text),
+    )
+
+
+def cell_dicts(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cell objects of a v4 or v3 document, in order, as they live in the document."""
+    if document.get("nbformat") == 3:
+        cells: list[dict[str, Any]] = []
+        for sheet in document.get("worksheets") or []:
+            cells.extend(sheet.get("cells") or [])
+        return cells
+    found = document.get("cells")
+    if not isinstance(found, list):
+        raise TypeError("no 'cells' list")
+    return found
+
+
+def source_key(cell: dict[str, Any]) -> str:
+    # v3 code cells keep their code under "input"; every other cell uses "source".
+    return "input" if "input" in cell and cell.get("cell_type") == "code" else "source"
+
+
+def _cell(index: int, raw: dict[str, Any], version: int) -> Cell:
+    kind = raw["cell_type"]
+    if version == 3 and kind == "heading":
+        kind = "markdown"
+    source = raw.get(source_key(raw), "")
+    if isinstance(source, list):
+        source = "".join(source)
+    if not isinstance(source, str):
+        raise TypeError(f"cell {index + 1} source is {type(source).__name__}")
+    metadata = raw.get("metadata") or {}
+    tags = metadata.get("tags") or ()
+    return Cell(index=index, kind=kind, source=source, tags=tuple(str(t) for t in tags))
+
+
+def _language(document: dict[str, Any]) -> str:
+    metadata = document.get("metadata") or {}
+    kernelspec = metadata.get("kernelspec") or {}
+    info = metadata.get("language_info") or {}
+    language = kernelspec.get("language") or info.get("name") or metadata.get("language")
+    if not language and document.get("nbformat") == 3:
+        for cell in cell_dicts(document):
+            if cell.get("cell_type") == "code" and cell.get("language"):
+                language = cell["language"]
+                break
+    return str(language or "python").lower()
+
+
+def _indent(text: str) -> int:
+    # Jupyter writes indent=1; keep whatever the file uses so untouched cells stay byte-identical.
+    second = text.split("\n", 2)[1] if text.count("\n") >= 1 else ""
+    stripped = second.lstrip(" ")
+    return max(1, len(second) - len(stripped)) if stripped else 1
+
+
+def _read_percent(path: Path, text: str) -> Notebook:
+    if not any(line.startswith("# %%") for line in text.splitlines()):
+        raise NotebookError(
+            f"{path}: a .py file without '# %%' cell markers is not a percent-format notebook",
+            hint="add '# %%' lines between cells, or pair it with jupytext --set-formats",
+        )
+    import jupytext
+
+    try:
+        node = jupytext.reads(text, fmt="py:percent")
+    except Exception as exc:  # noqa: BLE001 - jupytext raises many types; all mean "unreadable"
+        raise NotebookError(f"{path}: jupytext cannot read it: {exc}") from exc
+    document: dict[str, Any] = json.loads(json.dumps(node))
+    cells = tuple(_cell(i, c, 4) for i, c in enumerate(document["cells"]))
+    return Notebook(
+        path=path,
+        format="percent",
+        language=_language(document),
+        cells=cells,
+        document=document,
+        text=text,
+    )

@@ -1,0 +1,227 @@
+"""Decide what each module-level name of a notebook is: import, definition, constant or state."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass
+from pathlib import Path
+
+from dsprod.notebook._model import Location, Statement
+from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys
+from dsprod.notebook._scope import summarize
+
+__all__ = ["Resolution", "Resolver"]
+
+_BUILTINS = frozenset(dir(builtins)) | {"__name__", "__doc__", "__builtins__"}
+# Names IPython puts in a notebook's namespace that have an importable home.
+_IPYTHON_IMPORTS: dict[str, ImportKey] = {"display": ("IPython.display", "display", "", 0)}
+# Calls that compute a value from their arguments alone: safe to run when a module is imported.
+_PURE_CALL_PREFIXES = (
+    "math.", "cmath.", "re.", "pathlib.", "datetime.", "decimal.", "fractions.", "string.",
+    "collections.", "enum.", "functools.", "operator.", "typing.", "os.path.", "textwrap.",
+    "statistics.", "json.loads", "itertools.", "types.",
+)  # fmt: skip
+_PURE_BUILTINS = frozenset(
+    {
+        "int", "float", "complex", "str", "bytes", "bool", "tuple", "frozenset", "list", "dict",
+        "set", "range", "len", "abs", "round", "min", "max", "sum", "sorted", "pow", "divmod",
+        "chr", "ord", "hex", "oct", "bin", "slice", "zip", "enumerate", "reversed", "type",
+    }
+)  # fmt: skip
+_CONSTANT_NODES = (
+    ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.Name, ast.Load, ast.Attribute,
+    ast.UnaryOp, ast.BinOp, ast.BoolOp, ast.Compare, ast.JoinedStr, ast.FormattedValue,
+    ast.Subscript, ast.Slice, ast.IfExp, ast.Starred, ast.Call, ast.keyword, ast.operator,
+    ast.unaryop, ast.boolop, ast.cmpop, ast.expr_context,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a free name is. `kind` is one of: builtin, import, definition, constant, state."""
+
+    kind: str
+    imports: tuple[ImportKey, ...] = ()
+    reason: str = ""  # for state: why it is not movable, with where it is bound
+    fix: str = ""  # for state: what the user can do; empty means "make it a parameter"
+
+
+class Resolver:
+    def __init__(
+        self,
+        path: Path,
+        statements: list[Statement],
+        opaque_cells: dict[int, set[str]],
+        star_imports: tuple[str, ...],
+        blocked: dict[str, str],
+        runs: tuple[str, ...] = (),
+    ) -> None:
+        self._path = path
+        self.bindings: dict[str, list[Statement]] = {}
+        for statement in statements:
+            for name in statement.binds:
+                self.bindings.setdefault(name, []).append(statement)
+        self._opaque = opaque_cells  # cell index -> words of cells that could not be parsed
+        self._star = star_imports
+        self._blocked = blocked
+        self._runs = runs  # locations of `%run` lines, which bind names dsprod cannot see
+        self._memo: dict[str, Resolution] = {}
+        self._active: set[str] = set()
+
+    def where(self, statement: Statement) -> Location:
+        return Location(self._path, statement.cell + 1, statement.start)
+
+    def constant_value(self, name: str) -> ast.expr | None:
+        statement = self.bindings[name][0]
+        node = statement.node
+        return node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+
+    def resolve(self, name: str) -> Resolution:
+        if name in self._memo:
+            return self._memo[name]
+        if name in self._active:
+            return Resolution("state", reason="is defined in terms of itself")
+        self._active.add(name)
+        try:
+            result = self._resolve(name)
+        finally:
+            self._active.discard(name)
+        self._memo[name] = result
+        return result
+
+    def _resolve(self, name: str) -> Resolution:
+        found = self.bindings.get(name)
+        if name in self._blocked and found and not isinstance(found[0].node, DEF_TYPES):
+            return Resolution("state", reason=self._blocked[name])
+        if not found:
+            return self._unbound(name)
+        nodes = [s.node for s in found]
+        if all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes):
+            keys = [k for n in nodes for k in import_keys(n, name)]
+            # `import a.b` and `import a.c` both bind `a` and together are what the code uses.
+            if all(not k[1] and not k[2] for k in keys):
+                return Resolution("import", imports=tuple(sorted(set(keys))))
+            # `import matplotlib.pyplot as plt` and `from matplotlib import pyplot as plt`
+            # bind the same thing: one of them is enough.
+            if len({_imported(k) for k in keys}) == 1:
+                return Resolution("import", imports=(keys[0],))
+            return Resolution(
+                "state",
+                reason=f"is imported differently at {self._list(found)}",
+                fix=f"import `{name}` one way only",
+            )
+        if all(isinstance(n, DEF_TYPES) for n in nodes):
+            return Resolution("definition")
+        if len(found) > 1:
+            return Resolution(
+                "state", reason=f"is bound {len(found)} times ({self._list(found)})"
+            )
+        return self._assignment(name, found[0])
+
+    def _assignment(self, name: str, statement: Statement) -> Resolution:
+        node = statement.node
+        where = self.where(statement)
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            value = node.value if isinstance(target, ast.Name) else None
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            value = node.value
+        if value is None or statement.global_writes:
+            return Resolution(
+                "state",
+                reason=f"is assigned at {where} by unpacking, several targets or a loop, "
+                "which dsprod does not move",
+            )
+        problem = self._not_constant(value)
+        if problem:
+            return Resolution("state", reason=f"{problem}, at {where}")
+        return Resolution("constant")
+
+    def _not_constant(self, value: ast.expr) -> str:
+        """Why `value` is not a constant expression, or '' when it is."""
+        if isinstance(value, ast.Lambda):
+            reads = summarize(value).reads
+        else:
+            for node in ast.walk(value):
+                if not isinstance(node, _CONSTANT_NODES):
+                    return "is computed at run time"
+                if isinstance(node, ast.Call) and not self._pure_call(node.func):
+                    return f"is computed by calling {ast.unparse(node.func)}()"
+            reads = summarize(ast.Expr(value)).reads
+        for read in reads:
+            kind = self.resolve(read).kind
+            if kind not in {"builtin", "import", "constant"}:
+                return f"depends on `{read}`"
+        return ""
+
+    def _pure_call(self, func: ast.expr) -> bool:
+        if isinstance(func, ast.Name):
+            return func.id in _PURE_BUILTINS and func.id not in self.bindings
+        dotted = _dotted(func)
+        if dotted is None:
+            return False
+        root, _, rest = dotted.partition(".")
+        resolution = self.resolve(root)
+        if resolution.kind != "import" or len(resolution.imports) != 1:
+            return False
+        module, name, _asname, level = resolution.imports[0]
+        if level:
+            return False
+        full = f"{module}.{name}" if name else module
+        qualified = f"{full}.{rest}" if rest else full
+        return qualified.startswith(_PURE_CALL_PREFIXES)
+
+    def _unbound(self, name: str) -> Resolution:
+        if name in _IPYTHON_IMPORTS:
+            return Resolution("import", imports=(_IPYTHON_IMPORTS[name],))
+        if name in _BUILTINS:
+            return Resolution("builtin")
+        if name == "get_ipython":
+            return Resolution(
+                "state", reason="exists only inside IPython", fix="use plain Python instead"
+            )
+        for index, seen in self._opaque.items():
+            if name in seen:
+                return Resolution(
+                    "state",
+                    reason=f"may be bound in {self._path}:cell {index + 1}, "
+                    "which dsprod cannot parse",
+                    fix="make that cell valid Python 3",
+                )
+        if self._star:
+            keys = tuple((module, "*", "", 0) for module in self._star)
+            return Resolution("import", imports=keys)
+        if self._runs:
+            return Resolution(
+                "state",
+                reason=f"is not defined in the notebook; it may come from `%run` at {self._runs[0]}",
+                fix=f"import `{name}` from a module instead of using %run",
+            )
+        return Resolution(
+            "state",
+            reason="is never defined in the notebook (NameError on call)",
+            fix=f"import or define `{name}` in the notebook",
+        )
+
+    def _list(self, statements: list[Statement]) -> str:
+        return ", ".join(f"cell {s.cell + 1}:line {s.start}" for s in statements)
+
+
+def _imported(key: ImportKey) -> tuple[str, str]:
+    """(what is imported, the name it is bound to), however the import is spelled."""
+    module, name, asname, level = key
+    full = "." * level + (f"{module}.{name}" if name else module)
+    return full, asname or name or module.split(".")[0]
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))

@@ -1,0 +1,231 @@
+"""Scope analysis: which module-level names a piece of code reads, binds and assigns.
+
+Python decides scope per function body, not per line, so reads are recorded during one walk
+and resolved after it, when every binding of every scope is known. The rules followed are the
+language's: class bodies are invisible to the functions nested in them, the first iterator of a
+comprehension is evaluated outside it, `:=` binds in the enclosing function, and decorators,
+default values, annotations and base classes are evaluated where the definition stands.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+__all__ = ["ScopeSummary", "summarize"]
+
+
+@dataclass(eq=False)
+class _Scope:
+    kind: str  # "module", "function", "class" or "comprehension"
+    parent: _Scope | None
+    bound: set[str] = field(default_factory=set)
+    declared_global: set[str] = field(default_factory=set)
+    declared_nonlocal: set[str] = field(default_factory=set)
+    reads: list[tuple[str, int]] = field(default_factory=list)
+    writes: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScopeSummary:
+    """What a statement does to the module namespace."""
+
+    binds: frozenset[str]  # names bound at module level when the statement runs
+    reads: dict[str, int]  # module-level names read, with the first line that reads each
+    global_writes: dict[str, int]  # names assigned through `global` inside functions
+    star_imports: tuple[str, ...]  # modules imported with `from m import *`
+
+
+def summarize(node: ast.AST) -> ScopeSummary:
+    visitor = _Visitor()
+    visitor.visit(node)
+    module = visitor.module
+    reads: dict[str, int] = {}
+    writes: dict[str, int] = {}
+    for scope in visitor.scopes:
+        for name, line in scope.reads:
+            if _is_global(scope, name) and line < reads.get(name, 1 << 30):
+                reads[name] = line
+        if scope is module:
+            continue
+        for name, line in scope.writes:
+            if _is_global(scope, name):
+                writes.setdefault(name, line)
+    return ScopeSummary(
+        binds=frozenset(module.bound | writes.keys()),
+        reads=reads,
+        global_writes=writes,
+        star_imports=tuple(visitor.star_imports),
+    )
+
+
+def _is_global(scope: _Scope, name: str) -> bool:
+    current: _Scope | None = scope
+    while current is not None and current.kind != "module":
+        if name in current.declared_global:
+            return True
+        # Names bound in a class body are visible in that body only, not in nested functions.
+        visible = current.kind != "class" or current is scope
+        if visible and (name in current.bound or name in current.declared_nonlocal):
+            return False
+        current = current.parent
+    return True
+
+
+class _Visitor(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.module = _Scope("module", None)
+        self.scope = self.module
+        self.scopes = [self.module]
+        self.star_imports: list[str] = []
+
+    def _push(self, kind: str) -> _Scope:
+        scope = _Scope(kind, self.scope)
+        self.scopes.append(scope)
+        self.scope = scope
+        return scope
+
+    def _pop(self, previous: _Scope) -> None:
+        self.scope = previous
+
+    # Names -------------------------------------------------------------------------------
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.scope.reads.append((node.id, node.lineno))
+        else:
+            self.scope.bound.add(node.id)
+            self.scope.writes.append((node.id, node.lineno))
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            # `x += 1` reads x before it binds it.
+            self.scope.reads.append((node.target.id, node.target.lineno))
+        self.generic_visit(node)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.scope.declared_global.update(node.names)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        self.scope.declared_nonlocal.update(node.names)
+
+    def _bind(self, name: str, line: int) -> None:
+        self.scope.bound.add(name)
+        self.scope.writes.append((name, line))
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self._bind(alias.asname or alias.name.split(".")[0], node.lineno)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            if alias.name == "*":
+                self.star_imports.append("." * node.level + (node.module or ""))
+            else:
+                self._bind(alias.asname or alias.name, node.lineno)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self._bind(node.name, node.lineno)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.name:
+            self._bind(node.name, node.lineno)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self._bind(node.name, node.lineno)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        if node.rest:
+            self._bind(node.rest, node.lineno)
+        self.generic_visit(node)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        target = self.scope
+        while target.kind == "comprehension" and target.parent is not None:
+            target = target.parent
+        target.bound.add(node.target.id)
+        target.writes.append((node.target.id, node.target.lineno))
+
+    # Scopes ------------------------------------------------------------------------------
+
+    def _visit_arguments_outside(self, args: ast.arguments) -> None:
+        for default in [*args.defaults, *args.kw_defaults]:
+            if default is not None:
+                self.visit(default)
+
+    def _visit_annotations(self, args: ast.arguments, returns: ast.expr | None) -> None:
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        every += [a for a in (args.vararg, args.kwarg) if a is not None]
+        for arg in every:
+            if arg.annotation is not None:
+                self.visit(arg.annotation)
+        if returns is not None:
+            self.visit(returns)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        self._visit_arguments_outside(node.args)
+        if not isinstance(node, ast.Lambda):
+            for decorator in node.decorator_list:
+                self.visit(decorator)
+            self._visit_annotations(node.args, node.returns)
+            self._bind(node.name, node.lineno)
+        previous = self.scope
+        scope = self._push("function")
+        args = node.args
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None:
+                scope.bound.add(arg.arg)
+        body = [node.body] if isinstance(node, ast.Lambda) else node.body
+        for child in body:
+            self.visit(child)
+        self._pop(previous)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._function(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._function(node)
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._function(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
+            self.visit(expr)
+        self._bind(node.name, node.lineno)
+        previous = self.scope
+        self._push("class")
+        for child in node.body:
+            self.visit(child)
+        self._pop(previous)
+
+    def _comprehension(self, generators: list[ast.comprehension], *results: ast.expr) -> None:
+        self.visit(generators[0].iter)
+        previous = self.scope
+        self._push("comprehension")
+        for number, generator in enumerate(generators):
+            if number:
+                self.visit(generator.iter)
+            self.visit(generator.target)
+            for condition in generator.ifs:
+                self.visit(condition)
+        for result in results:
+            self.visit(result)
+        self._pop(previous)
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._comprehension(node.generators, node.elt)
+
+    def visit_SetComp(self, node: ast.SetComp) -> None:
+        self._comprehension(node.generators, node.elt)
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        self._comprehension(node.generators, node.elt)
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node.generators, node.key, node.value)

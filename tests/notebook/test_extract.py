@@ -1,0 +1,99 @@
+"""End-to-end behaviour of `dsprod extract` on notebooks the tests write themselves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import (
+    code,
+    code_sources,
+    import_in_fresh_interpreter,
+    make_project,
+    md,
+    read_cells,
+    run_cli,
+    snapshot,
+    unbound_reads,
+    write_notebook,
+)
+
+ORDINARY = [
+    md("# Analysis"),
+    "%matplotlib inline\n!pip install --quiet tabulate\nimport math\nimport functools\n"
+    "from statistics import mean, median",
+    "# scale of the scores\nSCALE = math.sqrt(2)",
+    '@functools.lru_cache(maxsize=None)\ndef risk(score):\n    """Risk from a score."""\n'
+    "    return 1 / (1 + math.exp(-score / SCALE))",
+    "class Customer:\n    def __init__(self, spend):\n        self.spend = spend\n\n"
+    "    def churn(self):\n        return risk(mean(self.spend) - median(self.spend))",
+    "people = [Customer([1.0, 2.0, 4.0])]\nprint(round(people[0].churn(), 6))",
+    "%%time\ndef total(xs):\n    return sum(x.churn() for x in xs)\n\nprint(round(total(people), 6))",
+    "def share():\n    return total(people) / len(people)\n\nprint(round(share(), 6))",
+]
+
+
+def test_ordinary_notebook_in_a_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_project(tmp_path)
+    nb = write_notebook(tmp_path / "notebooks" / "churn.ipynb", *ORDINARY)
+    before = read_cells(nb)
+
+    result = run_cli(capsys, "extract", str(nb))
+
+    assert result.code == 0, result.err
+    module = tmp_path / "src" / "mypkg" / "churn.py"
+    text = module.read_text()
+    # The magics stay in the notebook; decorators, docstrings and comments travel exactly.
+    assert "%matplotlib" not in text and "!pip" not in text and "%%time" not in text
+    assert "@functools.lru_cache(maxsize=None)\ndef risk(score):\n" in text
+    assert '"""Risk from a score."""' in text
+    assert "# scale of the scores\nSCALE = math.sqrt(2)" in text
+    assert "import functools\nimport math\nfrom statistics import mean, median" in text
+    assert "Source: notebooks/churn.ipynb" in text
+    assert "__all__: list[str] = [\"risk\", \"Customer\", \"total\"]" in text
+    import_in_fresh_interpreter(module, tmp_path / "src", "mypkg.churn")
+
+    sources = code_sources(nb)
+    # `share` reads `people`, computed from data: it stays, and the message says where.
+    assert "def share():" in sources[-1]
+    assert "churn.ipynb:cell 8:line 1: share not extracted: uses `people`" in result.err
+    assert "cell 6:line 1" in result.err and "make `people` a parameter of share" in result.err
+    # One import of exactly what the notebook still uses, where the first moved code was.
+    assert sources[1] == "from mypkg.churn import Customer, total"
+    assert sources[2].startswith("people = ")
+    assert sources[3] == "%%time\nprint(round(total(people), 6))"
+    after = read_cells(nb)
+    assert len(after) == len(before) - 2  # the cells of risk and Customer were emptied
+    assert after[0] == before[0] and after[1] == before[1]
+    assert unbound_reads(sources) <= unbound_reads(code_sources_of(before))
+
+    manifest = json.loads((tmp_path / ".dsprod" / "manifest.json").read_text())
+    entry = manifest["modules"]["src/mypkg/churn.py"]
+    assert manifest["schema_version"] == 1
+    assert entry["module"] == "mypkg.churn"
+    assert set(entry["symbols"]) == {"SCALE", "risk", "Customer", "total"}
+    assert entry["symbols"]["risk"]["notebook"] == "notebooks/churn.ipynb"
+
+    again = snapshot(tmp_path)
+    second = run_cli(capsys, "extract", str(nb))
+    assert second.code == 0
+    assert snapshot(tmp_path) == again, "a second run must change nothing"
+
+
+def code_sources_of(cells: list[dict[str, object]]) -> list[str]:
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]  # type: ignore[arg-type]
+
+
+def test_outside_a_project_the_module_goes_next_to_the_notebook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = write_notebook(tmp_path / "my analysis.ipynb", "def f(x):\n    return x + 1", "f(1)")
+    result = run_cli(capsys, "extract", str(nb))
+    assert result.code == 0, result.err
+    module = tmp_path / "my_analysis.py"
+    assert module.exists()
+    assert "next to the notebook" in result.err
+    assert code_sources(nb) == ["from my_analysis import f", "f(1)"]
+    import_in_fresh_interpreter(module, tmp_path, "my_analysis")
