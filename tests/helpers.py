@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from dsprod.cli import app
 from dsprod.cli._handler import run
 from dsprod.notebook._magics import mask
@@ -22,7 +21,9 @@ from dsprod.notebook._scope import summarize
 CellSpec = str | dict[str, Any]
 
 
-def code(source: str, *, tags: tuple[str, ...] = (), outputs: list[Any] | None = None) -> dict[str, Any]:
+def code(
+    source: str, *, tags: tuple[str, ...] = (), outputs: list[Any] | None = None
+) -> dict[str, Any]:
     cell: dict[str, Any] = {
         "cell_type": "code",
         "execution_count": None,
@@ -38,7 +39,7 @@ def md(source: str) -> dict[str, Any]:
 
 
 def notebook(*cells: CellSpec, language: str = "python") -> dict[str, Any]:
-    """A v4 notebook; plain strings are code cells. Sources are stored as line lists, as Jupyter does."""
+    """A v4 notebook; plain strings are code cells; sources are line lists, as Jupyter writes."""
     built = []
     for number, spec in enumerate(cells):
         cell = code(spec) if isinstance(spec, str) else dict(spec)

@@ -32,9 +32,9 @@ def atomic_write_text(path: Path, text: str) -> None:
             os.fsync(fh.fileno())
         if path.exists():
             # Keep the permissions the user gave the file.
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
+            Path(tmp).chmod(path.stat().st_mode & 0o7777)
         else:
-            os.chmod(tmp, 0o666 & ~_umask())
+            Path(tmp).chmod(0o666 & ~_umask())
         Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(OSError):

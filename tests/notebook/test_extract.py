@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import (
-    code,
+    CellSpec,
     code_sources,
     import_in_fresh_interpreter,
     make_project,
@@ -20,7 +20,7 @@ from tests.helpers import (
     write_notebook,
 )
 
-ORDINARY = [
+ORDINARY: list[CellSpec] = [
     md("# Analysis"),
     "%matplotlib inline\n!pip install --quiet tabulate\nimport math\nimport functools\n"
     "from statistics import mean, median",
@@ -30,7 +30,8 @@ ORDINARY = [
     "class Customer:\n    def __init__(self, spend):\n        self.spend = spend\n\n"
     "    def churn(self):\n        return risk(mean(self.spend) - median(self.spend))",
     "people = [Customer([1.0, 2.0, 4.0])]\nprint(round(people[0].churn(), 6))",
-    "%%time\ndef total(xs):\n    return sum(x.churn() for x in xs)\n\nprint(round(total(people), 6))",
+    "%%time\ndef total(xs):\n    return sum(x.churn() for x in xs)\n\n"
+    "print(round(total(people), 6))",
     "def share():\n    return total(people) / len(people)\n\nprint(round(share(), 6))",
 ]
 
@@ -52,7 +53,7 @@ def test_ordinary_notebook_in_a_project(tmp_path: Path, capsys: pytest.CaptureFi
     assert "# scale of the scores\nSCALE = math.sqrt(2)" in text
     assert "import functools\nimport math\nfrom statistics import mean, median" in text
     assert "Source: notebooks/churn.ipynb" in text
-    assert "__all__: list[str] = [\"risk\", \"Customer\", \"total\"]" in text
+    assert '__all__: list[str] = ["risk", "Customer", "total"]' in text
     import_in_fresh_interpreter(module, tmp_path / "src", "mypkg.churn")
 
     sources = code_sources(nb)

@@ -128,21 +128,24 @@ def compose_module(
     if constants:
         anchor = all_node or first_def
         at = _start(anchor) - 1 if anchor is not None else len(lines)
-        block = [line for _, source in constants for line in source.split("\n")]
-        edits.append((at, at, ["", *block, ""] if anchor is not None else ["", *block]))
+        lines_of_constants = [line for _, source in constants for line in source.split("\n")]
+        edits.append((at, at, ["", *lines_of_constants, *([""] if anchor is not None else [])]))
     if all_node is not None and exported:
         present = _all_names(all_node)
         if present is not None:
             names = present + [n for n in exported if n not in present]
             if names != present:
-                rendered = "__all__" + (": list[str]" if isinstance(all_node, ast.AnnAssign) else "")
-                text = f"{rendered} = [{', '.join(repr(n) for n in names)}]"
+                rendered = "__all__" + (
+                    ": list[str]" if isinstance(all_node, ast.AnnAssign) else ""
+                )
+                quoted = ", ".join(f'"{n}"' for n in names)
+                text = f"{rendered} = [{quoted}]"
                 edits.append((all_node.lineno - 1, all_node.end_lineno or all_node.lineno, [text]))
     if definitions:
-        block: list[str] = []
+        appended: list[str] = []
         for _, source in definitions:
-            block += ["", "", *source.split("\n")]
-        edits.append((len(lines), len(lines), block))
+            appended += ["", "", *source.split("\n")]
+        edits.append((len(lines), len(lines), appended))
 
     for first, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         lines[first:end] = new
@@ -208,21 +211,27 @@ def _import_block(keys: list[ImportKey]) -> list[str]:
 
 
 def _docstring_end(body: list[ast.stmt]) -> int:
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        if isinstance(body[0].value.value, str):
-            end = body[0].end_lineno or body[0].lineno
-            following = body[1] if len(body) > 1 else None
-            if isinstance(following, ast.ImportFrom) and following.module == "__future__":
-                return following.end_lineno or following.lineno
-            return end
-    return 0
+    """The last line of the module docstring and the __future__ import after it, or 0."""
+    first = body[0] if body else None
+    if not (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        return 0
+    following = body[1] if len(body) > 1 else None
+    if isinstance(following, ast.ImportFrom) and following.module == "__future__":
+        return following.end_lineno or following.lineno
+    return first.end_lineno or first.lineno
 
 
 def _assigns(node: ast.stmt, name: str) -> bool:
     if isinstance(node, ast.Assign):
         return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-    return isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and (
-        node.target.id == name
+    return (
+        isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and (node.target.id == name)
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from dsprod.notebook._magics import PYTHON_CELL_MAGICS, cell_magic, mask
 from dsprod.notebook._model import Cell, CellIssue, Location, ParsedCell
 
-__all__ = ["parse_cell"]
+__all__ = ["parse_cell", "parse_cells"]
 
 
 def parse_cell(path: Path, cell: Cell) -> ParsedCell:
@@ -40,7 +40,13 @@ def parse_cell(path: Path, cell: Cell) -> ParsedCell:
 
 
 def _parse(text: str) -> ast.Module:
+    return ast.parse(text)
+
+
+def parse_cells(path: Path, cells: tuple[Cell, ...]) -> tuple[ParsedCell, ...]:
+    """Parse every code cell of a notebook."""
+    # Python 2 era strings ("\d") warn on 3.12+; they are the user's code, not our problem.
+    # One catch_warnings for the whole notebook: entering it per cell costs more than parsing.
     with warnings.catch_warnings():
-        # Python 2 era strings ("\d") warn on 3.12+; they are the user's code, not our problem.
         warnings.simplefilter("ignore")
-        return ast.parse(text)
+        return tuple(parse_cell(path, c) for c in cells if c.kind == "code")

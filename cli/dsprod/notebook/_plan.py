@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._model import CellIssue, Location, Notebook, ParsedCell, Statement
-from dsprod.notebook._parse import parse_cell
+from dsprod.notebook._parse import parse_cells
 from dsprod.notebook._resolve import Resolver
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, cell_statements, words
 
@@ -57,10 +57,13 @@ def plan_extraction(
     blocked: dict[str, str] | None = None,
 ) -> ExtractionPlan:
     """What moves out of `notebook`. `blocked` names may not move, with the reason why."""
-    parsed = tuple(parse_cell(notebook.path, c) for c in notebook.cells if c.kind == "code")
+    parsed = parse_cells(notebook.path, notebook.cells)
     issues = tuple(p.issue for p in parsed if p.issue is not None)
-    if parsed and all(p.tree is None for p in parsed) and any(p.issue and p.issue.is_error
-                                                              for p in parsed):
+    if (
+        parsed
+        and all(p.tree is None for p in parsed)
+        and any(p.issue and p.issue.is_error for p in parsed)
+    ):
         first = next(p.issue for p in parsed if p.issue is not None)
         raise NotebookError(
             f"{first.location}: no code cell parses as Python 3 ({first.reason})",
@@ -131,7 +134,7 @@ class _Planner:
         constants_of: dict[str, set[str]] = {}
         imports_of: dict[str, set[ImportKey]] = {}
         kept_names = {k.name for k in kept}
-        for name, definition in candidates.items():
+        for definition in candidates.values():
             self._check(definition, candidates, kept_names, needs, constants_of, imports_of)
         # A definition that uses a refused one cannot move either: it would call a name
         # the module does not have.
@@ -178,8 +181,9 @@ class _Planner:
             constants=tuple(constants),
             imports=tuple(sorted(import_set)),
             removed=removed,
-            refusals=tuple(sorted(self.refused.values(), key=lambda r: (r.location.cell,
-                                                                        r.location.line))),
+            refusals=tuple(
+                sorted(self.refused.values(), key=lambda r: (r.location.cell, r.location.line))
+            ),
             kept=tuple(kept),
             issues=self.issues,
             used_names=self._used_after(set(removed)),
@@ -244,13 +248,19 @@ class _Planner:
         inside = sorted(line for line in masked if statement.start <= line <= statement.end)
         if inside:
             where = Location(self.notebook.path, statement.cell + 1, inside[0])
-            self._refuse(definition, f"contains IPython syntax at {where}, which runs only in "
-                         "a notebook; replace it with plain Python (e.g. subprocess)")
+            self._refuse(
+                definition,
+                f"contains IPython syntax at {where}, which runs only in "
+                "a notebook; replace it with plain Python (e.g. subprocess)",
+            )
             return
         if statement.global_writes:
             variable = sorted(statement.global_writes)[0]
-            self._refuse(definition, f"assigns the notebook variable `{variable}` through "
-                         "`global`; return the new value instead")
+            self._refuse(
+                definition,
+                f"assigns the notebook variable `{variable}` through "
+                "`global`; return the new value instead",
+            )
             return
         pending = sorted(statement.reads - {name})
         seen: set[str] = set()

@@ -156,7 +156,7 @@ def _read_percent(path: Path, text: str) -> Notebook:
 
     try:
         node = jupytext.reads(text, fmt="py:percent")
-    except Exception as exc:  # noqa: BLE001 - jupytext raises many types; all mean "unreadable"
+    except Exception as exc:
         raise NotebookError(f"{path}: jupytext cannot read it: {exc}") from exc
     document: dict[str, Any] = json.loads(json.dumps(node))
     cells = tuple(_cell(i, c, 4) for i, c in enumerate(document["cells"]))

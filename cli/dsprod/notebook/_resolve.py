@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsprod.notebook._model import Location, Statement
-from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys
 from dsprod.notebook._scope import summarize
+from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys
 
 __all__ = ["Resolution", "Resolver"]
 
@@ -114,12 +114,10 @@ class Resolver:
         if all(isinstance(n, DEF_TYPES) for n in nodes):
             return Resolution("definition")
         if len(found) > 1:
-            return Resolution(
-                "state", reason=f"is bound {len(found)} times ({self._list(found)})"
-            )
-        return self._assignment(name, found[0])
+            return Resolution("state", reason=f"is bound {len(found)} times ({self._list(found)})")
+        return self._assignment(found[0])
 
-    def _assignment(self, name: str, statement: Statement) -> Resolution:
+    def _assignment(self, statement: Statement) -> Resolution:
         node = statement.node
         where = self.where(statement)
         value: ast.expr | None = None
@@ -196,7 +194,8 @@ class Resolver:
         if self._runs:
             return Resolution(
                 "state",
-                reason=f"is not defined in the notebook; it may come from `%run` at {self._runs[0]}",
+                reason="is not defined in the notebook; "
+                f"it may come from `%run` at {self._runs[0]}",
                 fix=f"import `{name}` from a module instead of using %run",
             )
         return Resolution(

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from dsprod.notebook._model import Notebook, Statement
-from dsprod.notebook._read import cell_dicts, source_key
+from dsprod.notebook._read import source_key
 
 __all__ = ["import_line", "new_cell_sources", "render_notebook"]
 
@@ -65,28 +65,108 @@ def new_cell_sources(
 def render_notebook(notebook: Notebook, sources: dict[int, str | None]) -> str:
     if notebook.format == "percent":
         return _render_percent(notebook, sources)
-    document = json.loads(notebook.text)
-    _apply(document, sources)
-    return json.dumps(document, indent=notebook.indent, ensure_ascii=False) + "\n"
+    return _splice(notebook, sources)
+
+
+def _splice(notebook: Notebook, sources: dict[int, str | None]) -> str:
+    """Re-serialise only the changed cells; every other byte of the file stays as it was.
+
+    Faster than dumping the whole document, and exact even for a file that was not written
+    the way Jupyter writes.
+    """
+    text = notebook.text
+    pieces: list[str] = []
+    position = 0
+    first_index = 0
+    for array_start, array_end, items in _cell_arrays(text, notebook.document):
+        indices = range(first_index, first_index + len(items))
+        first_index += len(items)
+        if not any(i in sources for i in indices):
+            continue
+        prefix = text[text.rfind("\n", 0, items[0][0]) + 1 : items[0][0]]
+        separator = text[items[0][1] : items[1][0]] if len(items) > 1 else ",\n" + prefix
+        kept: list[str] = []
+        for index, (start, end) in zip(indices, items):
+            if index not in sources:
+                kept.append(text[start:end])
+                continue
+            source = sources[index]
+            if source is None:
+                continue
+            cell = json.loads(text[start:end])
+            key = source_key(cell)
+            cell[key] = source.splitlines(keepends=True) if isinstance(cell[key], list) else source
+            dumped = json.dumps(cell, indent=notebook.indent, ensure_ascii=False)
+            kept.append(dumped.replace("\n", "\n" + prefix))
+        if kept:
+            pieces += [text[position : items[0][0]], separator.join(kept)]
+            position = items[-1][1]
+        else:
+            pieces.append(text[position : array_start + 1])
+            position = array_end - 1
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _cell_arrays(
+    text: str, document: dict[str, Any]
+) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """For each array of cells in the file: its offsets and the offsets of its cells."""
+    decoder = json.JSONDecoder()
+    top = _members(text, _skip_space(text, 0), decoder)
+    if document.get("nbformat") == 3:
+        arrays = []
+        for sheet_start, _ in _items(text, top["worksheets"][0], decoder):
+            sheet = _members(text, sheet_start, decoder)
+            if "cells" in sheet:
+                start, end = sheet["cells"]
+                arrays.append((start, end, _items(text, start, decoder)))
+        return arrays
+    start, end = top["cells"]
+    return [(start, end, _items(text, start, decoder))]
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\r\n":
+        index += 1
+    return index
+
+
+def _members(text: str, start: int, decoder: json.JSONDecoder) -> dict[str, tuple[int, int]]:
+    """Offsets of each member value of the JSON object that starts at `start`."""
+    found: dict[str, tuple[int, int]] = {}
+    index = _skip_space(text, start + 1)
+    while text[index] != "}":
+        key, index = decoder.raw_decode(text, index)
+        index = _skip_space(text, index) + 1  # the colon
+        value_start = _skip_space(text, index)
+        _, index = decoder.raw_decode(text, value_start)
+        found[key] = (value_start, index)
+        index = _skip_space(text, index)
+        if text[index] == ",":
+            index = _skip_space(text, index + 1)
+    return found
+
+
+def _items(text: str, start: int, decoder: json.JSONDecoder) -> list[tuple[int, int]]:
+    """Offsets of each item of the JSON array that starts at `start`."""
+    found: list[tuple[int, int]] = []
+    index = _skip_space(text, start + 1)
+    while text[index] != "]":
+        _, end = decoder.raw_decode(text, index)
+        found.append((index, end))
+        index = _skip_space(text, end)
+        if text[index] == ",":
+            index = _skip_space(text, index + 1)
+    return found
 
 
 def _apply(document: dict[str, Any], sources: dict[int, str | None]) -> None:
-    cells = cell_dicts(document)
+    cells = document["cells"]
     for index, source in sources.items():
-        cell = cells[index]
-        if source is None:
-            continue
-        key = source_key(cell)
-        if isinstance(cell.get(key), list):
-            cell[key] = source.splitlines(keepends=True)
-        else:
-            cell[key] = source
-    doomed = {id(cells[i]) for i, s in sources.items() if s is None}
-    if document.get("nbformat") == 3:
-        for sheet in document.get("worksheets") or []:
-            sheet["cells"] = [c for c in sheet.get("cells") or [] if id(c) not in doomed]
-    else:
-        document["cells"] = [c for c in document["cells"] if id(c) not in doomed]
+        if source is not None:
+            cells[index]["source"] = source
+    document["cells"] = [c for i, c in enumerate(cells) if sources.get(i, "") is not None]
 
 
 def _render_percent(notebook: Notebook, sources: dict[int, str | None]) -> str:
@@ -95,5 +175,6 @@ def _render_percent(notebook: Notebook, sources: dict[int, str | None]) -> str:
 
     document = copy.deepcopy(notebook.document)
     _apply(document, sources)
-    text: str = jupytext.writes(nbformat.from_dict(document), fmt="py:percent")
+    node = nbformat.from_dict(document)  # type: ignore[no-untyped-call]
+    text: str = jupytext.writes(node, fmt="py:percent")
     return text
