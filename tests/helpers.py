@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from dsprod.cli import app
 from dsprod.cli._handler import run
 from dsprod.notebook._magics import mask

@@ -42,16 +42,23 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def check_writable(folder: Path) -> None:
-    """Fail early, before anything is written, if `folder` (or its nearest parent) is read-only."""
-    probe = folder
-    while not probe.exists():
-        probe = probe.parent
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise TargetError(
-            f"cannot write in {probe}: permission denied",
-            hint="make the folder writable, or choose another target with --module",
-        )
+def check_writable(*folders: Path) -> None:
+    """Fail before anything is written if a folder (or the nearest existing parent of one that
+    is still to be made) is read-only or is a file."""
+    for folder in folders:
+        probe = folder
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir():
+            raise TargetError(
+                f"cannot write in {folder}: {probe} is a file, not a folder",
+                hint="rename or move that file, or choose another target with --module",
+            )
+        if not os.access(probe, os.W_OK | os.X_OK):
+            raise TargetError(
+                f"cannot write in {probe}: permission denied",
+                hint="make the folder writable, or choose another target with --module",
+            )
 
 
 def _umask() -> int:

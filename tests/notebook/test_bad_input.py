@@ -176,12 +176,6 @@ def test_nbformat_5_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert snapshot(tmp_path) == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: for a notebook newer than dsprod reads (nbformat 5) the hint says to run "
-    "`jupyter nbconvert --to notebook --inplace FILE`, which cannot read v5 either and would not "
-    "downgrade it; the next step is to upgrade dsprod",
-    strict=True,
-)
 def test_nbformat_5_hint_points_at_dsprod(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -205,19 +199,12 @@ def test_a_txt_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert snapshot(tmp_path) == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: the refusal of a .txt file has no `next:` step (NotebookError without hint in "
-    "_read.read_notebook), against 'Errors say ... the next command to run'",
-    strict=True,
-)
 def test_a_txt_file_gets_a_next_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "notes.txt").write_text(good_text(), encoding="utf-8")
     assert_refused(run_cli(capsys, "extract", "notes.txt"), "notes.txt")
 
 
-def test_a_py_file_without_cell_markers(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_py_file_without_cell_markers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "script.py").write_text(
         "import math\n\n\ndef area(r):\n    return math.pi * r**2\n", encoding="utf-8"
     )
@@ -246,9 +233,7 @@ def test_read_only_folder_for_real(tmp_path: Path, capsys: pytest.CaptureFixture
     assert snapshot(tmp_path) == before
 
 
-def _deny_writes_in(
-    monkeypatch: pytest.MonkeyPatch, *folders: Path
-) -> Callable[[], list[str]]:
+def _deny_writes_in(monkeypatch: pytest.MonkeyPatch, *folders: Path) -> Callable[[], list[str]]:
     """Make `folders` behave as read-only for a non-root user; return the attempts made.
 
     Both layers are simulated: the permission check (`os.access`) and the write itself
@@ -306,12 +291,6 @@ def test_read_only_folder_simulated_at_write_time(
     assert snapshot(tmp_path) == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: only the module's folder is checked before writing; when the notebook's folder "
-    "is read-only the module is written, then the notebook write fails and the manifest is "
-    "never saved, so a re-run refuses the module's own definitions as foreign",
-    strict=True,
-)
 def test_read_only_notebook_folder_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -331,22 +310,12 @@ def test_read_only_notebook_folder_writes_nothing(
         pytest.param(
             [],
             0o644,
-            marks=pytest.mark.xfail(
-                reason="BUG: --module a/sub/m.py where `sub` is a regular file: format_with_ruff "
-                "runs ruff with cwd=sub -> NotADirectoryError -> exit 3 'internal error'",
-                strict=True,
-            ),
             id="format",
         ),
         pytest.param(["--no-format"], 0o644, id="no-format"),
         pytest.param(
             ["--no-format"],
             0o755,
-            marks=pytest.mark.xfail(
-                reason="BUG: --module a/sub/m.py where `sub` is an executable regular file: "
-                "_ensure_package mkdir -> FileExistsError -> exit 3 'internal error'",
-                strict=True,
-            ),
             id="no-format-executable",
         ),
     ],
@@ -478,8 +447,7 @@ def test_four_megabytes_of_images(tmp_path: Path, capsys: pytest.CaptureFixture[
         code("def area(r):\n    return math.pi * r**2"),
         code("plot(area(2))", outputs=[_png_output(first)]),
         code(
-            "class Circle:\n    def __init__(self, r):\n        self.r = r\n\n"
-            "Circle(1).r",
+            "class Circle:\n    def __init__(self, r):\n        self.r = r\n\nCircle(1).r",
             outputs=[_png_output(second, "execute_result")],
         ),
     )
@@ -550,8 +518,10 @@ def test_one_bad_notebook_does_not_stop_the_others(
 
 def test_only_an_unknown_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     nb = write_notebook(
-        tmp_path / "shapes.ipynb", *GOOD_CELLS, "class Circle:\n    pass", "def perimeter(r):\n"
-        "    return 2 * math.pi * r",
+        tmp_path / "shapes.ipynb",
+        *GOOD_CELLS,
+        "class Circle:\n    pass",
+        "def perimeter(r):\n    return 2 * math.pi * r",
     )
     before = snapshot(tmp_path)
     result = run_cli(capsys, "extract", "--only", "nosuchname", str(nb))

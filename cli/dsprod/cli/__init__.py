@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from dsprod import __version__
 from dsprod._output import Output
 from dsprod.cli import extract as extract_command
+from dsprod.cli._common import VersionOption
 
 __all__ = ["app", "main"]
 
@@ -24,12 +24,6 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:
-    if value:
-        print(f"dsprod {__version__}")
-        raise typer.Exit(0)
-
-
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -38,12 +32,7 @@ def _root(
         bool | None,
         typer.Option("--color/--no-color", help="Colour the status lines (default: on a tty)."),
     ] = None,
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
-        ),
-    ] = False,
+    version: VersionOption = False,
 ) -> None:
     ctx.obj = Output(quiet=quiet, color=color)
 

@@ -12,7 +12,6 @@ import tempfile
 import traceback
 from pathlib import Path
 
-import click
 import typer
 
 from dsprod import __version__
@@ -25,19 +24,18 @@ EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 13
 
 
 def run(app: typer.Typer, argv: list[str] | None) -> int:
+    # typer vendors click (typer._click); only typer's public names are used here.
     try:
         result = app(args=argv, prog_name="dsprod", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Exit as exc:
+        result = exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except click.ClickException as exc:
+    except typer.TyperException as exc:
+        # Usage errors (unknown option, missing argument) carry exit code 2.
         exc.show()
-        return EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_USER
+        return int(getattr(exc, "exit_code", EXIT_USAGE))
     except DsprodError as exc:
         print(format_error(exc, color=_color()), file=sys.stderr)
         return EXIT_USER
@@ -49,7 +47,12 @@ def run(app: typer.Typer, argv: list[str] | None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-    return result if isinstance(result, int) else EXIT_OK
+    # Without standalone mode typer returns exit codes instead of raising typer.Exit.
+    code = result if isinstance(result, int) else EXIT_OK
+    if code == EXIT_INTERRUPTED:
+        # typer turns Ctrl-C inside a command into exit code 130, silently.
+        print("interrupted", file=sys.stderr)
+    return code
 
 
 def _write_traceback() -> Path:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from dsprod._output import Output
+from dsprod.cli._common import VersionOption
 
 __all__ = ["extract"]
 
@@ -16,7 +17,9 @@ def extract(
     ctx: typer.Context,
     notebooks: Annotated[
         list[Path],
-        typer.Argument(help="Notebooks (.ipynb or jupytext percent .py) to promote."),
+        typer.Argument(
+            help="Notebooks (.ipynb or jupytext percent .py) to promote.", metavar="NOTEBOOK..."
+        ),
     ],
     module: Annotated[
         str | None,
@@ -49,6 +52,7 @@ def extract(
             help="Add %autoreload lines above the new import (default: [tool.dsprod] autoreload).",
         ),
     ] = None,
+    version: VersionOption = False,
 ) -> None:
     """Move a notebook's functions and classes into a module; the notebook imports them."""
     from dsprod.notebook.extract import ExtractOptions

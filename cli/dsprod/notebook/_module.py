@@ -157,7 +157,9 @@ def format_with_ruff(text: str, path: Path) -> str | None:
     ruff = _ruff_binary()
     if ruff is None:
         return None
-    folder = path.parent if path.parent.exists() else Path.cwd()
+    folder = path.parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
     done = subprocess.run(
         [ruff, "format", "--stdin-filename", str(path), "-"],
         input=text,

@@ -34,7 +34,8 @@ def read_notebook(path: Path) -> Notebook:
         )
     if path.suffix not in {".ipynb", ".py"}:
         raise NotebookError(
-            f"{path}: not a notebook (expected .ipynb, or a jupytext percent-format .py)"
+            f"{path}: not a notebook (expected .ipynb, or a jupytext percent-format .py)",
+            hint="convert it first, e.g. jupytext --to ipynb FILE, then run dsprod on the .ipynb",
         )
     try:
         raw = path.read_bytes()
@@ -71,9 +72,14 @@ def _read_ipynb(path: Path, text: str) -> Notebook:
         )
     version = document["nbformat"]
     if version not in (3, 4):
+        hint = (
+            "upgrade dsprod (pip install -U dsprod)"
+            if version > 4
+            else "upgrade it with: jupyter nbconvert --to notebook --inplace FILE"
+        )
         raise NotebookError(
             f"{path}: nbformat {version} is not supported (dsprod reads versions 3 and 4)",
-            hint="upgrade it with: jupyter nbconvert --to notebook --inplace FILE",
+            hint=hint,
         )
     try:
         raw_cells = cell_dicts(document)

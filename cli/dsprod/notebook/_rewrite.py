@@ -86,7 +86,7 @@ def _splice(notebook: Notebook, sources: dict[int, str | None]) -> str:
         prefix = text[text.rfind("\n", 0, items[0][0]) + 1 : items[0][0]]
         separator = text[items[0][1] : items[1][0]] if len(items) > 1 else ",\n" + prefix
         kept: list[str] = []
-        for index, (start, end) in zip(indices, items):
+        for index, (start, end) in zip(indices, items, strict=True):
             if index not in sources:
                 kept.append(text[start:end])
                 continue

@@ -156,7 +156,7 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         _show_diff(output, path, _code_view(notebook), _code_view_after(notebook, sources))
         return result
 
-    check_writable(target.path.parent)
+    check_writable(target.path.parent, path.resolve().parent, manifest.path.parent)
     if text != old_module:
         _ensure_package(target, project)
         # The module first: if we are interrupted before the notebook is written, a re-run

@@ -1,0 +1,254 @@
+"""What moves and what stays: the planner's rules, one notebook pattern per test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dsprod.errors import NotebookError
+from dsprod.notebook._plan import ExtractionPlan, plan_extraction
+from dsprod.notebook._read import read_notebook
+from dsprod.notebook._statements import render_import
+from tests.helpers import CellSpec, code, md, write_notebook
+
+
+def plan(tmp_path: Path, *cells: CellSpec, only: set[str] | None = None) -> ExtractionPlan:
+    path = write_notebook(tmp_path / "nb.ipynb", *cells)
+    return plan_extraction(read_notebook(path), frozenset(only) if only is not None else None)
+
+
+def moved(result: ExtractionPlan) -> list[str]:
+    return [d.name for d in result.moved]
+
+
+def refusal(result: ExtractionPlan, name: str) -> str:
+    found = [f"{r.location}: {r.reason}" for r in result.refusals if r.name == name]
+    assert found, f"{name} was not refused; refusals: {result.refusals}"
+    return found[0]
+
+
+def test_imports_are_copied_with_only_the_names_needed(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "import os.path\nimport numpy as np\nfrom collections import Counter, OrderedDict",
+        "def f(xs):\n    return Counter(xs), np.array(xs), os.path.sep",
+    )
+    assert moved(result) == ["f"]
+    assert sorted(render_import(k) for k in result.imports) == [
+        "from collections import Counter",
+        "import numpy as np",
+        "import os.path",
+    ]
+
+
+def test_a_constant_moves_with_what_it_needs(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "import math",
+        "SCALE = math.sqrt(2)\nHALF = SCALE / 2\nLABELS = {'a': HALF, 'b': [1, 2]}",
+        "def f(x):\n    return x * LABELS['a']",
+    )
+    assert [d.name for d in result.constants] == ["SCALE", "HALF", "LABELS"]
+    assert [render_import(k) for k in result.imports] == ["import math"]
+
+
+@pytest.mark.parametrize(
+    ("binding", "why"),
+    [
+        ("threshold = 0.5\nthreshold = 0.7", "is bound 2 times (cell 1:line 1, cell 1:line 2)"),
+        (
+            "import pandas as pd\nthreshold = pd.read_csv('x.csv')",
+            "is computed by calling pd.read_csv()",
+        ),
+        ("threshold = [x for x in range(3)]", "is computed at run time"),
+        ("a, threshold = 1, 2", "by unpacking"),
+        ("for threshold in range(3):\n    pass", "by unpacking, several targets or a loop"),
+    ],
+)
+def test_state_is_refused_with_the_variable_and_where_it_is_bound(
+    tmp_path: Path, binding: str, why: str
+) -> None:
+    result = plan(tmp_path, binding, "def f(x):\n    return x > threshold")
+    message = refusal(result, "f")
+    assert message.startswith(f"{tmp_path / 'nb.ipynb'}:cell 2:line 1: uses `threshold`")
+    assert why in message
+    assert "make `threshold` a parameter of f" in message
+    assert moved(result) == []
+
+
+def test_a_definition_using_a_refused_one_is_refused_too(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "df = load()",
+        "def g():\n    return df",
+        "def h():\n    return g() + 1",
+        "def k():\n    return 2",
+    )
+    assert moved(result) == ["k"]
+    assert "uses `g`, which stays in the notebook" in refusal(result, "h")
+
+
+def test_scope_rules_decide_what_is_free(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "import functools\nimport typing\nLIMIT = 3",
+        # decorators, defaults, annotations, comprehensions, class bodies, nonlocal, lambdas:
+        # every free name here is an import, a constant or a local.
+        """
+        @functools.lru_cache(maxsize=LIMIT)
+        def f(x: typing.Any = LIMIT) -> list[int]:
+            total = 0
+            def inner():
+                nonlocal total
+                total += 1
+            inner()
+            return [y * total for y in range(x) if (z := y) >= 0]
+
+        class C:
+            size = LIMIT
+            names = [n for n in range(size)]
+            def m(self, key=lambda v: v + LIMIT):
+                return key(self.size)
+        """,
+    )
+    assert moved(result) == ["LIMIT", "f", "C"]
+    assert result.refusals == ()
+
+
+def test_class_body_names_are_not_visible_in_methods(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "size = compute()",
+        "class C:\n    size = 3\n    def m(self):\n        return size",
+    )
+    assert "uses `size`" in refusal(result, "C")
+
+
+def test_global_assignment_is_refused(tmp_path: Path) -> None:
+    result = plan(tmp_path, "counter = 0", "def bump():\n    global counter\n    counter += 1")
+    assert "assigns the notebook variable `counter`" in refusal(result, "bump")
+
+
+def test_identical_redefinition_moves_once_and_different_one_stops(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "def f():\n    return 1",
+        "def g():\n    return 1",
+        "def f():\n    return 1",
+        "def g():\n    return 2",
+    )
+    assert moved(result) == ["f"]
+    assert len([s for s in result.removed if s.cell in (0, 2)]) == 2
+    message = refusal(result, "g")
+    assert "defined twice with different bodies" in message
+    assert "cell 2:line 1" in message and "cell 4:line 1" in message
+
+
+def test_keep_comment_and_tag_keep_a_definition(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "# dsprod: keep\ndef a():\n    return 1",
+        "def b():  # dsprod: keep\n    return 2",
+        code("def c():\n    return 3", tags=("dsprod-keep",)),
+        "def d():\n    return 4",
+        "def e():\n    return a()",
+    )
+    assert moved(result) == ["d"]
+    assert [k.name for k in result.kept] == ["a", "b", "c"]
+    assert "kept in the notebook" in refusal(result, "e")
+
+
+def test_only_narrows_and_pulls_in_what_is_needed(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "def helper():\n    return 1",
+        "def main():\n    return helper()",
+        "def other():\n    return 2",
+        only={"main"},
+    )
+    assert moved(result) == ["helper", "main"]
+
+
+def test_only_with_an_unknown_name_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(NotebookError, match="--only names nope") as raised:
+        plan(tmp_path, "def f():\n    return 1", only={"nope"})
+    assert raised.value.hint == "defined here: f"
+
+
+def test_magics_are_masked_and_defs_in_time_cells_found(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "%matplotlib inline\n!pip install x\nimport math\nfiles = !ls\nmath.sqrt?",
+        "%%time\ndef f():\n    return math.pi",
+        "%%capture\nclass K:\n    pass",
+        "%%bash\necho 'def not_python(): pass'",
+        "def g():\n    !ls\n    return 1",
+        "def h():\n    return files",
+    )
+    assert moved(result) == ["f", "K"]
+    assert "contains IPython syntax at" in refusal(result, "g")
+    assert "uses `files`" in refusal(result, "h")
+    skipped = [i for i in result.issues if not i.is_error]
+    assert [str(i.location) for i in skipped] == [f"{tmp_path / 'nb.ipynb'}:cell 4:line 1"]
+
+
+def test_unparsable_cells_are_reported_and_the_rest_goes_on(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        md("intro"),
+        "print 'python 2'",
+        "def f():\n    return 1",
+        "x = 1\nif x:\n  print 'hi'\nx = (",
+        "def g():\n    return helper_from_py2()",
+    )
+    errors = [f"{i.location}: {i.reason}" for i in result.issues if i.is_error]
+    assert len(errors) == 2
+    assert errors[0].startswith(f"{tmp_path / 'nb.ipynb'}:cell 2:line 1: does not parse")
+    assert errors[1].startswith(f"{tmp_path / 'nb.ipynb'}:cell 4:line 3: does not parse")
+    assert moved(result) == ["f"]
+    assert "never defined" in refusal(result, "g")
+
+
+def test_unparsable_cell_that_may_bind_the_name_is_named(tmp_path: Path) -> None:
+    result = plan(tmp_path, "print 'x'\nlookup = {}", "def f():\n    return lookup")
+    assert "may be bound in" in refusal(result, "f") and "cell 1" in refusal(result, "f")
+
+
+def test_display_star_imports_and_run_magic(tmp_path: Path) -> None:
+    result = plan(tmp_path, "def show(x):\n    display(x)")
+    assert [render_import(k) for k in result.imports] == ["from IPython.display import display"]
+    starred = plan(tmp_path, "from math import *", "def f():\n    return sqrt(2)")
+    assert [render_import(k) for k in starred.imports] == ["from math import *"]
+    ran = plan(tmp_path, "%run utils.ipynb", "def f():\n    return helper()")
+    assert "it may come from `%run` at" in refusal(ran, "f")
+
+
+def test_equivalent_imports_of_one_name_are_one_import(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "import matplotlib.pyplot as plt",
+        "from matplotlib import pyplot as plt",
+        "def draw():\n    plt.plot([1])",
+    )
+    assert moved(result) == ["draw"]
+    conflicting = plan(
+        tmp_path, "import numpy as np", "import pandas as np", "def f():\n    return np"
+    )
+    assert "is imported differently" in refusal(conflicting, "f")
+
+
+def test_every_cell_unparsable_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(NotebookError, match=r"cell 1:line 1: no code cell parses"):
+        plan(tmp_path, "print 'a'", "print 'b'")
+
+
+def test_a_name_also_assigned_is_not_extracted(tmp_path: Path) -> None:
+    result = plan(tmp_path, "def f():\n    return 1", "f = 3")
+    assert "is also assigned at" in refusal(result, "f")
+
+
+def test_used_names_include_magic_lines_and_later_cells(tmp_path: Path) -> None:
+    result = plan(tmp_path, "def f(n):\n    return n", "def g():\n    return 0", "%timeit f(10)")
+    assert "f" in result.used_names
+    assert "g" not in result.used_names
