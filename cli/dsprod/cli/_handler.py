@@ -34,7 +34,11 @@ def run(app: typer.Typer, argv: list[str] | None) -> int:
         return EXIT_INTERRUPTED
     except typer.TyperException as exc:
         # Usage errors (unknown option, missing argument) carry exit code 2.
-        exc.show()
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"error: {exc}", file=sys.stderr)
         return int(getattr(exc, "exit_code", EXIT_USAGE))
     except DsprodError as exc:
         print(format_error(exc, color=_color()), file=sys.stderr)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._model import CellIssue, Location, Notebook, ParsedCell, Statement
@@ -45,6 +45,8 @@ class ExtractionPlan:
     issues: tuple[CellIssue, ...]
     used_names: frozenset[str]  # module-level names the notebook reads after the rewrite
     parsed: tuple[ParsedCell, ...]
+    # Names the notebook already imports from the target module, with (cell, line).
+    from_module: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def moved(self) -> tuple[Definition, ...]:
@@ -55,8 +57,12 @@ def plan_extraction(
     notebook: Notebook,
     only: frozenset[str] | None = None,
     blocked: dict[str, str] | None = None,
+    module: str | None = None,
 ) -> ExtractionPlan:
-    """What moves out of `notebook`. `blocked` names may not move, with the reason why."""
+    """What moves out of `notebook` into `module` (its dotted name).
+
+    `blocked` names may not move, with the reason why.
+    """
     parsed = parse_cells(notebook.path, notebook.cells)
     issues = tuple(p.issue for p in parsed if p.issue is not None)
     if (
@@ -69,7 +75,16 @@ def plan_extraction(
             f"{first.location}: no code cell parses as Python 3 ({first.reason})",
             hint="is this a Python 2 notebook? port it (e.g. with pyupgrade) and run again",
         )
-    statements = [s for p in parsed for s in cell_statements(p)]
+    every_statement = [s for p in parsed for s in cell_statements(p)]
+    # `from <module> import f` is how the notebook uses what an earlier run moved: f is already
+    # in the module, and a new `def f` in the notebook is a new version of it, not a clash.
+    from_module = {
+        name: s
+        for s in every_statement
+        if module is not None and _imports_from(s.node, module)
+        for name in s.binds
+    }
+    statements = [s for s in every_statement if s not in from_module.values()]
     opaque = {p.cell.index: words(p.cell.source) for p in parsed if p.tree is None}
     stars = tuple(
         "." * s.node.level + (s.node.module or "")
@@ -82,8 +97,18 @@ def plan_extraction(
         for line in sorted(p.masked_lines)
         if p.cell.source.split("\n")[line - 1].lstrip().startswith("%run")
     )
-    resolver = Resolver(notebook.path, statements, opaque, stars, blocked or {}, runs)
-    return _Planner(notebook, parsed, statements, resolver, issues, blocked or {}).plan(only)
+    resolver = Resolver(
+        notebook.path, statements, opaque, stars, blocked or {}, runs, frozenset(from_module)
+    )
+    planner = _Planner(notebook, parsed, every_statement, resolver, issues, blocked or {})
+    return replace(
+        planner.plan(only),
+        from_module={name: (s.cell, s.start) for name, s in from_module.items()},
+    )
+
+
+def _imports_from(node: ast.stmt, module: str) -> bool:
+    return isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == module
 
 
 class _Planner:

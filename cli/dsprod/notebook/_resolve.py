@@ -56,6 +56,7 @@ class Resolver:
         star_imports: tuple[str, ...],
         blocked: dict[str, str],
         runs: tuple[str, ...] = (),
+        provided: frozenset[str] = frozenset(),
     ) -> None:
         self._path = path
         self.bindings: dict[str, list[Statement]] = {}
@@ -66,6 +67,7 @@ class Resolver:
         self._star = star_imports
         self._blocked = blocked
         self._runs = runs  # locations of `%run` lines, which bind names dsprod cannot see
+        self._provided = provided  # names the target module already defines
         self._memo: dict[str, Resolution] = {}
         self._active: set[str] = set()
 
@@ -95,6 +97,8 @@ class Resolver:
         if name in self._blocked and found and not isinstance(found[0].node, DEF_TYPES):
             return Resolution("state", reason=self._blocked[name])
         if not found:
+            if name in self._provided:
+                return Resolution("definition")
             return self._unbound(name)
         nodes = [s.node for s in found]
         if all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes):

@@ -101,19 +101,26 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
     current = _read_module(target.path)
     notebook_key = manifest.key(path)
 
+    # A symbol the module cannot take (a clash, a hand edit) stays in the notebook, and so does
+    # whatever needs it: plan again until the plan and the module agree.
     blocked: dict[str, str] = {}
+    conflicts: set[str] = set()
+    notes: dict[str, tuple[str, str]] = {}
     while True:
-        plan = plan_extraction(notebook, options.only, blocked)
+        plan = plan_extraction(notebook, options.only, blocked, target.import_name)
         merge = _merge_plan(plan, current, manifest, target, notebook_key, options)
+        conflicts |= merge.conflicts
+        notes.update((warning, (old, new)) for warning, old, new in merge.notes)
         if not merge.blocked.keys() - blocked.keys():
             break
         blocked.update(merge.blocked)
     _report_plan(plan, output)
-    for warning, old, new in merge.notes:
-        output.status("conflict" if warning.startswith("conflict") else "warning", warning)
+    for warning, (old, new) in notes.items():
+        verb, _, text = warning.partition(": ")
+        output.status(verb, text)
         _show_diff(output, target.path, old, new)
     result.refused = [r.name for r in plan.refusals]
-    result.conflicts = sorted(merge.conflicts)
+    result.conflicts = sorted(conflicts)
     if not plan.moved:
         output.status("skip", f"{path}: nothing to extract")
         return result
@@ -136,7 +143,12 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         text = format_with_ruff(text, target.path) or text
 
     moved_names = [d.name for d in plan.moved]
-    names = sorted(n for n in moved_names if n in plan.used_names)
+    first = min(((s.cell, s.start) for s in plan.removed), default=(0, 0))
+    names = sorted(
+        n
+        for n in moved_names
+        if n in plan.used_names and not (n in plan.from_module and plan.from_module[n] < first)
+    )
     import_text = import_line(target.import_name, names) if names else ""
     autoreload = options.autoreload
     if autoreload is None:
@@ -221,7 +233,7 @@ def _merge_plan(
             continue
         if digest(in_module) == recorded.sha256 or options.force:
             if options.force and digest(in_module) != recorded.sha256:
-                warning = f"--force: replacing the hand-edited {name} in {where}"
+                warning = f"warning: --force replaces the hand-edited {name} in {where}"
                 merge.notes.append((warning, in_module, definition.source))
             merge.replace[name] = definition.source
             continue
