@@ -177,4 +177,12 @@ def _render_percent(notebook: Notebook, sources: dict[int, str | None]) -> str:
     _apply(document, sources)
     node = nbformat.from_dict(document)  # type: ignore[no-untyped-call]
     text: str = jupytext.writes(node, fmt="py:percent")
-    return text
+    # jupytext adds its own bookkeeping to the YAML header on every write; the header is not
+    # ours to change, so the original one is kept.
+    return _header(notebook.text) + text[len(_header(text)) :]
+
+
+def _header(text: str) -> str:
+    """Everything before the first cell marker of a percent script."""
+    at = 0 if text.startswith("# %%") else text.find("\n# %%") + 1
+    return text[:at]
