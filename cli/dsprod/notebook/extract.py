@@ -135,12 +135,13 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         replacements=merge.replace,
         exported=[d.name for d in plan.definitions],
     )
+    if options.format if options.format is not None else config.get("format", True):
+        # ruff refuses code that does not parse; then the check below reports it.
+        text = format_with_ruff(text, target.path) or text
     try:
-        ast.parse(text)
+        written = ModuleText(text, ast.parse(text))
     except SyntaxError as exc:  # pragma: no cover - a bug in dsprod, never the user's input
         raise RuntimeError(f"dsprod composed a module that does not parse: {exc}") from exc
-    if options.format if options.format is not None else config.get("format", True):
-        text = format_with_ruff(text, target.path) or text
 
     moved_names = [d.name for d in plan.moved]
     first = min(((s.cell, s.start) for s in plan.removed), default=(0, 0))
@@ -188,7 +189,7 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
             ),
         )
         result.written.append(path)
-    _record(manifest, target, text, plan, notebook_key)
+    _record(manifest, target, written, plan, notebook_key)
     return result
 
 
@@ -298,9 +299,14 @@ def _ensure_package(target: Target, project: Project | None) -> None:
 
 
 def _record(
-    manifest: Manifest, target: Target, text: str, plan: ExtractionPlan, notebook_key: str
+    manifest: Manifest,
+    target: Target,
+    module: ModuleText,
+    plan: ExtractionPlan,
+    notebook_key: str,
 ) -> None:
-    written = symbol_sources(ModuleText.parse(text, target.path))
+    text = module.text
+    written = symbol_sources(module)
     previous = manifest.entry(target.path)
     symbols = dict(previous.symbols) if previous else {}
     for definition in plan.moved:
