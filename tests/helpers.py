@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import subprocess
@@ -16,7 +15,8 @@ import pytest
 
 from dsprod.cli import app
 from dsprod.cli._handler import run
-from dsprod.notebook._magics import mask
+from dsprod.notebook._model import Cell
+from dsprod.notebook._parse import parse_cell
 from dsprod.notebook._scope import summarize
 
 CellSpec = str | dict[str, Any]
@@ -123,13 +123,9 @@ def unbound_reads(sources: list[str]) -> set[str]:
     reads: set[str] = set()
     binds: set[str] = set()
     for source in sources:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            try:
-                tree = ast.parse(mask(source).text)
-            except SyntaxError:
-                continue
+        tree = parse_cell(Path("nb.ipynb"), Cell(0, "code", source)).tree
+        if tree is None:
+            continue
         for node in tree.body:
             summary = summarize(node)
             reads |= summary.reads.keys()

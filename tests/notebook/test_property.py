@@ -49,6 +49,7 @@ IMPORT_LINES: dict[str, set[str]] = {
     "from collections import Counter": {"Counter"},
 }
 MAGIC_LINES = ("%matplotlib inline", "!echo hi")
+DOCSTRING_LINES = frozenset({"    !important"})  # text inside strings, never masked
 LITERALS = st.sampled_from(["2", "3", "10", "0.5", "1.25"])
 DECORATOR = "@functools.lru_cache(maxsize=None)"
 
@@ -111,9 +112,8 @@ class Generated:
 
 
 # --- the grammar -------------------------------------------------------------------------
-# Never generated, because dsprod gets them wrong (see the xfail tests at the end): two
-# statements on one line (`a; b`), calls of `from`-imported functions in constants, docstring
-# lines starting with `!`, and functions reading `__name__`.
+# Not generated; each has its own regression test at the end: two statements on one line
+# (`a; b`), docstring lines starting with `!`, and functions reading `__name__`.
 
 
 def _coin(draw: st.DrawFn) -> bool:
@@ -175,6 +175,12 @@ def _term(
         name = draw(st.sampled_from(m.lambdas))
         reads.add(name)
         return f"{name}({x})"
+    if kind == "mean":
+        reads.add("mean")
+        return f"mean([{x}, 1])"
+    if kind == "counter":
+        reads.add("Counter")
+        return f'Counter("aab")["a"] * {x}'
     if kind == "math":
         reads.add("math")
         return draw(st.sampled_from([f"math.sqrt(abs({x}))", f"math.floor({x})", "math.pi"]))
@@ -220,10 +226,12 @@ def _constant_value(draw: st.DrawFn, m: Model, reads: set[str]) -> str:
         x = draw(st.sampled_from(m.constants))
         reads.add(x)
     kinds = ["literal", "arithmetic", "builtin"]
-    # Not `mean(...)` nor `Counter(...)`: dsprod wrongly takes a call of a name imported with
-    # `from ... import` for state (test_a_pure_call_of_a_from_import_is_a_constant); generating
-    # it would fail every other example on that one bug.
-    for needed, kind in (("math", "math"), ("js", "json")):
+    for needed, kind in (
+        ("math", "math"),
+        ("js", "json"),
+        ("mean", "mean"),
+        ("Counter", "counter"),
+    ):
         if needed in m.imported:
             kinds.append(kind)
     kind = draw(st.sampled_from(kinds))
@@ -233,6 +241,12 @@ def _constant_value(draw: st.DrawFn, m: Model, reads: set[str]) -> str:
         return f"{x} {draw(st.sampled_from(['+', '-', '*']))} {draw(LITERALS)}"
     if kind == "builtin":
         return draw(st.sampled_from([f"abs(-{x})", f"round({x} / 3, 4)", f"max({x}, 2)"]))
+    if kind == "mean":
+        reads.add("mean")
+        return f"mean([{x}, 1])"
+    if kind == "counter":
+        reads.add("Counter")
+        return f'Counter("aab")["a"] * {x}'
     if kind == "math":
         reads.add("math")
         return draw(st.sampled_from([f"math.sqrt(2) * {x}", f"math.pi + {x}"]))
@@ -571,13 +585,14 @@ def check_extraction(
     for cell_id, source in before.items():
         removed = Counter(source.split("\n")) - Counter(after.get(cell_id, "").split("\n"))
         for line in removed:
-            if _is_magic(line):
+            if line == "%%time":
                 # Only the %%time header of a cell that is removed whole may go.
-                assert line == "%%time" and cell_id not in after, (cell_id, line)
+                assert cell_id not in after, (cell_id, line)
             elif line.strip():
                 assert line in module_lines, f"cell {cell_id} lost {line!r}"
     for line in module_lines:
-        assert not _is_magic(line), line
+        # A line of a docstring may look like shell (`!important`); a statement may not.
+        assert not _is_magic(line) or line in DOCSTRING_LINES, line
 
     # 5. Extracting again changes nothing.
     files = snapshot(folder)
@@ -608,34 +623,18 @@ def test_extraction_keeps_what_generated_notebooks_do(
     check_extraction(tmp_path_factory.mktemp("nb"), generated.cells, generated.stay, generated.move)
 
 
-# --- bugs the property found, minimised ----------------------------------------------------
-# Each is a strict xfail: it starts failing (XPASS) the day the bug is fixed. The grammar above
-# avoids these constructs (see the comments there) so that they do not hide other bugs.
+# --- bugs the property found, minimised, now regression tests ------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: statements are moved by whole lines, so a statement sharing a line with a "
-    "moved constant (`import math; C = ...`) leaves the notebook and runs in the module",
-    strict=True,
-    raises=AssertionError,
-)
 def test_a_statement_on_the_line_of_a_moved_constant_stays(tmp_path: Path) -> None:
-    # Expected: `import math` stays in cell 1 and the notebook prints `4.0 3.14...`.
-    # Actual: cell 1 becomes `from analysis import f`; the module holds the whole line
-    # `import math; C = math.sqrt(4)`; the notebook fails with NameError: name 'math'.
+    # The constant shares its line with the import: dsprod does not split lines, so it refuses
+    # to move C (and so f) and says why, instead of taking the import with it.
     cells = ["import math; C = math.sqrt(4)", "def f(x):\n    return x * C", "print(f(2), math.pi)"]
-    check_extraction(tmp_path / "nb", cells, stay=set(), move={"f"})
+    check_extraction(tmp_path / "nb", cells, stay={"f"}, move=set())
 
 
-@pytest.mark.xfail(
-    reason="BUG: a call of a name bound by `from m import name` is never pure, even when "
-    "`m.name(...)` is (statistics., collections. ...): the constant is taken for state",
-    strict=True,
-    raises=AssertionError,
-)
 def test_a_pure_call_of_a_from_import_is_a_constant(tmp_path: Path) -> None:
-    # Expected: C moves with f (`collections.Counter("abca")` would be a constant).
-    # Actual: f not extracted: uses `C`, which is computed by calling Counter().
+    # C moves with f, as `collections.Counter("abca")` would.
     cells = [
         "from collections import Counter",
         'C = Counter("abca")["a"]',
@@ -645,14 +644,8 @@ def test_a_pure_call_of_a_from_import_is_a_constant(tmp_path: Path) -> None:
     check_extraction(tmp_path / "nb", cells, stay=set(), move={"f"})
 
 
-@pytest.mark.xfail(
-    reason="BUG: in a cell that holds a magic, a docstring line starting with `!` is masked "
-    "as shell and the function is refused for containing IPython syntax",
-    strict=True,
-    raises=AssertionError,
-)
 def test_a_docstring_line_starting_with_a_bang_is_not_shell(tmp_path: Path) -> None:
-    # Expected: f is extracted. Actual: f not extracted: contains IPython syntax at line 4.
+    # The `!` line is inside a docstring: Python, not shell.
     cells = [
         '%matplotlib inline\ndef f(x):\n    """Shout.\n    !important\n    """\n    return x',
         "print(f(1))",
@@ -660,14 +653,7 @@ def test_a_docstring_line_starting_with_a_bang_is_not_shell(tmp_path: Path) -> N
     check_extraction(tmp_path / "nb", cells, stay=set(), move={"f"})
 
 
-@pytest.mark.xfail(
-    reason="BUG (debatable): `__name__` is resolved as a builtin, but it is '__main__' in the "
-    "notebook and the module's name once extracted, so the function's result changes",
-    strict=True,
-    raises=AssertionError,
-)
 def test_a_function_reading_dunder_name_keeps_its_result(tmp_path: Path) -> None:
-    # Expected: the notebook still prints `__main__` (or `where` is refused).
-    # Actual: `where` is extracted and the notebook prints `analysis`.
+    # `where` is refused: in a module `__name__` would be the module's name, not `__main__`.
     cells = ["def where():\n    return __name__", "print(where())"]
     check_extraction(tmp_path / "nb", cells, stay=set(), move=set())

@@ -8,9 +8,8 @@ only ever used for analysis; code copied into modules comes from the original so
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-__all__ = ["PYTHON_CELL_MAGICS", "Masked", "cell_magic", "mask"]
+__all__ = ["PYTHON_CELL_MAGICS", "cell_magic", "mask_line"]
 
 # Cell magics whose body is Python run in the notebook's own namespace. Any other cell magic
 # (%%bash, %%writefile, %%html, %%R, %%sql ...) holds text that is not Python for this notebook.
@@ -24,39 +23,8 @@ _HELP = re.compile(r"^\s*(\?{1,2}[\w.*]+|[\w.*]+\?{1,2})\s*$")
 _MAGIC_OR_SHELL = re.compile(r"^\s*[%!]")
 
 
-@dataclass(frozen=True)
-class Masked:
-    text: str
-    lines: frozenset[int]  # 1-based numbers of the lines that were masked
-    header: bool  # line 1 was a Python cell magic such as %%time
-
-
-def cell_magic(source: str) -> str | None:
-    """The name of the cell magic on the first line, if any (`%%time` -> "time")."""
-    first = source.split("\n", 1)[0]
-    match = _CELL_MAGIC.match(first)
-    return match.group(1) if match else None
-
-
-def mask(source: str) -> Masked:
-    lines = source.split("\n")
-    masked: set[int] = set()
-    header = False
-    out: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        replacement = _mask_line(line)
-        if number == 1 and line.startswith("%%"):
-            header = True
-            replacement = ""
-        if replacement is not None:
-            masked.add(number)
-            out.append(replacement)
-        else:
-            out.append(line)
-    return Masked(text="\n".join(out), lines=frozenset(masked), header=header)
-
-
-def _mask_line(line: str) -> str | None:
+def mask_line(line: str) -> str | None:
+    """A Python stand-in for an IPython line (same indent), or None for a Python line."""
     assign = _MAGIC_ASSIGN.match(line)
     if assign:
         # `files = !ls` binds `files` to something only IPython can compute: notebook state.
@@ -65,3 +33,10 @@ def _mask_line(line: str) -> str | None:
         indent = line[: len(line) - len(line.lstrip())]
         return f"{indent}pass"
     return None
+
+
+def cell_magic(source: str) -> str | None:
+    """The name of the cell magic on the first line, if any (`%%time` -> "time")."""
+    first = source.split("\n", 1)[0]
+    match = _CELL_MAGIC.match(first)
+    return match.group(1) if match else None

@@ -80,3 +80,4 @@ class Statement:
     binds: frozenset[str]
     reads: frozenset[str]
     global_writes: frozenset[str]
+    shares_line: bool = False  # another statement stands on one of its lines (`a = 1; b = 2`)

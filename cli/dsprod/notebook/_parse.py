@@ -6,7 +6,7 @@ import ast
 import warnings
 from pathlib import Path
 
-from dsprod.notebook._magics import PYTHON_CELL_MAGICS, cell_magic, mask
+from dsprod.notebook._magics import PYTHON_CELL_MAGICS, cell_magic, mask_line
 from dsprod.notebook._model import Cell, CellIssue, Location, ParsedCell
 
 __all__ = ["parse_cell", "parse_cells"]
@@ -19,24 +19,41 @@ def parse_cell(path: Path, cell: Cell) -> ParsedCell:
             Location(path, cell.index + 1, 1), f"%%{magic} cell is not Python; left alone", False
         )
         return ParsedCell(cell, None, frozenset(), False, issue)
+    lines = cell.source.split("\n")
+    masked: set[int] = set()
+    header = lines[0].startswith("%%")
+    if header:
+        lines[0] = ""
+        masked.add(1)
+    # Mask only the lines the parser trips on: a line that merely looks like a magic inside a
+    # string or a bracket is Python and stays as it is. Each round masks one line.
+    while True:
+        try:
+            tree = _parse("\n".join(lines))
+            return ParsedCell(cell, tree, frozenset(masked), header)
+        except SyntaxError as exc:
+            error = exc
+        number = error.lineno or 0
+        replacement = mask_line(lines[number - 1]) if 0 < number <= len(lines) else None
+        if replacement is None or number in masked:
+            break
+        lines[number - 1] = replacement
+        masked.add(number)
+    # The error is elsewhere than on a magic line: mask every IPython-looking line, once.
+    for number, line in enumerate(lines, start=1):
+        replacement = mask_line(line) if number not in masked else None
+        if replacement is not None:
+            lines[number - 1] = replacement
+            masked.add(number)
     try:
-        # Most cells are plain Python: parsing them as they are cannot mis-mask
-        # a line that merely starts with '%' inside a bracket or a string.
-        return ParsedCell(cell, _parse(cell.source), frozenset(), False)
-    except SyntaxError:
-        pass
-    masked = mask(cell.source)
-    try:
-        tree = _parse(masked.text)
+        return ParsedCell(cell, _parse("\n".join(lines)), frozenset(masked), header)
     except SyntaxError as exc:
-        line = exc.lineno or 1
         issue = CellIssue(
-            Location(path, cell.index + 1, line),
+            Location(path, cell.index + 1, exc.lineno or 1),
             f"does not parse as Python 3 ({exc.msg}); cell left alone",
             True,
         )
-        return ParsedCell(cell, None, masked.lines, masked.header, issue)
-    return ParsedCell(cell, tree, masked.lines, masked.header)
+        return ParsedCell(cell, None, frozenset(masked), header, issue)
 
 
 def _parse(text: str) -> ast.Module:

@@ -13,7 +13,9 @@ from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys
 
 __all__ = ["Resolution", "Resolver"]
 
-_BUILTINS = frozenset(dir(builtins)) | {"__name__", "__doc__", "__builtins__"}
+_BUILTINS = frozenset(dir(builtins)) - {"__name__", "__doc__", "__spec__", "__loader__"}
+# Module attributes that differ between the notebook (`__main__`) and the module.
+_MODULE_ATTRIBUTES = frozenset({"__name__", "__doc__", "__spec__", "__loader__", "__file__"})
 # Names IPython puts in a notebook's namespace that have an importable home.
 _IPYTHON_IMPORTS: dict[str, ImportKey] = {"display": ("IPython.display", "display", "", 0)}
 # Calls that compute a value from their arguments alone: safe to run when a module is imported.
@@ -130,6 +132,12 @@ class Resolver:
             value = node.value if isinstance(target, ast.Name) else None
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             value = node.value
+        if statement.shares_line:
+            return Resolution(
+                "state",
+                reason=f"shares its line with other code at {where}",
+                fix="put the assignment on a line of its own",
+            )
         if value is None or statement.global_writes:
             return Resolution(
                 "state",
@@ -159,8 +167,8 @@ class Resolver:
         return ""
 
     def _pure_call(self, func: ast.expr) -> bool:
-        if isinstance(func, ast.Name):
-            return func.id in _PURE_BUILTINS and func.id not in self.bindings
+        if isinstance(func, ast.Name) and func.id not in self.bindings:
+            return func.id in _PURE_BUILTINS
         dotted = _dotted(func)
         if dotted is None:
             return False
@@ -180,6 +188,13 @@ class Resolver:
             return Resolution("import", imports=(_IPYTHON_IMPORTS[name],))
         if name in _BUILTINS:
             return Resolution("builtin")
+        if name in _MODULE_ATTRIBUTES:
+            return Resolution(
+                "state",
+                reason="is the notebook's own (`__main__`) and would be the module's after "
+                "the move",
+                fix="keep the definition in the notebook, or pass the value in",
+            )
         if name == "get_ipython":
             return Resolution(
                 "state", reason="exists only inside IPython", fix="use plain Python instead"

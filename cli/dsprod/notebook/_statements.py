@@ -27,9 +27,10 @@ def cell_statements(parsed: ParsedCell) -> list[Statement]:
     if parsed.tree is None:
         return []
     lines = parsed.cell.source.split("\n")
+    body = parsed.tree.body
     result: list[Statement] = []
     previous_end = 0
-    for node in parsed.tree.body:
+    for number, node in enumerate(body):
         start = node.lineno
         if isinstance(node, DEF_TYPES) and node.decorator_list:
             start = min(start, *(d.lineno for d in node.decorator_list))
@@ -41,6 +42,9 @@ def cell_statements(parsed: ParsedCell) -> list[Statement]:
         ):
             start -= 1
         end = node.end_lineno or node.lineno
+        following = body[number + 1].lineno if number + 1 < len(body) else len(lines) + 1
+        if isinstance(node, DEF_TYPES):
+            end = _trailing_comments(lines, end, following)
         summary = summarize(node)
         result.append(
             Statement(
@@ -51,10 +55,24 @@ def cell_statements(parsed: ParsedCell) -> list[Statement]:
                 binds=summary.binds,
                 reads=frozenset(summary.reads),
                 global_writes=frozenset(summary.global_writes),
+                shares_line=node.lineno == previous_end or end == following,
             )
         )
         previous_end = end
     return result
+
+
+def _trailing_comments(lines: list[str], end: int, following: int) -> int:
+    """Extend a definition over the indented comments that close its body."""
+    line = end
+    while line + 1 < following and line < len(lines):
+        text = lines[line]  # the line after `line`, 0-based
+        if text.strip() and not (text[:1].isspace() and text.lstrip().startswith("#")):
+            break
+        line += 1
+        if text.strip():
+            end = line
+    return end
 
 
 def import_keys(node: ast.stmt, name: str) -> list[ImportKey]:
