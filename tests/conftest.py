@@ -1,8 +1,9 @@
-"""Isolate every test: its own HOME, no DSPROD_* variables, a fixed git identity."""
+"""Isolate every test: its own HOME and temp folder, no DSPROD_* variables, a fixed git identity."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,7 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.com")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.chdir(tmp_path)
+    # Temporary files (the handler's traceback files among them) stay inside the test's folder.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))

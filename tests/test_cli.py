@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,15 +26,6 @@ CELLS = (
     "radii = [float(line) for line in open('radii.txt')]",
     "def total():\n    return sum(area(r) for r in radii)",
 )
-
-
-@pytest.fixture(autouse=True)
-def _tracebacks_under_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    # The handler writes tracebacks to the temp folder: keep them inside tmp_path.
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def both(result: CliResult) -> str:

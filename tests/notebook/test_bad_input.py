@@ -44,14 +44,6 @@ GOOD_CELLS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _tracebacks_under_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # An internal error writes a traceback file to the temp folder; keep it inside tmp_path.
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-
-
 def good_text() -> str:
     return dumps(notebook(*GOOD_CELLS))
 
