@@ -150,3 +150,26 @@ def test_untouched_cells_keep_their_bytes_in_an_unusual_layout(
     assert first in text and first in after
     assert last in text and last in after
     assert json.loads(after)["cells"][1]["source"] == ["from odd import f"]
+
+
+def test_a_jupyter_written_notebook_stays_exactly_as_jupyter_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.helpers import dumps, write_notebook
+
+    path = write_notebook(
+        tmp_path / "nb.ipynb",
+        "import math\n# é, non-ASCII stays as it is",
+        "SCALE = 2\n\ndef f(x):\n    return math.sqrt(x) * SCALE\n\nprint(f(4))",
+        "def g():\n    return 'ünïcode'",
+        "print(g(), SCALE)",
+    )
+    assert run_cli(capsys, "extract", str(path)).code == 0
+    text = path.read_text(encoding="utf-8")
+    assert text == dumps(json.loads(text))
+    sources = ["".join(c["source"]) for c in json.loads(text)["cells"]]
+    assert sources == [
+        "import math\n# é, non-ASCII stays as it is",
+        "from nb import SCALE, f, g\n\nprint(f(4))",
+        "print(g(), SCALE)",
+    ]

@@ -93,11 +93,7 @@ def _splice(notebook: Notebook, sources: dict[int, str | None]) -> str:
             source = sources[index]
             if source is None:
                 continue
-            cell = json.loads(text[start:end])
-            key = source_key(cell)
-            cell[key] = source.splitlines(keepends=True) if isinstance(cell[key], list) else source
-            dumped = json.dumps(cell, indent=notebook.indent, ensure_ascii=False)
-            kept.append(dumped.replace("\n", "\n" + prefix))
+            kept.append(_with_source(text[start:end], source, prefix, notebook.indent))
         if kept:
             pieces += [text[position : items[0][0]], separator.join(kept)]
             position = items[-1][1]
@@ -106,6 +102,25 @@ def _splice(notebook: Notebook, sources: dict[int, str | None]) -> str:
             position = array_end - 1
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def _with_source(cell_text: str, source: str, prefix: str, indent: int) -> str:
+    """The cell's JSON text with only its source replaced, the rest byte for byte."""
+    decoder = json.JSONDecoder()
+    members = _members(cell_text, 0, decoder)
+    kind = json.loads(cell_text[slice(*members["cell_type"])])
+    key = source_key({**dict.fromkeys(members), "cell_type": kind})
+    start, end = members[key]
+    if cell_text[start] != "[":
+        return cell_text[:start] + json.dumps(source, ensure_ascii=False) + cell_text[end:]
+    lines = source.splitlines(keepends=True)
+    if not lines:
+        return cell_text[:start] + "[]" + cell_text[end:]
+    # Jupyter writes a list of lines one per line, one indent deeper than the member.
+    inner = prefix + " " * indent * 2
+    body = ",\n".join(inner + json.dumps(line, ensure_ascii=False) for line in lines)
+    closing = prefix + " " * indent
+    return f"{cell_text[:start]}[\n{body}\n{closing}]{cell_text[end:]}"
 
 
 def _cell_arrays(
