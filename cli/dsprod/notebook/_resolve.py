@@ -74,7 +74,8 @@ class Resolver:
         self._active: set[str] = set()
 
     def where(self, statement: Statement) -> Location:
-        return Location(self._path, statement.cell + 1, statement.start)
+        # The line of the statement itself, not of the comments or decorators above it.
+        return Location(self._path, statement.cell + 1, statement.node.lineno)
 
     def constant_value(self, name: str) -> ast.expr | None:
         statement = self.bindings[name][0]
@@ -224,7 +225,7 @@ class Resolver:
         )
 
     def _list(self, statements: list[Statement]) -> str:
-        return ", ".join(f"cell {s.cell + 1}:line {s.start}" for s in statements)
+        return ", ".join(f"cell {s.cell + 1}:line {s.node.lineno}" for s in statements)
 
 
 def _imported(key: ImportKey) -> tuple[str, str]:
