@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, currently_in_test_context, given, note, sett
 from hypothesis import strategies as st
 
 from dsprod._output import Output
-from dsprod.notebook._plan import KEEP_TAG
+from dsprod.notebook._statements import KEEP_TAG
 from dsprod.notebook.extract import ExtractOptions, extract_notebook
 from tests.helpers import (
     CellSpec,

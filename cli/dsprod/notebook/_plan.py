@@ -9,12 +9,16 @@ from dsprod.errors import NotebookError
 from dsprod.notebook._model import CellIssue, Location, Notebook, ParsedCell, Statement
 from dsprod.notebook._parse import parse_cells
 from dsprod.notebook._resolve import Resolver
-from dsprod.notebook._statements import DEF_TYPES, ImportKey, cell_statements, words
+from dsprod.notebook._statements import (
+    DEF_TYPES,
+    KEEP_COMMENT,
+    ImportKey,
+    cell_statements,
+    is_kept,
+    words,
+)
 
-__all__ = ["KEEP_TAG", "Definition", "ExtractionPlan", "Refusal", "plan_extraction"]
-
-KEEP_TAG = "dsprod-keep"
-_KEEP_COMMENT = "dsprod: keep"
+__all__ = ["Definition", "ExtractionPlan", "Refusal", "plan_extraction"]
 
 
 @dataclass(frozen=True)
@@ -137,13 +141,10 @@ class _Planner:
 
     def _is_kept(self, statement: Statement) -> bool:
         parsed = self.by_cell[statement.cell]
-        if KEEP_TAG in parsed.cell.tags:
-            return True
-        lines = parsed.cell.source.split("\n")
         node = statement.node
-        header_end = node.body[0].lineno - 1 if isinstance(node, DEF_TYPES) else node.lineno
-        header = lines[statement.start - 1 : max(header_end, node.lineno)]
-        return any(_KEEP_COMMENT in line for line in header)
+        if not isinstance(node, DEF_TYPES):
+            return False
+        return is_kept(parsed, parsed.cell.source.split("\n"), node, statement.start)
 
     def plan(self, only: frozenset[str] | None) -> ExtractionPlan:
         candidates, kept, duplicates = self._candidates()
@@ -182,7 +183,7 @@ class _Planner:
                         self._refuse(
                             candidates[name],
                             f"uses `{dep}`, which is kept in the notebook "
-                            f"({_KEEP_COMMENT}); keep {name} there too, or stop keeping {dep}",
+                            f"({KEEP_COMMENT}); keep {name} there too, or stop keeping {dep}",
                         )
                         changed = True
                         break

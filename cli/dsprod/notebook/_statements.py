@@ -4,13 +4,30 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
 from dsprod.notebook._model import ParsedCell, Statement
 from dsprod.notebook._scope import summarize
 
-__all__ = ["DEF_TYPES", "ImportKey", "cell_statements", "import_keys", "render_import", "words"]
+__all__ = [
+    "DEF_TYPES",
+    "KEEP_COMMENT",
+    "KEEP_TAG",
+    "DefNode",
+    "ImportKey",
+    "cell_statements",
+    "import_keys",
+    "is_kept",
+    "render_import",
+    "statement_start",
+    "top_level_definitions",
+    "words",
+]
 
 DEF_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+DefNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+KEEP_TAG = "dsprod-keep"
+KEEP_COMMENT = "dsprod: keep"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # (module, name, asname, level): `import a.b as c` is ("a.b", "", "c", 0),
@@ -31,16 +48,7 @@ def cell_statements(parsed: ParsedCell) -> list[Statement]:
     result: list[Statement] = []
     previous_end = 0
     for number, node in enumerate(body):
-        start = node.lineno
-        if isinstance(node, DEF_TYPES) and node.decorator_list:
-            start = min(start, *(d.lineno for d in node.decorator_list))
-        # Comment lines directly above a statement belong to it: they move with the code.
-        while (
-            start - 1 > previous_end
-            and start - 1 not in parsed.masked_lines
-            and lines[start - 2].lstrip().startswith("#")
-        ):
-            start -= 1
+        start = statement_start(parsed, lines, node, previous_end)
         end = node.end_lineno or node.lineno
         following = body[number + 1].lineno if number + 1 < len(body) else len(lines) + 1
         if isinstance(node, DEF_TYPES):
@@ -60,6 +68,42 @@ def cell_statements(parsed: ParsedCell) -> list[Statement]:
         )
         previous_end = end
     return result
+
+
+def statement_start(parsed: ParsedCell, lines: list[str], node: ast.stmt, previous_end: int) -> int:
+    """The first line of a statement: its decorators and the comment lines directly above it,
+    which belong to it and move with it."""
+    start = node.lineno
+    if isinstance(node, DEF_TYPES) and node.decorator_list:
+        start = min(start, *(d.lineno for d in node.decorator_list))
+    while (
+        start - 1 > previous_end
+        and start - 1 not in parsed.masked_lines
+        and lines[start - 2].lstrip().startswith("#")
+    ):
+        start -= 1
+    return start
+
+
+def top_level_definitions(parsed: ParsedCell) -> Iterator[tuple[DefNode, bool]]:
+    """Each top-level def and class of a cell, and whether it is kept in the notebook."""
+    if parsed.tree is None:
+        return
+    lines = parsed.cell.source.split("\n")
+    previous_end = 0
+    for node in parsed.tree.body:
+        if isinstance(node, DEF_TYPES):
+            start = statement_start(parsed, lines, node, previous_end)
+            yield node, is_kept(parsed, lines, node, start)
+        previous_end = node.end_lineno or node.lineno
+
+
+def is_kept(parsed: ParsedCell, lines: list[str], node: DefNode, start: int) -> bool:
+    """Kept by the cell tag, or by `# dsprod: keep` above the definition or on its header."""
+    if KEEP_TAG in parsed.cell.tags:
+        return True
+    header = lines[start - 1 : max(node.body[0].lineno - 1, node.lineno)]
+    return any(KEEP_COMMENT in line for line in header)
 
 
 def _trailing_comments(lines: list[str], end: int, following: int) -> int:
