@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from dsprod._output import Output
+from dsprod.cli import check as check_command
 from dsprod.cli import extract as extract_command
 from dsprod.cli._common import VersionOption
 
@@ -38,6 +39,7 @@ def _root(
 
 
 app.command(name="extract", no_args_is_help=True)(extract_command.extract)
+app.command(name="check")(check_command.check)
 
 
 def main(argv: list[str] | None = None) -> None:
