@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import code, make_project, md, run_cli, write_notebook
+from tests.helpers import CellSpec, code, make_project, md, run_cli, write_notebook
 
 CLEAN = ["from mypkg.shapes import area", "print(area(2))"]
-WITH_DEFS = [
+WITH_DEFS: list[CellSpec] = [
     md("# Shapes"),
     "import math",
     "def area(r):\n    return math.pi * r**2",
