@@ -14,9 +14,8 @@ from pathlib import Path
 from dsprod._output import Output, shown
 from dsprod.errors import UserError
 from dsprod.notebook._manifest import MANIFEST_PATH, Manifest, digest, load_manifest
-from dsprod.notebook._model import Location
 from dsprod.notebook._module import ModuleText, symbol_sources
-from dsprod.notebook._parse import parse_cells
+from dsprod.notebook._parse import gc_paused, parse_cells
 from dsprod.notebook._read import read_notebook
 from dsprod.notebook._statements import KEEP_COMMENT, KEEP_TAG, top_level_definitions
 from dsprod.notebook._target import find_project
@@ -48,6 +47,11 @@ def check(paths: Sequence[Path], output: Output, *, fix: bool = False) -> list[F
 
 
 def check_paths(files: Iterable[Path]) -> list[Finding]:
+    with gc_paused():
+        return _check_paths(files)
+
+
+def _check_paths(files: Iterable[Path]) -> list[Finding]:
     manifests = _Manifests()
     findings: list[Finding] = []
     for path in files:
@@ -102,11 +106,12 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Finding]:
         return []
     extracted = _extracted_from(manifest, path) if manifest else {}
     findings: list[Finding] = []
+    name = shown(path)
     for parsed in parse_cells(path, notebook.cells):
         for node, kept in top_level_definitions(parsed):
             if kept:
                 continue
-            where = str(Location(path, parsed.cell.index + 1, node.lineno))
+            where = f"{path}:cell {parsed.cell.index + 1}:line {node.lineno}"
             kind = "class" if node.__class__.__name__ == "ClassDef" else "function"
             if node.name in extracted:
                 findings.append(
@@ -114,7 +119,7 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Finding]:
                         where,
                         f"{kind} `{node.name}` is defined again here, but it was extracted to "
                         f"{shown(extracted[node.name])}: this copy shadows the module's",
-                        f"delete it, or run `dsprod extract {shown(path)}` to move the new "
+                        f"delete it, or run `dsprod extract {name}` to move the new "
                         "version into the module",
                         notebook=path,
                     )
@@ -124,7 +129,7 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Finding]:
                     Finding(
                         where,
                         f"{kind} `{node.name}` is defined in a notebook",
-                        f"`dsprod extract {shown(path)}` moves it into the package, or says "
+                        f"`dsprod extract {name}` moves it into the package, or says "
                         "what stops it (make what it reads a parameter); to keep it here, "
                         f"mark it `# {KEEP_COMMENT}` or tag the cell {KEEP_TAG}",
                         notebook=path,

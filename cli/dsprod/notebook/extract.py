@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import ast
-import contextlib
 import difflib
-import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from dsprod.notebook._module import (
     new_module_text,
     symbol_sources,
 )
+from dsprod.notebook._parse import gc_paused
 from dsprod.notebook._plan import ExtractionPlan, plan_extraction
 from dsprod.notebook._read import read_notebook
 from dsprod.notebook._rewrite import import_line, new_cell_sources, render_notebook
@@ -71,21 +70,8 @@ def extract(
 
 
 def extract_notebook(path: Path, options: ExtractOptions, output: Output) -> ExtractResult:
-    with _gc_paused():
+    with gc_paused():
         return _extract_notebook(path, options, output)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Syntax trees are many small objects that live until the end: the cyclic collector
-    # would walk them again and again for nothing (a third of the time on large notebooks).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> ExtractResult:
