@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dsprod._fs import atomic_write_text
 from dsprod.errors import ConfigError
 
 __all__ = [
@@ -84,6 +83,8 @@ class Manifest:
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
     def save(self) -> None:
+        from dsprod._fs import atomic_write_text  # writing is rare; reading must be cheap
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.path, self.render())
 

@@ -8,8 +8,6 @@ survive every run.
 from __future__ import annotations
 
 import ast
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -154,6 +152,8 @@ def compose_module(
 
 def format_with_ruff(text: str, path: Path) -> str | None:
     """`text` formatted by ruff with the project's configuration, or None if ruff is absent."""
+    import subprocess
+
     ruff = _ruff_binary()
     if ruff is None:
         return None
@@ -177,6 +177,8 @@ def _ruff_binary() -> str | None:
 
         return str(find_ruff_bin())
     except (ImportError, FileNotFoundError):
+        import shutil
+
         return shutil.which("ruff")
 
 

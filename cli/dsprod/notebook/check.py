@@ -14,7 +14,6 @@ from pathlib import Path
 from dsprod._output import Output, shown
 from dsprod.errors import UserError
 from dsprod.notebook._manifest import MANIFEST_PATH, Manifest, digest, load_manifest
-from dsprod.notebook._module import ModuleText, symbol_sources
 from dsprod.notebook._parse import gc_paused, parse_cells
 from dsprod.notebook._read import read_notebook
 from dsprod.notebook._statements import KEEP_COMMENT, KEEP_TAG, top_level_definitions
@@ -169,6 +168,8 @@ def _check_module(manifest: Manifest, path: Path) -> list[Finding]:
                 f"restore it (git checkout -- {shown(path)}), or remove its entry",
             )
         ]
+    from dsprod.notebook._module import ModuleText, symbol_sources
+
     text = path.read_text(encoding="utf-8")
     try:
         present = symbol_sources(ModuleText.parse(text, path))
