@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dsprod.errors import TargetError
 
-__all__ = ["atomic_write_text", "check_writable"]
+__all__ = ["atomic_write_text", "check_writable", "restore", "snapshot"]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -65,3 +65,17 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def snapshot(*paths: Path) -> dict[Path, str | None]:
+    """The text of each file (None for a file that does not exist), to `restore` later."""
+    return {p: p.read_text(encoding="utf-8") if p.exists() else None for p in paths}
+
+
+def restore(saved: dict[Path, str | None]) -> None:
+    """Put the files back as `snapshot` found them; files it did not find are removed."""
+    for path, text in saved.items():
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            atomic_write_text(path, text)

@@ -29,14 +29,22 @@ def check(
             "--fix", help="Extract the notebooks with findings and record hand edits, then check."
         ),
     ] = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="With --fix: extract with --verify.")
+    ] = False,
+    tests: Annotated[
+        bool, typer.Option("--tests", help="With --fix: extract with --tests.")
+    ] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
     version: VersionOption = False,
 ) -> None:
     """Find definitions in notebooks and extracted modules out of step with the manifest."""
     from dsprod.notebook.check import check as run_check
+    from dsprod.notebook.extract import ExtractOptions
 
     output: Output = ctx.obj
-    findings = run_check(files or [], output, fix=fix)
+    options = ExtractOptions(verify=verify, tests=tests) if fix else None
+    findings = run_check(files or [], output, fix=options)
     if json_:
         output.data_json([{"where": f.where, "message": f.message, "fix": f.fix} for f in findings])
     else:

@@ -52,6 +52,25 @@ def extract(
             help="Add %autoreload lines above the new import (default: [tool.dsprod] autoreload).",
         ),
     ] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Run the notebook before and after in a Jupyter kernel and compare the outputs; "
+            "put everything back if the rewritten notebook fails where the original did not.",
+        ),
+    ] = False,
+    tests: Annotated[
+        bool,
+        typer.Option(
+            "--tests",
+            help="Write characterization tests from the outputs the notebook recorded for calls "
+            "of the extracted functions.",
+        ),
+    ] = False,
+    timeout: Annotated[
+        int, typer.Option("--timeout", help="Seconds each cell may run, with --verify.", min=1)
+    ] = 120,
     version: VersionOption = False,
 ) -> None:
     """Move a notebook's functions and classes into a module; the notebook imports them."""
@@ -67,6 +86,9 @@ def extract(
         force=force,
         format=format_,
         autoreload=autoreload,
+        verify=verify,
+        tests=tests,
+        timeout=timeout,
     )
     results = run_extract(notebooks, options, output)
     if any(r.failed for r in results):

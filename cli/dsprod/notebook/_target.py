@@ -12,7 +12,14 @@ from typing import Any
 
 from dsprod.errors import ConfigError, TargetError
 
-__all__ = ["Project", "Target", "find_project", "module_name_for", "resolve_target"]
+__all__ = [
+    "Project",
+    "Target",
+    "find_project",
+    "missing_inits",
+    "module_name_for",
+    "resolve_target",
+]
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -156,3 +163,17 @@ def _path_target(notebook: Path, path: Path, project: Project | None) -> Target:
         f"--module {path}: the notebook could not import it; put it next to the notebook "
         "or inside the project's package",
     )
+
+
+def missing_inits(target: Target, project: Project | None) -> list[Path]:
+    """The __init__.py files a module in a new subpackage of the project's package needs."""
+    if project is None or project.package_dir is None:
+        return []
+    package = project.package_dir.resolve()
+    found = []
+    current = target.path.parent.resolve()
+    while current != package and package in current.parents:
+        if not (current / "__init__.py").exists():
+            found.append(current / "__init__.py")
+        current = current.parent
+    return found

@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dsprod._output import Output, shown
 from dsprod.errors import UserError
@@ -18,6 +19,9 @@ from dsprod.notebook._parse import gc_paused, parse_cells
 from dsprod.notebook._read import read_notebook
 from dsprod.notebook._statements import KEEP_COMMENT, KEEP_TAG, top_level_definitions
 from dsprod.notebook._target import find_project
+
+if TYPE_CHECKING:
+    from dsprod.notebook.extract import ExtractOptions
 
 __all__ = ["Finding", "check", "check_paths"]
 
@@ -34,14 +38,16 @@ class Finding:
         return f"{self.where}: {self.message}; fix: {self.fix}"
 
 
-def check(paths: Sequence[Path], output: Output, *, fix: bool = False) -> list[Finding]:
-    """Check `paths` (all notebooks and extracted modules when empty); with `fix`, extract the
-    notebooks and record the module edits that have findings, then check again."""
+def check(
+    paths: Sequence[Path], output: Output, *, fix: ExtractOptions | None = None
+) -> list[Finding]:
+    """Check `paths` (all notebooks and extracted modules when empty). With `fix`, extract the
+    notebooks that have findings with those options, record the module edits, check again."""
     files = list(paths) or _discover(Path.cwd())  # relative to the working folder
     findings = check_paths(files)
-    if not fix or not findings:
+    if fix is None or not findings:
         return findings
-    _fix(findings, output)
+    _fix(findings, fix, output)
     return check_paths(files)
 
 
@@ -203,12 +209,12 @@ def _check_module(manifest: Manifest, path: Path) -> list[Finding]:
     return findings
 
 
-def _fix(findings: list[Finding], output: Output) -> None:
-    from dsprod.notebook.extract import ExtractOptions, extract
+def _fix(findings: list[Finding], options: ExtractOptions, output: Output) -> None:
+    from dsprod.notebook.extract import extract
 
     notebooks = list(dict.fromkeys(f.notebook for f in findings if f.notebook is not None))
     if notebooks:
-        extract(notebooks, ExtractOptions(), output)
+        extract(notebooks, options, output)
     for module in dict.fromkeys(f.module for f in findings if f.module is not None):
         manifest = _Manifests().near(module)
         entry = manifest.entry(module) if manifest else None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dsprod._fs import atomic_write_text, check_writable
+from dsprod._fs import atomic_write_text, check_writable, restore, snapshot
 from dsprod._output import Output, shown
 from dsprod.errors import DsprodError, TargetError, UserError
 from dsprod.notebook._manifest import Manifest, ModuleEntry, SymbolEntry, digest, load_manifest
@@ -25,7 +25,9 @@ from dsprod.notebook._plan import ExtractionPlan, plan_extraction
 from dsprod.notebook._read import read_notebook
 from dsprod.notebook._rewrite import import_line, new_cell_sources, render_notebook
 from dsprod.notebook._statements import ImportKey, import_keys
-from dsprod.notebook._target import Project, Target, find_project, resolve_target
+from dsprod.notebook._target import Target, find_project, missing_inits, resolve_target
+from dsprod.notebook._tests import write_characterization_tests
+from dsprod.notebook._verify import Verification, verify_after, verify_before
 
 __all__ = ["ExtractOptions", "ExtractResult", "extract", "extract_notebook"]
 
@@ -38,6 +40,9 @@ class ExtractOptions:
     force: bool = False
     format: bool | None = None  # None: [tool.dsprod] format, default on
     autoreload: bool | None = None  # None: [tool.dsprod] autoreload, default off
+    verify: bool = False  # run the notebook before and after, compare the outputs
+    tests: bool = False  # write characterization tests from the notebook's recorded outputs
+    timeout: int = 120  # seconds per cell, with verify
 
 
 @dataclass
@@ -49,10 +54,13 @@ class ExtractResult:
     conflicts: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     error: DsprodError | None = None
+    verification: Verification | None = None
+    tests: Path | None = None
 
     @property
     def failed(self) -> bool:
-        return self.error is not None or bool(self.conflicts)
+        verified = self.verification is None or self.verification.identical
+        return self.error is not None or bool(self.conflicts) or not verified
 
 
 def extract(
@@ -75,6 +83,11 @@ def extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ext
 
 
 def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> ExtractResult:
+    if options.verify and options.dry_run:
+        raise UserError(
+            "--verify runs the rewritten notebook, so it cannot be combined with --dry-run",
+            hint="run with --dry-run first, then with --verify",
+        )
     notebook = read_notebook(path)
     result = ExtractResult(notebook=path)
     if notebook.language != "python":
@@ -156,8 +169,13 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         return result
 
     check_writable(target.path.parent, path.resolve().parent, manifest.path.parent)
+    before = verify_before(notebook, target, options.timeout, output) if options.verify else None
+    inits = missing_inits(target, project)
+    saved = snapshot(target.path, path, manifest.path, *inits)
     if text != old_module:
-        _ensure_package(target, project)
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+        for init in inits:  # a new subpackage of the project's package
+            atomic_write_text(init, "")
         # The module first: if we are interrupted before the notebook is written, a re-run
         # sees the definitions still in the notebook and finishes the job.
         atomic_write_text(target.path, text)
@@ -176,6 +194,19 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         )
         result.written.append(path)
     _record(manifest, target, written, plan, notebook_key)
+    if before is not None:
+        kept = _kept_cells(notebook, sources)
+        result.verification = verify_after(
+            notebook, notebook_text, target, options.timeout, before, kept, output
+        )
+        if result.verification.new_error is not None:
+            restore(saved)
+            output.status("restore", f"{shown(path)} and {shown(target.path)} as they were")
+            return result
+    if options.tests:
+        result.tests = write_characterization_tests(
+            notebook, target, project, manifest, notebook_key, output
+        )
     return result
 
 
@@ -257,6 +288,15 @@ def _module_imports(plan: ExtractionPlan) -> list[ImportKey]:
     return keys
 
 
+def _kept_cells(notebook: Notebook, sources: dict[int, str | None]) -> dict[int, int]:
+    """Original cell index -> index in the rewritten notebook, for the cells that remain."""
+    kept: dict[int, int] = {}
+    for cell in notebook.cells:
+        if sources.get(cell.index, "") is not None:
+            kept[cell.index] = len(kept)
+    return kept
+
+
 def _read_module(path: Path) -> ModuleText | None:
     if not path.exists():
         return None
@@ -267,21 +307,6 @@ def _read_module(path: Path) -> ModuleText | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise TargetError(f"{path}: cannot read the target module: {exc}") from exc
     return ModuleText.parse(text, path)
-
-
-def _ensure_package(target: Target, project: Project | None) -> None:
-    """Create the folders of a new module; inside the package, make them packages."""
-    folder = target.path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    if project is None or project.package_dir is None:
-        return
-    package = project.package_dir.resolve()
-    current = folder.resolve()
-    while current != package and package in current.parents:
-        init = current / "__init__.py"
-        if not init.exists():
-            atomic_write_text(init, "")
-        current = current.parent
 
 
 def _record(

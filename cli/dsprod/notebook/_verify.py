@@ -1,0 +1,247 @@
+"""Run a notebook before and after extraction and compare what its cells showed.
+
+Both runs use a real Jupyter kernel started with the project's interpreter (its `.venv` when
+there is one), so the package is importable as the notebook will import it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dsprod._output import Output, shown
+from dsprod.errors import UserError
+from dsprod.notebook._model import Notebook
+from dsprod.notebook._target import Target
+
+__all__ = [
+    "CellRun",
+    "Verification",
+    "compare_runs",
+    "module_root",
+    "project_python",
+    "run_notebook",
+    "verify_after",
+    "verify_before",
+]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{4,}\b")
+_TIMING = re.compile(
+    r"^(CPU times:.*|Wall time:.*|.* per loop \(mean ± std\. dev\. of .*\)|.*µs ± .*)$", re.M
+)
+_TEMP = re.compile(re.escape(tempfile.gettempdir()) + r"/[^\s'\"]*")
+
+
+@dataclass(frozen=True)
+class CellRun:
+    """What one code cell showed: normalised text of its outputs, and its error if any."""
+
+    index: int  # 0-based cell index in its notebook
+    text: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Verification:
+    compared: int
+    differences: tuple[tuple[int, str], ...]  # (1-based cell of the original, unified diff)
+    original_error: tuple[int, str] | None  # (1-based cell, error) where the original stopped
+    new_error: tuple[int, str] | None  # a failure the rewritten notebook has and the original not
+
+    @property
+    def identical(self) -> bool:
+        return not self.differences and self.new_error is None
+
+
+def project_python(root: Path) -> str:
+    """The interpreter of the project: its virtual environment's, else the one running dsprod."""
+    for candidate in (root / ".venv" / "bin" / "python", root / ".venv" / "Scripts" / "python.exe"):
+        if candidate.exists():
+            return str(candidate)
+    return sys.executable
+
+
+def run_notebook(
+    notebook: Notebook, text: str, python: str, paths: list[Path], timeout: int
+) -> list[CellRun]:
+    """Execute the notebook `text` (in `notebook`'s format) cell by cell; never raises on a
+    failing cell: the run stops there and the error is recorded."""
+    import jupytext
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    if notebook.format == "percent":
+        node = jupytext.reads(text, fmt="py:percent")
+    else:
+        node = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
+    for cell in node.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    with tempfile.TemporaryDirectory(prefix="dsprod-kernel-") as specs:
+        spec = Path(specs) / "dsprod-verify"
+        spec.mkdir()
+        pythonpath = ":".join(str(p) for p in paths)
+        kernel = {
+            # No history: verification runs are not the user's IPython sessions.
+            "argv": [
+                python,
+                "-m",
+                "ipykernel_launcher",
+                "-f",
+                "{connection_file}",
+                "--HistoryManager.enabled=False",
+            ],
+            "display_name": "dsprod verify",
+            "language": "python",
+            "env": {"PYTHONPATH": pythonpath, "MPLBACKEND": "Agg"},
+        }
+        (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+        manager = KernelManager(
+            kernel_name="dsprod-verify",
+            kernel_spec_manager=KernelSpecManager(kernel_dirs=[specs]),
+            # In our temporary folder, so it goes with it whatever way the kernel ends.
+            connection_file=str(Path(specs) / "connection.json"),
+        )
+        client = NotebookClient(
+            node,
+            km=manager,
+            timeout=timeout,
+            allow_errors=False,
+            resources={"metadata": {"path": str(notebook.path.resolve().parent)}},
+        )
+        # The kernel's own chatter (transport warnings) goes to a file, shown only if it dies.
+        log = Path(specs) / "kernel.log"
+        with log.open("w", encoding="utf-8") as stderr:
+            try:
+                client.execute(stderr=stderr)
+            except (CellExecutionError, CellTimeoutError, DeadKernelError):
+                pass  # the failing cell carries its error output; later cells did not run
+            except Exception as exc:  # a kernel that cannot start, for whatever reason
+                said = log.read_text(encoding="utf-8").strip()[-2000:]
+                raise UserError(
+                    f"cannot run a Jupyter kernel with {python}: {exc}\n{said}".rstrip(),
+                    hint=f"install ipykernel there: {python} -m pip install ipykernel",
+                ) from exc
+    return [_cell_run(i, c) for i, c in enumerate(node.cells) if c.cell_type == "code"]
+
+
+def _cell_run(index: int, cell: Any) -> CellRun:
+    parts: list[str] = []
+    error: str | None = None
+    for output in cell.get("outputs", []):
+        kind = output.get("output_type")
+        if kind == "stream":
+            parts.append(f"[{output.get('name')}] {output.get('text', '')}")
+        elif kind in ("execute_result", "display_data"):
+            data = output.get("data", {})
+            if "text/plain" in data:
+                parts.append(f"[{kind}] {data['text/plain']}")
+        elif kind == "error":
+            error = f"{output.get('ename')}: {output.get('evalue')}"
+            parts.append(f"[error] {error}")
+    executed = cell.get("execution_count") is not None or bool(parts)
+    text = _normalise("\n".join(parts)) if executed else "<not run>"
+    return CellRun(index, text, error)
+
+
+def _normalise(text: str) -> str:
+    """Remove what legitimately differs between runs: colours, addresses, timings, temp paths."""
+    text = _ANSI.sub("", text)
+    text = _ADDRESS.sub("0x…", text)
+    text = _TIMING.sub("<timing>", text)
+    return _TEMP.sub("<tmp>", text)
+
+
+def compare_runs(before: list[CellRun], after: list[CellRun], kept: dict[int, int]) -> Verification:
+    """Compare the cells the rewrite kept (`kept` maps an original index to its new index)."""
+    by_index = {run.index: run for run in after}
+    original_error = next(((r.index + 1, r.error) for r in before if r.error), None)
+    differences: list[tuple[int, str]] = []
+    new_error: tuple[int, str] | None = None
+    compared = 0
+    for run in before:
+        if original_error is not None and run.index + 1 >= original_error[0]:
+            break  # the original stopped here: nothing after it ran, nothing to compare
+        if run.index not in kept:
+            continue
+        other = by_index.get(kept[run.index])
+        if other is None:
+            continue
+        compared += 1
+        if other.error and not run.error and new_error is None:
+            new_error = (run.index + 1, other.error)
+        if other.text != run.text:
+            diff = "".join(
+                difflib.unified_diff(
+                    run.text.splitlines(keepends=True),
+                    other.text.splitlines(keepends=True),
+                    "before",
+                    "after",
+                    n=1,
+                )
+            )
+            differences.append((run.index + 1, diff))
+    return Verification(compared, tuple(differences), original_error, new_error)
+
+
+def module_root(target: Target) -> Path:
+    """The folder to put on sys.path so that `target.import_name` imports."""
+    return target.path.parents[target.import_name.count(".")]
+
+
+def verify_before(
+    notebook: Notebook, target: Target, timeout: int, output: Output
+) -> list[CellRun]:
+    output.status("run", f"{shown(notebook.path)} as it is (a kernel, cell by cell)")
+    python = project_python(target.root)
+    return run_notebook(notebook, notebook.text, python, [module_root(target)], timeout)
+
+
+def verify_after(
+    notebook: Notebook,
+    text: str,
+    target: Target,
+    timeout: int,
+    before: list[CellRun],
+    kept: dict[int, int],
+    output: Output,
+) -> Verification:
+    """Run the rewritten notebook `text`, compare with `before`, and report."""
+    output.status("run", f"{shown(notebook.path)} after extraction")
+    python = project_python(target.root)
+    after = run_notebook(notebook, text, python, [module_root(target)], timeout)
+    verification = compare_runs(before, after, kept)
+    where = shown(notebook.path)
+    if verification.original_error is not None:
+        cell, error = verification.original_error
+        output.status(
+            "warning",
+            f"{where}:cell {cell}: the notebook fails here before extraction ({error}); "
+            f"compared the {verification.compared} cells before it",
+        )
+    if verification.new_error is not None:
+        cell, error = verification.new_error
+        output.problem(
+            f"{where}:cell {cell}: fails after extraction ({error}) but not before; "
+            "the notebook and the module are put back as they were"
+        )
+    for cell, diff in verification.differences:
+        output.problem(f"{where}:cell {cell}: shows something else after extraction")
+        output.data(diff)
+    if verification.identical and verification.compared == 0:
+        output.status("warning", f"{where}: nothing ran before the first failure; nothing compared")
+    elif verification.identical:
+        output.status(
+            "identical", f"{where}: {verification.compared} cells show the same as before"
+        )
+    return verification
