@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -252,3 +253,29 @@ def test_used_names_include_magic_lines_and_later_cells(tmp_path: Path) -> None:
     result = plan(tmp_path, "def f(n):\n    return n", "def g():\n    return 0", "%timeit f(10)")
     assert "f" in result.used_names
     assert "g" not in result.used_names
+
+
+def test_python_3_12_syntax_is_reported_on_older_pythons(tmp_path: Path) -> None:
+    result = plan(tmp_path, "type Vector = list[float]", "def f():\n    return 1")
+    assert moved(result) == ["f"]
+    errors = [i for i in result.issues if i.is_error]
+    if sys.version_info >= (3, 12):
+        assert errors == []
+    else:
+        assert [str(e.location) for e in errors] == [f"{tmp_path / 'nb.ipynb'}:cell 1:line 1"]
+
+
+def test_shell_text_and_r_cell_magics_in_a_python_notebook(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "ls -la | grep csv",
+        "%%R\nlibrary(ggplot2)\nf <- function(x) x",
+        "def g():\n    return 2",
+    )
+    assert moved(result) == ["g"]
+    assert [(i.is_error, i.location.cell) for i in result.issues] == [(True, 1), (False, 2)]
+
+
+def test_a_notebook_without_cells(tmp_path: Path) -> None:
+    result = plan(tmp_path)
+    assert result.moved == () and result.issues == () and result.refusals == ()
