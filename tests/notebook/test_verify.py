@@ -210,3 +210,22 @@ def test_check_fix_passes_verify_and_tests_on(
     assert "identical  geometry.ipynb" in outcome.err
     assert json.loads((tmp_path / ".dsprod" / "manifest.json").read_text())["modules"]
     assert (tmp_path / "tests" / "test_geometry.py").exists()
+
+
+def test_a_project_interpreter_without_ipykernel_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_project(tmp_path)
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("#!/bin/sh\necho 'No module named ipykernel_launcher' >&2\nexit 1\n")
+    python.chmod(0o755)
+    nb = write_notebook(tmp_path / "nb.ipynb", "def f():\n    return 1", "f()")
+    before = snapshot(tmp_path)
+    outcome = run_cli(capsys, "extract", "--verify", str(nb))
+    assert outcome.code == 1
+    assert f"cannot run a Jupyter kernel with {python}" in outcome.err
+    assert "No module named ipykernel_launcher" in outcome.err
+    assert f"next: install ipykernel there: {python} -m pip install ipykernel" in outcome.err
+    assert "Traceback" not in outcome.err
+    assert without_home(snapshot(tmp_path)) == without_home(before)

@@ -6,6 +6,7 @@ there is one), so the package is importable as the notebook will import it.
 
 from __future__ import annotations
 
+import atexit
 import difflib
 import json
 import re
@@ -132,6 +133,10 @@ def run_notebook(
                     f"cannot run a Jupyter kernel with {python}: {exc}\n{said}".rstrip(),
                     hint=f"install ipykernel there: {python} -m pip install ipykernel",
                 ) from exc
+            finally:
+                # nbclient leaves an exit hook behind when the kernel never started; it would
+                # print a traceback as dsprod exits.
+                atexit.unregister(client._cleanup_kernel)
     return [_cell_run(i, c) for i, c in enumerate(node.cells) if c.cell_type == "code"]
 
 
