@@ -72,6 +72,11 @@ def main() -> int:
             problems = err.getvalue().splitlines()
             refusals = [p for p in problems if "not extracted" in p]
             row["extracted"] = len(result.extracted)
+            kinds = _kinds(path.parent)
+            row["definitions"] = sum(k != "constant" for k in kinds)
+            row["constants"] = sum(k == "constant" for k in kinds)
+            totals["definitions"] += row["definitions"]  # type: ignore[operator]
+            totals["constants"] += row["constants"]  # type: ignore[operator]
             row["refused"] = len(refusals)
             row["unparsed_cells"] = sum("does not parse" in p for p in problems)
             totals["extracted"] += len(result.extracted)
@@ -97,6 +102,15 @@ def main() -> int:
     for reason, count in reasons.most_common(12):
         print(f"  {count:4d}  {reason}")
     return 1 if totals["crashes"] else 0
+
+
+def _kinds(folder: Path) -> list[str]:
+    """The kind of every symbol the manifest records (function, class, constant)."""
+    manifest = folder / ".dsprod" / "manifest.json"
+    if not manifest.exists():
+        return []
+    modules = json.loads(manifest.read_text(encoding="utf-8"))["modules"].values()
+    return [symbol["kind"] for entry in modules for symbol in entry["symbols"].values()]
 
 
 def _untouched_cells_identical(before_path: Path, after_path: Path) -> bool:
