@@ -279,3 +279,28 @@ def test_shell_text_and_r_cell_magics_in_a_python_notebook(tmp_path: Path) -> No
 def test_a_notebook_without_cells(tmp_path: Path) -> None:
     result = plan(tmp_path)
     assert result.moved == () and result.issues == () and result.refusals == ()
+
+
+def test_a_name_set_only_through_global_in_a_function_is_state(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "def setup():\n    global state\n    state = {'a': 1}",
+        "def get(key):\n    return state[key]",
+        "setup()\nprint(get('a'))",
+    )
+    assert moved(result) == []
+    assert "uses `state`, which is assigned through `global` in setup at" in refusal(result, "get")
+    assert "assigns the notebook variable `state`" in refusal(result, "setup")
+
+
+def test_a_name_bound_by_a_timed_line_is_seen_and_never_moved(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "%time LIMIT = 10\n%timeit -n1 -r1 total = sum(range(3))",
+        "def f():\n    return LIMIT",
+        "%time not python at all",
+        "def g():\n    return 1",
+    )
+    assert moved(result) == ["g"]
+    assert "uses `LIMIT`, which is set on an IPython line at" in refusal(result, "f")
+    assert not [i for i in result.issues if i.is_error]

@@ -229,3 +229,24 @@ def test_a_project_interpreter_without_ipykernel_is_a_clear_error(
     assert f"next: install ipykernel there: {python} -m pip install ipykernel" in outcome.err
     assert "Traceback" not in outcome.err
     assert without_home(snapshot(tmp_path)) == without_home(before)
+
+
+def test_timings_are_normalised_and_a_timeout_is_a_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = write_notebook(
+        tmp_path / "nb.ipynb",
+        "def f(n):\n    return sum(range(n))",
+        "%time f(10**5)",
+        "%%time\nprint(f(10))",
+        "import time\ntime.sleep(30)",
+        "print('not reached')",
+    )
+    outcome = run_cli(capsys, "extract", "--verify", "--timeout", "3", str(nb))
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert (
+        "nb.ipynb:cell 4: the notebook fails here before extraction (CellTimeoutError: ran "
+        "longer than 3 s)"
+    ) in outcome.err
+    assert "compared the 3 cells before it" in outcome.err
+    assert "identical  nb.ipynb: 3 cells show the same as before" in outcome.err

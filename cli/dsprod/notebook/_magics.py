@@ -21,10 +21,15 @@ _CELL_MAGIC = re.compile(r"^%%\s*([A-Za-z_][\w.]*)")
 _MAGIC_ASSIGN = re.compile(r"^(\s*)([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_]\w*)*)\s*=\s*[%!]")
 _HELP = re.compile(r"^\s*(\?{1,2}[\w.*]+|[\w.*]+\?{1,2})\s*$")
 _MAGIC_OR_SHELL = re.compile(r"^\s*[%!]")
+# `%time x = f()` runs Python: what follows the magic and its switches binds and reads names.
+_TIMED = re.compile(r"^(\s*)%(?:time|timeit|prun)((?:\s+-[A-Za-z]+(?:\s*\d+)?)*)\s+(\S.*)$")
 
 
 def mask_line(line: str) -> str | None:
     """A Python stand-in for an IPython line (same indent), or None for a Python line."""
+    timed = _TIMED.match(line)
+    if timed:
+        return f"{timed.group(1)}{timed.group(3)}"
     assign = _MAGIC_ASSIGN.match(line)
     if assign:
         # `files = !ls` binds `files` to something only IPython can compute: notebook state.

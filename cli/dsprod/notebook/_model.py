@@ -81,3 +81,4 @@ class Statement:
     reads: frozenset[str]
     global_writes: frozenset[str]
     shares_line: bool = False  # another statement stands on one of its lines (`a = 1; b = 2`)
+    ipython: bool = False  # one of its lines is IPython syntax (`%time x = f()`), masked

@@ -43,6 +43,13 @@ def parse_cell(path: Path, cell: Cell) -> ParsedCell:
         except SyntaxError as exc:
             error = exc
         number = error.lineno or 0
+        if number in masked and lines[number - 1].strip() not in ("", "pass"):
+            # `%time <code>` kept its code, and the code does not parse: mask the whole line.
+            lines[number - 1] = (
+                lines[number - 1][: len(lines[number - 1]) - len(lines[number - 1].lstrip())]
+                + "pass"
+            )
+            continue
         replacement = mask_line(lines[number - 1]) if 0 < number <= len(lines) else None
         if replacement is None or number in masked:
             break

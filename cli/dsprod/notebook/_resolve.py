@@ -104,6 +104,14 @@ class Resolver:
                 return Resolution("definition")
             return self._unbound(name)
         nodes = [s.node for s in found]
+        writer = next((s for s in found if name in s.global_writes), None)
+        if writer is not None:
+            # A function sets it through `global` when called: its value is notebook state.
+            function = writer.node.name if isinstance(writer.node, DEF_TYPES) else "a function"
+            return Resolution(
+                "state",
+                reason=f"is assigned through `global` in {function} at {self.where(writer)}",
+            )
         if all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes):
             keys = [k for n in nodes for k in import_keys(n, name)]
             # `import a.b` and `import a.c` both bind `a` and together are what the code uses.
@@ -133,6 +141,12 @@ class Resolver:
             value = node.value if isinstance(target, ast.Name) else None
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             value = node.value
+        if statement.ipython:
+            return Resolution(
+                "state",
+                reason=f"is set on an IPython line at {where}",
+                fix="assign it on a plain Python line",
+            )
         if statement.shares_line:
             return Resolution(
                 "state",

@@ -64,6 +64,7 @@ def cell_statements(parsed: ParsedCell) -> list[Statement]:
                 reads=frozenset(summary.reads),
                 global_writes=frozenset(summary.global_writes),
                 shares_line=node.lineno == previous_end or end == following,
+                ipython=any(start <= line <= end for line in parsed.masked_lines),
             )
         )
         previous_end = end

@@ -77,7 +77,7 @@ def run_notebook(
     import jupytext
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -107,7 +107,9 @@ def run_notebook(
             "env": {"PYTHONPATH": pythonpath, "MPLBACKEND": "Agg"},
         }
         (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
-        manager = KernelManager(
+        # The async manager, as nbclient uses by default: with the blocking one, nbclient's
+        # per-cell timeout is never applied.
+        manager = AsyncKernelManager(
             kernel_name="dsprod-verify",
             kernel_spec_manager=KernelSpecManager(kernel_dirs=[specs]),
             # In our temporary folder, so it goes with it whatever way the kernel ends.
@@ -125,8 +127,11 @@ def run_notebook(
         with log.open("w", encoding="utf-8") as stderr:
             try:
                 client.execute(stderr=stderr)
-            except (CellExecutionError, CellTimeoutError, DeadKernelError):
+            except CellExecutionError:
                 pass  # the failing cell carries its error output; later cells did not run
+            except (CellTimeoutError, DeadKernelError) as exc:
+                # No error output for these: put one on the cell that was running.
+                _mark_last_started(node, exc, timeout)
             except Exception as exc:  # a kernel that cannot start, for whatever reason
                 said = log.read_text(encoding="utf-8").strip()[-2000:]
                 raise UserError(
@@ -140,22 +145,34 @@ def run_notebook(
     return [_cell_run(i, c) for i, c in enumerate(node.cells) if c.cell_type == "code"]
 
 
+def _mark_last_started(node: Any, error: Exception, timeout: int) -> None:
+    started = [c for c in node.cells if c.cell_type == "code" and c.get("execution_count")]
+    if not started:
+        return
+    name = type(error).__name__
+    detail = f"ran longer than {timeout} s" if name == "CellTimeoutError" else "the kernel died"
+    started[-1].outputs.append({"output_type": "error", "ename": name, "evalue": detail})
+
+
 def _cell_run(index: int, cell: Any) -> CellRun:
     parts: list[str] = []
     error: str | None = None
     for output in cell.get("outputs", []):
         kind = output.get("output_type")
         if kind == "stream":
-            parts.append(f"[{output.get('name')}] {output.get('text', '')}")
+            parts.append(f"[{output.get('name')}] {_normalise(output.get('text', ''))}")
         elif kind in ("execute_result", "display_data"):
             data = output.get("data", {})
             if "text/plain" in data:
-                parts.append(f"[{kind}] {data['text/plain']}")
+                parts.append(f"[{kind}] {_normalise(data['text/plain'])}")
         elif kind == "error":
-            error = f"{output.get('ename')}: {output.get('evalue')}"
+            error = f"{output.get('ename')}: {_normalise(str(output.get('evalue')))}"
             parts.append(f"[error] {error}")
     executed = cell.get("execution_count") is not None or bool(parts)
-    text = _normalise("\n".join(parts)) if executed else "<not run>"
+    # Every part ends its line, so a diff never glues two of them together.
+    text = (
+        "".join(p if p.endswith("\n") else p + "\n" for p in parts) if executed else "<not run>\n"
+    )
     return CellRun(index, text, error)
 
 
@@ -171,6 +188,7 @@ def compare_runs(before: list[CellRun], after: list[CellRun], kept: dict[int, in
     """Compare the cells the rewrite kept (`kept` maps an original index to its new index)."""
     by_index = {run.index: run for run in after}
     original_error = next(((r.index + 1, r.error) for r in before if r.error), None)
+    errors_before = {r.error for r in before if r.error}
     differences: list[tuple[int, str]] = []
     new_error: tuple[int, str] | None = None
     compared = 0
@@ -184,6 +202,10 @@ def compare_runs(before: list[CellRun], after: list[CellRun], kept: dict[int, in
             continue
         compared += 1
         if other.error and not run.error and new_error is None:
+            if other.error in errors_before:
+                # The original fails the same way, only later (an import now comes earlier):
+                # not something the extraction broke, and nothing after it can be compared.
+                break
             new_error = (run.index + 1, other.error)
         if other.text != run.text:
             diff = "".join(
