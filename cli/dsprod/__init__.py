@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         UserError,
     )
     from dsprod.notebook.extract import ExtractOptions, ExtractResult, extract, extract_notebook
+    from dsprod.scaffold.new import NewResult, new_project
 
 _HOMES = {
     "ConfigError": "dsprod.errors",
@@ -33,6 +34,8 @@ _HOMES = {
     "ExtractResult": "dsprod.notebook.extract",
     "extract": "dsprod.notebook.extract",
     "extract_notebook": "dsprod.notebook.extract",
+    "NewResult": "dsprod.scaffold.new",
+    "new_project": "dsprod.scaffold.new",
 }
 
 __all__ = [
@@ -40,6 +43,7 @@ __all__ = [
     "DsprodError",
     "ExtractOptions",
     "ExtractResult",
+    "NewResult",
     "NotebookError",
     "TargetError",
     "TemplateError",
@@ -47,6 +51,7 @@ __all__ = [
     "__version__",
     "extract",
     "extract_notebook",
+    "new_project",
 ]
 
 

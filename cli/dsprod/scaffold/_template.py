@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,8 @@ __all__ = ["QUESTIONS_FILE", "Template", "find_template"]
 QUESTIONS_FILE = "copier.yml"
 # Answers that dsprod itself gives, or that the template computes: not for `-d`.
 _INTERNAL = frozenset({"template_version", "reserved_names"})
+# A question is a top-level key of copier.yml; keys starting with `_` are Copier settings.
+_TOP_LEVEL_KEY = re.compile(r"^([A-Za-z]\w*):", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -22,18 +25,16 @@ class Template:
 
     @functools.cached_property
     def questions(self) -> tuple[str, ...]:
-        """The names a user may answer with `-d NAME=VALUE`, in the order they are asked."""
-        import yaml  # copier's own dependency; it parses the same file a moment later
+        """The names a user may answer with `-d NAME=VALUE`, in the order they are asked.
 
+        Read with a pattern rather than a YAML parser: copier.yml is ours, written in block
+        style, and this keeps a YAML import off the path of every `dsprod new`.
+        """
         try:
-            config = yaml.safe_load((self.path / QUESTIONS_FILE).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+            text = (self.path / QUESTIONS_FILE).read_text(encoding="utf-8")
+        except OSError as exc:
             raise TemplateError(f"cannot read the template's {QUESTIONS_FILE}: {exc}") from exc
-        return tuple(
-            name
-            for name in config
-            if isinstance(name, str) and not name.startswith("_") and name not in _INTERNAL
-        )
+        return tuple(n for n in _TOP_LEVEL_KEY.findall(text) if n not in _INTERNAL)
 
 
 def find_template() -> Template:
