@@ -53,7 +53,7 @@ def test_ordinary_notebook_in_a_project(tmp_path: Path, capsys: pytest.CaptureFi
     assert "# scale of the scores\nSCALE = math.sqrt(2)" in text
     assert "import functools\nimport math\nfrom statistics import mean, median" in text
     assert "Source: notebooks/churn.ipynb" in text
-    assert '__all__: list[str] = ["risk", "Customer", "total"]' in text
+    assert '__all__: list[str] = ["Customer", "risk", "total"]' in text  # sorted as ruff does
     import_in_fresh_interpreter(module, tmp_path / "src", "mypkg.churn")
 
     sources = code_sources(nb)
@@ -98,3 +98,11 @@ def test_outside_a_project_the_module_goes_next_to_the_notebook(
     assert "next to the notebook" in result.err
     assert code_sources(nb) == ["from my_analysis import f", "f(1)"]
     import_in_fresh_interpreter(module, tmp_path, "my_analysis")
+
+
+def test_the_import_that_replaces_a_definition_is_followed_by_one_blank_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = write_notebook(tmp_path / "nb.ipynb", "def f(x):\n    return x\n\n\nf(1)")
+    assert run_cli(capsys, "extract", str(nb)).code == 0
+    assert code_sources(nb) == ["from nb import f\n\nf(1)"]

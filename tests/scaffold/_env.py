@@ -111,7 +111,13 @@ class Generated:
 
 def make_environment(base: Path, wheel: Path, name: str, answers: dict[str, str]) -> Generated:
     venv = base / "venv"
-    env = tool_env(base / "home", venv / "bin", PRE_COMMIT_HOME=str(base.parent / "pre-commit"))
+    # dsprod is not on the package index yet: the project's dsprod-check hook takes the wheel.
+    env = tool_env(
+        base / "home",
+        venv / "bin",
+        PRE_COMMIT_HOME=str(base.parent / "pre-commit"),
+        PIP_FIND_LINKS=str(wheel.parent),
+    )
     run([sys.executable, "-m", "venv", venv], cwd=base, env=env)
     python = venv / "bin" / "python"
     run([python, "-m", "pip", "install", "-q", "-U", "pip"], cwd=base, env=env)

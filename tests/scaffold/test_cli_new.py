@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import stat
 import sys
 from pathlib import Path
@@ -19,7 +20,8 @@ def test_creates_and_says_what_next(capsys: pytest.CaptureFixture[str], tmp_path
     result = run_cli(capsys, "new", "churn-model", "--defaults", "-d", "service=fastapi")
     assert result.code == 0, result.err
     assert result.out == ""  # status lines only, on stderr
-    lines = result.err.splitlines()
+    promoted, *lines = result.err.splitlines()
+    assert promoted.split()[:2] == ["extract", "DIGITS,"]  # the example notebook's code
     assert lines[0].split()[:2] == ["create", "churn-model/"]
     assert "package churn_model, Python 3.11, CI github, service fastapi" in lines[0]
     assert "service fastapi" in lines[0]
@@ -103,23 +105,41 @@ def test_git_identity_becomes_the_author(
     assert 'name = "Grace"' in (tmp_path / "p2" / "pyproject.toml").read_text()
 
 
-def test_extract_promotes_the_example_notebook_into_the_package(
+def test_the_example_notebook_arrives_promoted_and_stays_so(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert run_cli(capsys, "new", "proj", "--defaults").code == 0
+    created = run_cli(capsys, "new", "proj", "--defaults")
+    assert created.code == 0
+    assert "extract  DIGITS, to_point, spread from notebooks/01-explore-demo-data.ipynb" in (
+        created.err
+    )
     project = tmp_path / "proj"
     monkeypatch.chdir(project)
     notebook = Path("notebooks/01-explore-demo-data.ipynb")
-    result = run_cli(capsys, "extract", str(notebook))
-    assert result.code == 0, result.err
-    modules = sorted((project / "src" / "proj").glob("*explore_demo_data*.py"))
-    assert len(modules) == 1, result.err
-    module = modules[0].read_text()
+    module = project / "src" / "proj" / "nb_01_explore_demo_data.py"
+    text = module.read_text()
     for name in ("def to_point", "def spread", "DIGITS = 3", "import math"):
-        assert name in module
-    text = notebook.read_text()
-    assert f"from proj.{modules[0].stem} import" in text
-    assert "def spread" not in text
+        assert name in text
+    assert "from proj.nb_01_explore_demo_data import spread, to_point" in notebook.read_text()
+    assert "def spread" not in notebook.read_text()
+    assert run_cli(capsys, "check").code == 0
+    again = run_cli(capsys, "extract", str(notebook))
+    assert again.code == 0 and module.read_text() == text
+
+    # A new definition in the notebook: check finds it, extract promotes it.
+    document = json.loads(notebook.read_text())
+    document["cells"].append(
+        {"cell_type": "code", "execution_count": None, "id": "new", "metadata": {},
+         "outputs": [], "source": ["def double(x):\n", "    return 2 * x"]}
+    )  # fmt: skip
+    notebook.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    found = run_cli(capsys, "check")
+    assert found.code == 1
+    where = f"notebooks/01-explore-demo-data.ipynb:cell {len(document['cells'])}:line 1"
+    assert f"{where}: function `double`" in found.out
+    assert run_cli(capsys, "extract", str(notebook)).code == 0
+    assert "def double" in module.read_text()
+    assert run_cli(capsys, "check").code == 0
 
 
 def test_a_notebook_written_by_hand_lands_in_the_package_too(

@@ -116,6 +116,39 @@ def test_pre_commit_hooks_pass(installed: Callable[[str], Generated], combo: str
     assert ".env" not in generated.run("git", "ls-files").stdout.split()
 
 
+def test_the_dsprod_check_hook_stops_a_definition_until_it_is_extracted(
+    installed: Callable[[str], Generated], tmp_path: Path
+) -> None:
+    shared = installed("default")
+    # A copy: the generated project is shared with the other tests of this module.
+    copy = tmp_path / "project"
+    shutil.copytree(shared.project, copy, ignore=shutil.ignore_patterns(".git", ".nox"))
+    generated = Generated(copy, shared.venv, shared.env)
+    generated.run("git", "init", "-q")
+    generated.run("git", "add", "-A")
+    clean = generated.run(generated.bin("pre-commit"), "run", "--all-files", check=False)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "dsprod check (no definitions in notebooks)" in clean.stdout
+    notebook = copy / "notebooks" / "01-explore-demo-data.ipynb"
+    document = json.loads(notebook.read_text())
+    document["cells"].append(
+        {"cell_type": "code", "execution_count": None, "id": "added", "metadata": {},
+         "outputs": [], "source": ["def double(x: int) -> int:\n", "    return 2 * x\n", "\n",
+                                   "double(21)"]}
+    )  # fmt: skip
+    notebook.write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    generated.run("git", "add", "-A")
+    refused = generated.run(generated.bin("pre-commit"), "run", "--all-files", check=False)
+    assert refused.returncode == 1
+    where = f"notebooks/01-explore-demo-data.ipynb:cell {len(document['cells'])}:line 1"
+    assert f"{where}: function `double` is defined in a notebook" in refused.stdout
+    generated.run(generated.bin("dsprod"), "extract", "notebooks/01-explore-demo-data.ipynb")
+    generated.run("git", "add", "-A")
+    accepted = generated.run(generated.bin("pre-commit"), "run", "--all-files", check=False)
+    changes = generated.run("git", "diff").stdout
+    assert accepted.returncode == 0, accepted.stdout + changes
+
+
 @pytest.mark.parametrize("combo", INSTALLED)
 def test_dockerfile_ci_and_compose_validate(
     installed: Callable[[str], Generated], combo: str

@@ -151,7 +151,8 @@ def compose_module(
 
 
 def format_with_ruff(text: str, path: Path) -> str | None:
-    """`text` formatted by ruff with the project's configuration, or None if ruff is absent."""
+    """`text` with its imports and `__all__` sorted and formatted by ruff, with the project's
+    configuration; None if ruff is absent or refuses the text."""
     import subprocess
 
     ruff = _ruff_binary()
@@ -160,15 +161,25 @@ def format_with_ruff(text: str, path: Path) -> str | None:
     folder = path.parent
     while not folder.is_dir() and folder != folder.parent:
         folder = folder.parent
-    done = subprocess.run(
-        [ruff, "format", "--stdin-filename", str(path), "-"],
-        input=text,
-        capture_output=True,
-        text=True,
-        cwd=folder,
-        check=False,
-    )
-    return done.stdout if done.returncode == 0 and done.stdout else None
+    # The merge appends imports and names; sorting them the way the project's ruff would
+    # keeps its own `ruff check` quiet on what dsprod wrote.
+    steps = [
+        ["check", "--fix", "--quiet", "--select", "I001,RUF022", "--exit-zero"],
+        ["format"],
+    ]
+    for step in steps:
+        done = subprocess.run(
+            [ruff, *step, "--stdin-filename", str(path), "-"],
+            input=text,
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            check=False,
+        )
+        if done.returncode != 0 or not done.stdout:
+            return None
+        text = done.stdout
+    return text
 
 
 def _ruff_binary() -> str | None:

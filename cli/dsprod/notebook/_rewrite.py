@@ -49,6 +49,15 @@ def new_cell_sources(
             at_top = start == 0 or (header and start == 1) or not lines[start - 1].strip()
             while not replacement and at_top and end < len(lines) and not lines[end].strip():
                 end += 1
+            # After the import, one blank line: what isort (ruff's I001) wants in a notebook,
+            # where the definition it replaces was followed by two.
+            while (
+                replacement
+                and end + 1 < len(lines)
+                and not lines[end].strip()
+                and not lines[end + 1].strip()
+            ):
+                end += 1
             lines[start:end] = replacement
         while lines and not lines[0].strip():
             lines.pop(0)

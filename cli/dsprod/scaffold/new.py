@@ -71,6 +71,8 @@ def new_project(
         staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".new"))
         try:
             recorded = _render(template, staging, answers, _suggestions(dest), defaults=defaults)
+            if recorded.get("example_notebook"):
+                _promote_example(staging, output)
             _move_into_place(staging, dest)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -84,6 +86,23 @@ def new_project(
     result = NewResult(dest, recorded, files, __version__)
     _report(result, output)
     return result
+
+
+EXAMPLE_NOTEBOOK = Path("notebooks") / "01-explore-demo-data.ipynb"
+
+
+def _promote_example(project: Path, output: Output) -> None:
+    """Extract the example notebook's definitions, so the project starts the way dsprod keeps
+    it: definitions in the package, the notebook importing them, and `dsprod check` (a
+    pre-commit hook of the project) green. The notebook's first cell says what happened."""
+    from dsprod.notebook.extract import ExtractOptions, extract_notebook
+
+    notebook = project / EXAMPLE_NOTEBOOK
+    quiet = Output(quiet=True, err=output.err, out=output.out)
+    result = extract_notebook(notebook, ExtractOptions(), quiet)
+    if result.failed or not result.extracted:  # pragma: no cover - the template's own bug
+        raise TemplateError(f"the example notebook could not be promoted: {result}")
+    output.status("extract", f"{', '.join(result.extracted)} from {EXAMPLE_NOTEBOOK}")
 
 
 def _check_answers(data: Mapping[str, str], template: Template) -> dict[str, Any]:
