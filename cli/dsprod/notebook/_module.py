@@ -8,6 +8,7 @@ survive every run.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -127,11 +128,14 @@ def compose_module(
         anchor = all_node or first_def
         at = _start(anchor) - 1 if anchor is not None else len(lines)
         lines_of_constants = [line for _, source in constants for line in source.split("\n")]
-        edits.append((at, at, ["", *lines_of_constants, *([""] if anchor is not None else [])]))
+        # One blank line before them, not two: isort (ruff's I001) wants one after imports.
+        lead = [""] if at == 0 or lines[at - 1].strip() else []
+        tail = [""] if anchor is not None else []
+        edits.append((at, at, [*lead, *lines_of_constants, *tail]))
     if all_node is not None and exported:
         present = _all_names(all_node)
         if present is not None:
-            names = present + [n for n in exported if n not in present]
+            names = sorted({*present, *exported}, key=_all_order)
             if names != present:
                 rendered = "__all__" + (
                     ": list[str]" if isinstance(all_node, ast.AnnAssign) else ""
@@ -191,6 +195,14 @@ def _ruff_binary() -> str | None:
         import shutil
 
         return shutil.which("ruff")
+
+
+def _all_order(name: str) -> tuple[int, list[tuple[int, int | str]]]:
+    """The order ruff's RUF022 keeps `__all__` in: CONSTANTS, then Classes, then the rest,
+    each in natural order (`f2` before `f10`)."""
+    group = 0 if name.isupper() else 1 if name[:1].isupper() else 2
+    parts = re.split(r"(\d+)", name)
+    return group, [(0, int(p)) if p.isdigit() else (1, p) for p in parts if p]
 
 
 def _import_block(keys: list[ImportKey]) -> list[str]:

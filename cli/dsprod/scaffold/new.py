@@ -99,7 +99,9 @@ def _promote_example(project: Path, output: Output) -> None:
 
     notebook = project / EXAMPLE_NOTEBOOK
     quiet = Output(quiet=True, err=output.err, out=output.out)
-    result = extract_notebook(notebook, ExtractOptions(), quiet)
+    # The template's code is ruff-formatted already and extraction composes in ruff's layout:
+    # no need for the two ruff processes formatting costs.
+    result = extract_notebook(notebook, ExtractOptions(format=False), quiet)
     if result.failed or not result.extracted:  # pragma: no cover - the template's own bug
         raise TemplateError(f"the example notebook could not be promoted: {result}")
     output.status("extract", f"{', '.join(result.extracted)} from {EXAMPLE_NOTEBOOK}")
