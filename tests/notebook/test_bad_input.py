@@ -522,3 +522,21 @@ def test_only_an_unknown_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "Circle" in next_step(result)
     assert "area" in next_step(result) and "perimeter" in next_step(result)
     assert snapshot(tmp_path) == before
+
+
+def test_a_broken_manifest_is_a_clear_error_for_extract_and_a_finding_for_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_project(tmp_path)
+    nb = write_notebook(tmp_path / "prices.ipynb", *GOOD_CELLS)
+    (tmp_path / ".dsprod").mkdir()
+    (tmp_path / ".dsprod" / "manifest.json").write_text('{"schema_version": 1, "modules": [')
+    before = snapshot(tmp_path)
+    result = run_cli(capsys, "extract", str(nb))
+    assert result.code == 1
+    assert "manifest.json: cannot read the manifest" in result.err
+    assert "next: restore it from git" in result.err
+    assert snapshot(tmp_path) == before
+    checked = run_cli(capsys, "check", "prices.ipynb")
+    assert checked.code == 1
+    assert checked.out.startswith("prices.ipynb: ") and "cannot read the manifest" in checked.out

@@ -14,13 +14,9 @@ from typing import Any
 from dsprod.errors import NotebookError
 from dsprod.notebook._model import Cell, Notebook
 
-__all__ = ["cell_dicts", "is_notebook_path", "read_notebook", "source_key"]
+__all__ = ["cell_dicts", "read_notebook", "source_key"]
 
 _OPEN_HINT = "open it in Jupyter to check it, or restore it from git (git checkout -- FILE)"
-
-
-def is_notebook_path(path: Path) -> bool:
-    return path.suffix in {".ipynb", ".py"}
 
 
 def read_notebook(path: Path) -> Notebook:

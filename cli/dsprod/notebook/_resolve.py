@@ -77,11 +77,6 @@ class Resolver:
         # The line of the statement itself, not of the comments or decorators above it.
         return Location(self._path, statement.cell + 1, statement.node.lineno)
 
-    def constant_value(self, name: str) -> ast.expr | None:
-        statement = self.bindings[name][0]
-        node = statement.node
-        return node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
-
     def resolve(self, name: str) -> Resolution:
         if name in self._memo:
             return self._memo[name]

@@ -6,6 +6,7 @@ commit hook runs on every commit and must cost little more than reading the file
 
 from __future__ import annotations
 
+import ast
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -117,7 +118,7 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Finding]:
             if kept:
                 continue
             where = f"{path}:cell {parsed.cell.index + 1}:line {node.lineno}"
-            kind = "class" if node.__class__.__name__ == "ClassDef" else "function"
+            kind = "class" if isinstance(node, ast.ClassDef) else "function"
             if node.name in extracted:
                 findings.append(
                     Finding(

@@ -183,15 +183,8 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         result.written.append(target.path)
     if notebook_text != notebook.text:
         atomic_write_text(path, notebook_text)
-        output.status(
-            "update",
-            f"{path}"
-            + (
-                f": {import_text.splitlines()[-1]}"
-                if "\n" not in import_text.strip() and import_text
-                else ""
-            ),
-        )
+        imported = f": {import_text.splitlines()[-1]}" if import_text else ""
+        output.status("update", f"{path}{imported}")
         result.written.append(path)
     _record(manifest, target, written, plan, notebook_key)
     if before is not None:
