@@ -33,3 +33,11 @@ def tests(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     session.install("-e", ".")
     session.run("python", "bench/extract.py")
+
+
+@nox.session(name="release_template")
+def release_template(session: nox.Session) -> None:
+    """Release step: add template/ to template-history.bundle as the current version's tag
+    (after raising __version__); commit the bundle with the release."""
+    session.install("-e", ".")
+    session.run("python", "tools/release_template.py", *session.posargs)

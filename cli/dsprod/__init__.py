@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     )
     from dsprod.notebook.extract import ExtractOptions, ExtractResult, extract, extract_notebook
     from dsprod.scaffold.new import NewResult, new_project
+    from dsprod.scaffold.update import UpdateResult, update_project
 
 _HOMES = {
     "ConfigError": "dsprod.errors",
@@ -36,6 +37,8 @@ _HOMES = {
     "extract_notebook": "dsprod.notebook.extract",
     "NewResult": "dsprod.scaffold.new",
     "new_project": "dsprod.scaffold.new",
+    "UpdateResult": "dsprod.scaffold.update",
+    "update_project": "dsprod.scaffold.update",
 }
 
 __all__ = [
@@ -47,11 +50,13 @@ __all__ = [
     "NotebookError",
     "TargetError",
     "TemplateError",
+    "UpdateResult",
     "UserError",
     "__version__",
     "extract",
     "extract_notebook",
     "new_project",
+    "update_project",
 ]
 
 

@@ -81,10 +81,10 @@ def run(
     return done
 
 
-def build_wheel(outdir: Path, home: Path) -> Path:
+def build_wheel(outdir: Path, home: Path, source: Path = ROOT) -> Path:
     run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", outdir, ROOT],
-        cwd=ROOT,
+        [sys.executable, "-m", "build", "--wheel", "--outdir", outdir, source],
+        cwd=source,
         env=tool_env(home),
     )
     (wheel,) = outdir.glob("dsprod-*.whl")

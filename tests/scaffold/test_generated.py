@@ -79,12 +79,20 @@ def test_the_wheel_ships_the_template(wheel: Path, installed: Callable[[str], Ge
         for p in template.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     }
+    # Every released template version, for dsprod update.
+    assert "dsprod/_template-history.bundle" in zipfile.ZipFile(wheel).namelist()
     generated = installed("default")
+    found = generated.run(
+        generated.bin("python"),
+        "-c",
+        "from dsprod.scaffold import find_template; t = find_template(); print(t.path, t.history)",
+    ).stdout.split()
+    # The installed wheel's copies, not this checkout's.
+    site = str(generated.venv / "lib")
+    assert found[0].startswith(site) and found[0].endswith("site-packages/dsprod/_template")
+    assert found[1].startswith(site) and found[1].endswith("dsprod/_template-history.bundle")
     answers = (generated.project / ".copier-answers.yml").read_text()
-    source = next(line for line in answers.splitlines() if line.startswith("_src_path:"))
-    # Rendered from the installed wheel's copy, not from this checkout.
-    assert "site-packages/dsprod/_template" in source
-    assert str(generated.venv) in source
+    assert "_src_path: ~/.local/share/dsprod/template\n" in answers
 
 
 @pytest.mark.parametrize("combo", INSTALLED)

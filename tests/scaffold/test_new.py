@@ -143,6 +143,9 @@ def test_pyproject_ties_the_project_to_dsprod(rendered: Render) -> None:
 def test_answers_record_the_template_version(rendered: Render) -> None:
     recorded = answers(rendered("fastapi-k8s-gitlab"))
     assert recorded["template_version"] == dsprod.__version__
+    # Where dsprod update finds the template's versions, and the one to start from.
+    assert recorded["_src_path"] == "~/.local/share/dsprod/template"
+    assert recorded["_commit"].startswith(f"v{dsprod.__version__}")
     assert recorded["package_name"] == "churn_prediction_service_for_retail_team"
     assert recorded["kubernetes"] == "true"
     assert recorded["author_name"] == "Ada Lovelace"  # from git's identity

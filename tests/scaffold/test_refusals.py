@@ -12,7 +12,14 @@ from tests.helpers import run_cli, snapshot
 
 
 def listing(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+    """Every path under `folder`, except dsprod's per-user template history under the test's
+    HOME: a cache any dsprod command may create (scaffold/_history.py), not a project file."""
+    cache = folder / "home" / ".local"
+    return sorted(
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p != cache and cache not in p.parents
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from dsprod._output import Output
 from dsprod.cli import check as check_command
 from dsprod.cli import extract as extract_command
 from dsprod.cli import new as new_command
+from dsprod.cli import update as update_command
 from dsprod.cli._common import VersionOption
 
 __all__ = ["app", "main"]
@@ -42,6 +43,7 @@ def _root(
 app.command(name="extract", no_args_is_help=True)(extract_command.extract)
 app.command(name="new", no_args_is_help=True)(new_command.new)
 app.command(name="check")(check_command.check)
+app.command(name="update")(update_command.update)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,10 +10,10 @@ import typer
 from dsprod._output import Output
 from dsprod.cli._common import VersionOption
 
-__all__ = ["new"]
+__all__ = ["new", "parse_data"]
 
 
-def _parse_data(pairs: list[str]) -> dict[str, str]:
+def parse_data(pairs: list[str]) -> dict[str, str]:
     answers: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -47,4 +47,4 @@ def new(
     from dsprod.scaffold import new_project
 
     output: Output = ctx.obj
-    new_project(dest, _parse_data(data or []), defaults=defaults, output=output)
+    new_project(dest, parse_data(data or []), defaults=defaults, output=output)

@@ -10,9 +10,10 @@ from pathlib import Path
 import dsprod
 from dsprod.errors import TemplateError
 
-__all__ = ["QUESTIONS_FILE", "Template", "find_template"]
+__all__ = ["BUNDLE_NAME", "QUESTIONS_FILE", "Template", "find_template"]
 
 QUESTIONS_FILE = "copier.yml"
+BUNDLE_NAME = "template-history.bundle"
 # Answers that dsprod itself gives, or that the template computes: not for `-d`.
 _INTERNAL = frozenset({"template_version", "reserved_names"})
 # A question is a top-level key of copier.yml; keys starting with `_` are Copier settings.
@@ -22,6 +23,11 @@ _TOP_LEVEL_KEY = re.compile(r"^([A-Za-z]\w*):", re.MULTILINE)
 @dataclass(frozen=True)
 class Template:
     path: Path
+    # The git bundle of every released template version (see _history); None in a checkout
+    # before the first release.
+    history: Path | None = None
+    # The version this template is released as: dsprod's own.
+    version: str = dsprod.__version__
 
     @functools.cached_property
     def questions(self) -> tuple[str, ...]:
@@ -43,7 +49,10 @@ def find_template() -> Template:
     package = Path(dsprod.__file__).resolve().parent
     for candidate in (package / "_template", package.parents[1] / "template"):
         if (candidate / QUESTIONS_FILE).is_file():
-            return Template(candidate)
+            bundle = candidate.with_name(
+                "_" + BUNDLE_NAME if candidate.name == "_template" else BUNDLE_NAME
+            )
+            return Template(candidate, bundle if bundle.is_file() else None)
     raise TemplateError(
         f"the project template is missing from this dsprod installation ({package})",
         hint="reinstall dsprod: pip install --force-reinstall dsprod",

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dsprod import __version__
 from dsprod._output import Output, shown
 from dsprod.errors import DsprodError, TemplateError, UserError
+from dsprod.scaffold._history import materialise
 from dsprod.scaffold._template import Template, find_template
 
 __all__ = ["ANSWERS_FILE", "NewResult", "new_project"]
@@ -66,11 +66,20 @@ def new_project(
             "no terminal to ask the template's questions on",
             hint=f"dsprod new {shlex.quote(shown(dest))} --defaults [-d NAME=VALUE ...]",
         )
+    source, ref = _source(template, output)
     made = _make_parents(dest)
     try:
         staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".new"))
         try:
-            recorded = _render(template, staging, answers, _suggestions(dest), defaults=defaults)
+            recorded = _render(
+                template,
+                staging,
+                answers,
+                _suggestions(dest),
+                defaults=defaults,
+                source=source,
+                ref=ref,
+            )
             if recorded.get("example_notebook"):
                 _promote_example(staging, output)
             _move_into_place(staging, dest)
@@ -83,7 +92,7 @@ def new_project(
                 folder.rmdir()
         raise
     files = sum(1 for p in dest.rglob("*") if p.is_file())
-    result = NewResult(dest, recorded, files, __version__)
+    result = NewResult(dest, recorded, files, template.version)
     _report(result, output)
     return result
 
@@ -115,7 +124,7 @@ def _check_answers(data: Mapping[str, str], template: Template) -> dict[str, Any
             hint=f"answer one of: {', '.join(template.questions)}",
         )
     # Recorded in the answers file, so that `dsprod update` knows where the project started.
-    return {**data, "template_version": __version__}
+    return {**data, "template_version": template.version}
 
 
 def _check_destination(dest: Path) -> None:
@@ -183,17 +192,20 @@ def _render(
     suggestions: Mapping[str, str],
     *,
     defaults: bool,
+    source: str,
+    ref: str | None,
 ) -> dict[str, Any]:
     import copier
     from copier.errors import CopierError
 
     try:
         worker = copier.run_copy(
-            str(template.path),
+            source,
             staging,
             data=dict(answers),
             user_defaults=dict(suggestions),
             defaults=defaults,
+            vcs_ref=ref,
             overwrite=True,  # the staging folder is ours and empty
             quiet=True,
         )
@@ -207,6 +219,21 @@ def _render(
         for name, value in worker.answers.combined.items()
         if name in template.questions and name not in hidden
     }
+
+
+def _source(template: Template, output: Output) -> tuple[str, str | None]:
+    """What copier renders: the tag of this dsprod's template in the per-user history, so the
+    answers file records a source and a version that `dsprod update` finds again anywhere."""
+    if shutil.which("git") is None:
+        # Still a project, but one that cannot be updated: say so rather than refuse.
+        output.status(
+            "warning",
+            "git is not on PATH: the project records no template version, so `dsprod update` "
+            "cannot bring template changes into it later",
+        )
+        return str(template.path), None
+    source = materialise(template)
+    return source.url, source.ref
 
 
 def _answer_error(exc: ValueError) -> TemplateError:

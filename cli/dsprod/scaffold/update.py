@@ -1,0 +1,353 @@
+"""`dsprod update`: bring the changes of a newer template into a project, keeping local edits.
+
+Copier does the three-way update: it renders the template version the project was made from
+and the version this dsprod ships, and merges the difference into the project; where a local
+edit and a template change touch the same lines it leaves standard conflict markers. dsprod
+adds what makes that safe to run: the versions are found on any machine (`_history`), the
+refusals come before anything is touched (no git, a dirty tree, no answers file, a
+downgrade), an update that fails half-way is rolled back with git, and `--dry-run` runs the
+whole update on a clone of the project and shows its diff.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dsprod._output import Output, shown
+from dsprod.errors import TemplateError, UserError
+from dsprod.scaffold._git import git, require_git, toplevel
+from dsprod.scaffold._history import SOURCE, TemplateSource, materialise, version_of_tag
+from dsprod.scaffold._template import Template, find_template
+from dsprod.scaffold.new import ANSWERS_FILE
+
+__all__ = ["Conflict", "UpdateResult", "update_project"]
+
+# The marker `git merge-file` writes first, with the label copier gives the project's side.
+_CONFLICT_START = "<<<<<<< "
+
+
+@dataclass(frozen=True)
+class Conflict:
+    path: str  # relative to the project
+    line: int  # of the first conflict marker
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    path: Path
+    from_version: str
+    to_version: str
+    # (verb, path relative to the project): "update", "create", "delete", "rename".
+    changes: tuple[tuple[str, str], ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    diff: str = ""  # the whole change, as `git diff` shows it (--dry-run only)
+    dry_run: bool = False
+    answers: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.changes
+
+
+def update_project(
+    path: Path | str = ".",
+    data: Mapping[str, str] | None = None,
+    *,
+    dry_run: bool = False,
+    output: Output | None = None,
+    template: Template | None = None,
+) -> UpdateResult:
+    """Update the project at `path` to the template this dsprod ships.
+
+    `data` changes answers by name (`-d NAME=VALUE`); every other answer stays as recorded.
+    With `dry_run`, the project is not touched: the update runs on a clone, and the result
+    carries its diff.
+    """
+    output = output or Output()
+    template = template or find_template()
+    require_git()
+    project, root = _locate(Path(path))
+    answers = _read_answers(project)
+    unknown = sorted(set(data or {}) - set(template.questions))
+    if unknown:
+        raise UserError(
+            f"the template has no question {', '.join(map(repr, unknown))}",
+            hint=f"answer one of: {', '.join(template.questions)}",
+        )
+    _check_clean(root)
+    source = materialise(template)
+    start = _check_versions(project, answers, source, template)
+    if start == source.ref and not data:
+        output.status("identical", f"{shown(project)} is on template {source.version} already")
+        return UpdateResult(project, version_of_tag(start), source.version, dry_run=dry_run)
+    if dry_run:
+        with tempfile.TemporaryDirectory(prefix="dsprod-update-") as scratch:
+            clone = Path(scratch) / "project"
+            git("clone", "--quiet", "--no-hardlinks", root, clone)
+            work = clone / project.relative_to(root)
+            _run_copier(work, source, template, data or {})
+            result = _result(work, clone, project, start, source, dry_run=True)
+    else:
+        try:
+            _run_copier(project, source, template, data or {})
+        except BaseException:
+            _roll_back(root)
+            raise
+        result = _result(project, root, project, start, source, dry_run=False)
+    _report(result, output)
+    return result
+
+
+def _locate(path: Path) -> tuple[Path, Path]:
+    """The project folder (with the answers file) and the root of its git work tree."""
+    project = path.expanduser().resolve()
+    if not project.is_dir():
+        raise UserError(
+            f"{shown(project)} is not a folder",
+            hint="run dsprod update in a project made by dsprod new, or give its path",
+        )
+    if not (project / ANSWERS_FILE).is_file():
+        raise UserError(
+            f"{shown(project)} has no {ANSWERS_FILE}: it was not made by dsprod new (or the "
+            "file was removed), so there is no template version to update from",
+            hint="run dsprod update in the project's root folder, where dsprod new wrote "
+            f"{ANSWERS_FILE}",
+        )
+    root = toplevel(project)
+    if root is None:
+        raise UserError(
+            f"{shown(project)} is not in a git repository: the update merges template changes "
+            "with your edits through git",
+            hint=f"cd {shlex.quote(shown(project))} && git init && git add -A && "
+            "git commit -m 'Project as generated', then dsprod update",
+        )
+    return project, root
+
+
+def _read_answers(project: Path) -> dict[str, Any]:
+    import yaml  # copier's dependency
+
+    where = project / ANSWERS_FILE
+    try:
+        loaded = yaml.safe_load(where.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise UserError(
+            f"{shown(where)} cannot be read: {exc}",
+            hint=f"restore it from git: git checkout -- {ANSWERS_FILE}",
+        ) from exc
+    if not isinstance(loaded, dict):
+        raise UserError(
+            f"{shown(where)} is not a mapping of answers",
+            hint=f"restore it from git: git checkout -- {ANSWERS_FILE}",
+        )
+    return loaded
+
+
+def _check_clean(root: Path) -> None:
+    status = git("status", "--porcelain", "--untracked-files=all", cwd=root).splitlines()
+    if status:
+        shown_files = ", ".join(line[3:] for line in status[:5])
+        more = f" and {len(status) - 5} more" if len(status) > 5 else ""
+        raise UserError(
+            f"{shown(root)} has changes that are not committed ({shown_files}{more}): the "
+            "update must be separable from your own work",
+            hint="commit them (git add -A && git commit) or put them aside (git stash -u), "
+            "then dsprod update",
+        )
+
+
+def _check_versions(
+    project: Path, answers: Mapping[str, Any], source: TemplateSource, template: Template
+) -> str:
+    """The tag the project was made from, once it is known to be one this update can start
+    from; refusals otherwise."""
+    from packaging.version import InvalidVersion, Version
+
+    recorded_source = answers.get("_src_path")
+    start = answers.get("_commit")
+    if recorded_source != SOURCE or not isinstance(start, str):
+        made_by = answers.get("template_version", "an unknown version")
+        raise UserError(
+            f"{shown(project / ANSWERS_FILE)} records no template version dsprod can find "
+            f"(source {recorded_source!r}, version {start!r}); the project was made by dsprod "
+            f"{made_by} without git, or from another template",
+            hint="dsprod update needs a project made by dsprod new with git installed; for "
+            "another template use copier update",
+        )
+    try:
+        old, new = Version(version_of_tag(start)), Version(source.version)
+    except InvalidVersion as exc:
+        raise UserError(
+            f"{shown(project / ANSWERS_FILE)} records the template version {start!r}, which "
+            "is not a version",
+            hint=f"restore it from git: git checkout -- {ANSWERS_FILE}",
+        ) from exc
+    if Version(old.public) > Version(new.public):
+        raise UserError(
+            f"the project is on template {version_of_tag(start)}, newer than the template "
+            f"{source.version} of this dsprod ({template.version}): an update would be a downgrade",
+            hint="upgrade dsprod (pip install -U dsprod), then dsprod update",
+        )
+    known = git("tag", "--list", start, cwd=source.path).strip()
+    if not known:
+        raise UserError(
+            f"the template version the project was made from ({version_of_tag(start)}) is not "
+            "in this dsprod's template history: it came from a dsprod build that was not "
+            "released",
+            hint="run dsprod update with the dsprod that made the project, or a release of "
+            "dsprod newer than it",
+        )
+    return start
+
+
+def _run_copier(
+    project: Path, source: TemplateSource, template: Template, data: Mapping[str, str]
+) -> None:
+    import copier
+    from copier.errors import CopierError
+
+    from dsprod.notebook._manifest import load_manifest
+
+    # The modules `dsprod extract` wrote are the project's: a template file of the same name
+    # must not overwrite them (the template's own list is in copier.yml, _skip_if_exists).
+    extracted = sorted(load_manifest(project).modules)
+    try:
+        copier.run_update(
+            project,
+            skip_if_exists=extracted,
+            data={**data, "template_version": template.version},
+            defaults=True,  # a question new in this version takes its default
+            overwrite=True,
+            skip_answered=True,
+            unsafe=True,  # the template's migrations are dsprod's own
+            conflict="inline",
+            vcs_ref=source.ref,
+            quiet=True,
+        )
+    except ValueError as exc:  # an answer given with -d that fails validation
+        raise TemplateError(
+            f"invalid answer: {' '.join(str(exc).split())}", hint="correct the -d NAME=VALUE"
+        ) from None
+    except CopierError as exc:
+        raise TemplateError(f"the template update failed: {exc}") from exc
+
+
+def _roll_back(root: Path) -> None:
+    """Put the work tree back as it was committed (the update starts from a clean tree)."""
+    with contextlib.suppress(TemplateError):
+        git("reset", "--quiet", "--hard", "HEAD", cwd=root)
+        git("clean", "--quiet", "-d", "--force", cwd=root)
+
+
+def _result(
+    work: Path,
+    root: Path,
+    project: Path,
+    start: str,
+    source: TemplateSource,
+    *,
+    dry_run: bool,
+) -> UpdateResult:
+    """What the update changed in `work` (the project, or its clone under `root`)."""
+    prefix = work.relative_to(root).as_posix()
+    scope = ["--", prefix] if prefix != "." else []
+    changes: list[tuple[str, str]] = []
+    for entry in _status(root, scope):
+        verb, name = entry
+        rel = name if prefix == "." else name.removeprefix(prefix + "/")
+        changes.append((verb, rel))
+    conflicts = tuple(
+        found for verb, rel in changes if verb != "delete" for found in _conflicts_in(work, rel)
+    )
+    diff = ""
+    if dry_run:
+        # Intent-to-add: new files appear in the diff (this is the clone's index, not yours).
+        git("add", "--all", "--intent-to-add", *scope, cwd=root)
+        diff = git("diff", "--no-color", "--find-renames", "HEAD", *scope, cwd=root)
+    answers = _read_answers(work)
+    return UpdateResult(
+        project,
+        version_of_tag(start),
+        source.version,
+        tuple(changes),
+        conflicts,
+        diff,
+        dry_run,
+        answers,
+    )
+
+
+_VERBS = {"M": "update", "T": "update", "A": "create", "?": "create", "D": "delete", "R": "rename"}
+
+
+def _status(root: Path, scope: list[str]) -> list[tuple[str, str]]:
+    out = git(
+        "status", "--porcelain", "-z", "--untracked-files=all", "--find-renames", *scope,
+        cwd=root,
+    )  # fmt: skip
+    entries: list[tuple[str, str]] = []
+    fields = iter(out.split("\0"))
+    for item in fields:
+        if not item:
+            continue
+        code, name = item[:2], item[3:]
+        letter = code[0] if code[0] not in " ?" else code[1]
+        if code == "??":
+            letter = "?"
+        if letter in "RC":
+            next(fields, None)  # -z gives a rename's old name as the next field
+        entries.append((_VERBS.get(letter, "update"), name))
+    return sorted(entries, key=lambda e: e[1])
+
+
+def _conflicts_in(work: Path, rel: str) -> list[Conflict]:
+    if rel.endswith(".rej"):  # a hunk copier could not place even with a three-way merge
+        return [Conflict(rel, 1)]
+    try:
+        text = (work / rel).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [
+        Conflict(rel, number)
+        for number, line in enumerate(text.splitlines(), 1)
+        if line.startswith(_CONFLICT_START)
+    ]
+
+
+def _report(result: UpdateResult, output: Output) -> None:
+    where = shown(result.path)
+    verb = "would update" if result.dry_run else "update"
+    output.status(verb, f"{where} from template {result.from_version} to {result.to_version}")
+    conflicted = {c.path for c in result.conflicts}
+    for change, rel in result.changes:
+        output.status("conflict" if rel in conflicted else change, rel)
+    for conflict in result.conflicts:
+        if result.dry_run:
+            output.problem(
+                f"{conflict}: would conflict: your edit and the template's change touch the "
+                "same lines"
+            )
+        else:
+            output.problem(
+                f"{conflict}: your edit and the template's change touch the same lines; keep "
+                "what you want between the <<<<<<< and >>>>>>> markers and delete the markers"
+            )
+    if result.dry_run:
+        if result.diff:
+            output.data(result.diff.rstrip("\n"))
+        output.status("dry-run", "nothing was changed; run without --dry-run to apply")
+    elif result.conflicts:
+        output.status(
+            "next", "resolve the conflicts, then: git add -A && git commit -m 'Update template'"
+        )
+    elif result.changes:
+        output.status("next", "review with git diff, then: git add -A && git commit")

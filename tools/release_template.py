@@ -1,0 +1,39 @@
+"""The release step for the template: add `template/` to template-history.bundle as the tag of
+the current dsprod version (`nox -s release_template`, or `python tools/release_template.py`).
+
+Run it when releasing dsprod, after the version in cli/dsprod/__init__.py is raised; commit the
+bundle with the release. Every later dsprod then carries this template version, and projects
+made from it can be updated (`dsprod update`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--template", type=Path, default=ROOT / "template")
+    parser.add_argument("--bundle", type=Path, default=ROOT / "template-history.bundle")
+    parser.add_argument("--version", help="the version to tag (default: dsprod's __version__)")
+    args = parser.parse_args(argv)
+
+    import dsprod
+    from dsprod.errors import DsprodError
+    from dsprod.scaffold._history import release
+
+    try:
+        tag = release(args.template, args.bundle, args.version or dsprod.__version__)
+    except DsprodError as exc:
+        print(f"error: {exc.message}" + (f"\n  {exc.hint}" if exc.hint else ""), file=sys.stderr)
+        return 1
+    print(f"{args.bundle.name}: template released as {tag}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
