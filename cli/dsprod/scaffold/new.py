@@ -66,7 +66,7 @@ def new_project(
             "no terminal to ask the template's questions on",
             hint=f"dsprod new {shlex.quote(shown(dest))} --defaults [-d NAME=VALUE ...]",
         )
-    source, ref = _source(template, output)
+    answers.update(_source(template, output))
     made = _make_parents(dest)
     try:
         staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".new"))
@@ -77,8 +77,6 @@ def new_project(
                 answers,
                 _suggestions(dest),
                 defaults=defaults,
-                source=source,
-                ref=ref,
             )
             if recorded.get("example_notebook"):
                 _promote_example(staging, output)
@@ -192,20 +190,17 @@ def _render(
     suggestions: Mapping[str, str],
     *,
     defaults: bool,
-    source: str,
-    ref: str | None,
 ) -> dict[str, Any]:
     import copier
     from copier.errors import CopierError
 
     try:
         worker = copier.run_copy(
-            source,
+            str(template.path),
             staging,
             data=dict(answers),
             user_defaults=dict(suggestions),
             defaults=defaults,
-            vcs_ref=ref,
             overwrite=True,  # the staging folder is ours and empty
             quiet=True,
         )
@@ -221,9 +216,13 @@ def _render(
     }
 
 
-def _source(template: Template, output: Output) -> tuple[str, str | None]:
-    """What copier renders: the tag of this dsprod's template in the per-user history, so the
-    answers file records a source and a version that `dsprod update` finds again anywhere."""
+def _source(template: Template, output: Output) -> dict[str, str]:
+    """Where `dsprod update` will find this template version again: the per-user history and
+    the tag of this very folder (see _history), recorded as copier's `_src_path` and `_commit`.
+
+    Copier would record them itself when rendering from the git repository, but that costs
+    two clones; the folder holds the same files as the tag, so it renders the same project.
+    """
     if shutil.which("git") is None:
         # Still a project, but one that cannot be updated: say so rather than refuse.
         output.status(
@@ -231,9 +230,9 @@ def _source(template: Template, output: Output) -> tuple[str, str | None]:
             "git is not on PATH: the project records no template version, so `dsprod update` "
             "cannot bring template changes into it later",
         )
-        return str(template.path), None
+        return {}
     source = materialise(template)
-    return source.url, source.ref
+    return {"dsprod_source": source.url, "dsprod_commit": source.ref}
 
 
 def _answer_error(exc: ValueError) -> TemplateError:
