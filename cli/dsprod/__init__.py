@@ -12,6 +12,14 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from dsprod.devenv import DoctorCheck, SetupResult, doctor, setup_project
+    from dsprod.envs import (
+        EnvCheck,
+        Resolution,
+        check_environment,
+        list_environments,
+        show_environment,
+    )
     from dsprod.errors import (
         ConfigError,
         DsprodError,
@@ -39,23 +47,41 @@ _HOMES = {
     "new_project": "dsprod.scaffold.new",
     "UpdateResult": "dsprod.scaffold.update",
     "update_project": "dsprod.scaffold.update",
+    "EnvCheck": "dsprod.envs",
+    "Resolution": "dsprod.envs",
+    "check_environment": "dsprod.envs",
+    "list_environments": "dsprod.envs",
+    "show_environment": "dsprod.envs",
+    "DoctorCheck": "dsprod.devenv",
+    "SetupResult": "dsprod.devenv",
+    "doctor": "dsprod.devenv",
+    "setup_project": "dsprod.devenv",
 }
 
 __all__ = [
     "ConfigError",
+    "DoctorCheck",
     "DsprodError",
+    "EnvCheck",
     "ExtractOptions",
     "ExtractResult",
     "NewResult",
     "NotebookError",
+    "Resolution",
+    "SetupResult",
     "TargetError",
     "TemplateError",
     "UpdateResult",
     "UserError",
     "__version__",
+    "check_environment",
+    "doctor",
     "extract",
     "extract_notebook",
+    "list_environments",
     "new_project",
+    "setup_project",
+    "show_environment",
     "update_project",
 ]
 

@@ -28,7 +28,7 @@ def test_creates_and_says_what_next(capsys: pytest.CaptureFixture[str], tmp_path
     nexts = [line.split(None, 1)[1] for line in lines[1:]]
     assert all(line.split()[0] == "next" for line in lines[1:])
     assert nexts[0] == "cd churn-model"
-    assert any("pip install -e . --group dev" in step for step in nexts)
+    assert "dsprod setup && dsprod doctor" in nexts
     project = tmp_path / "churn-model"
     assert (project / "src" / "churn_model" / "service.py").is_file()
     # The folder is the user's, with their umask, not the private mode of a temporary folder.

@@ -38,14 +38,17 @@ def make_release(source: Path, version: str, outdir: Path, home: Path) -> Path:
 
 def test_update_after_upgrading_dsprod(tmp_path: Path) -> None:
     source = tmp_path / "dsprod-source"
+    source.mkdir()
     for name in SOURCES:
-        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copyfile
-        copy(ROOT / name, source / name)  # type: ignore[operator]
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name)
+        else:
+            shutil.copyfile(ROOT / name, source / name)
     home = tmp_path / "home"
     venv = tmp_path / "venv"
     env = tool_env(home, venv / "bin", PRE_COMMIT_HOME=str(tmp_path / "pre-commit"))
     run(["python3", "-m", "venv", venv], cwd=tmp_path, env=env)
-    pip = [venv / "bin" / "python", "-m", "pip", "install", "-q"]
+    pip: list[str | Path] = [venv / "bin" / "python", "-m", "pip", "install", "-q"]
 
     wheel1 = make_release(source, "1.0.0", tmp_path / "dist1", home)
     run([*pip, wheel1, "pre-commit"], cwd=tmp_path, env=env)

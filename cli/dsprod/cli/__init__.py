@@ -9,8 +9,11 @@ import typer
 
 from dsprod._output import Output
 from dsprod.cli import check as check_command
+from dsprod.cli import doctor as doctor_command
+from dsprod.cli import env as env_command
 from dsprod.cli import extract as extract_command
 from dsprod.cli import new as new_command
+from dsprod.cli import setup as setup_command
 from dsprod.cli import update as update_command
 from dsprod.cli._common import VersionOption
 
@@ -43,6 +46,9 @@ def _root(
 app.command(name="extract", no_args_is_help=True)(extract_command.extract)
 app.command(name="new", no_args_is_help=True)(new_command.new)
 app.command(name="check")(check_command.check)
+app.add_typer(env_command.app, name="env")
+app.command(name="setup")(setup_command.setup)
+app.command(name="doctor")(doctor_command.doctor)
 app.command(name="update")(update_command.update)
 
 

@@ -1,0 +1,224 @@
+"""`dsprod doctor`: is the development environment whole? One line per check, each with the
+command that fixes a problem. Reads only: nothing is installed or written."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dsprod import __version__
+from dsprod.devenv._hooks import CONFIG, hook_state
+from dsprod.devenv._kernel import install_command, kernel_state
+from dsprod.devenv._python import choose_python, package_location, python_version, satisfies
+from dsprod.devenv._run import quick, shown_command
+from dsprod.envs._project import Project, environments, find_project, venv_python
+from dsprod.errors import ConfigError
+
+__all__ = ["ANSWERS", "DoctorCheck", "doctor"]
+
+ANSWERS = ".copier-answers.yml"
+_TEMPLATE_VERSION = re.compile(r"^template_version:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
+_SETUP = "dsprod setup"
+
+
+@dataclass(frozen=True)
+class DoctorCheck:
+    name: str
+    status: str  # ok, problem, or note (worth knowing; does not fail the doctor)
+    detail: str
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        fix = f"; fix: {self.fix}" if self.fix and self.status != "ok" else ""
+        return f"{self.status:<8} {self.name}: {self.detail}{fix}"
+
+
+def doctor(start: Path | None = None) -> list[DoctorCheck]:
+    """Check the development environment of the project at or above `start`."""
+    project = find_project(start)
+    interpreter = venv_python(project.root)
+    venv = interpreter.exists()
+    return [
+        _python(project, interpreter if venv else None),
+        _venv(project, interpreter if venv else None),
+        _hooks(project, interpreter),
+        _kernel(project, interpreter if venv else None),
+        _env_dev(project, interpreter if venv else None),
+        _dotenv(project),
+        _git(project),
+        _template(project),
+    ]
+
+
+def _python(project: Project, interpreter: Path | None) -> DoctorCheck:
+    requires = project.requires_python
+    wanted = f"requires-python {requires}" if requires else "no requires-python"
+    if interpreter is None:
+        try:
+            python, chosen = choose_python(project)
+        except ConfigError as exc:
+            return DoctorCheck("python", "problem", exc.message, exc.hint)
+        return DoctorCheck("python", "ok", f"Python {chosen} ({python}) meets {wanted}")
+    version = python_version(interpreter)
+    if version is None:
+        return DoctorCheck(
+            "python", "problem", ".venv/bin/python does not run", "rm -rf .venv && dsprod setup"
+        )
+    met = satisfies(version, requires)
+    if met is None:
+        return DoctorCheck(
+            "python",
+            "note",
+            f"Python {version} in .venv; cannot compare it "
+            f"with {wanted} (packaging is not installed)",
+        )
+    if not met:
+        return DoctorCheck(
+            "python",
+            "problem",
+            f"Python {version} in .venv does not meet {wanted}",
+            "rm -rf .venv && dsprod setup --python PYTHON",
+        )
+    return DoctorCheck("python", "ok", f"Python {version} in .venv meets {wanted}")
+
+
+def _venv(project: Project, interpreter: Path | None) -> DoctorCheck:
+    if interpreter is None:
+        return DoctorCheck("venv", "problem", "no .venv", _SETUP)
+    if project.package is None or project.package_dir is None:
+        return DoctorCheck("venv", "ok", ".venv present (no package found to import)")
+    location, error = package_location(interpreter, project.package)
+    if location is None:
+        return DoctorCheck(
+            "venv", "problem", f"{project.package} does not import in .venv: {error}", _SETUP
+        )
+    try:
+        inside = location.resolve().is_relative_to(project.package_dir.resolve())
+    except OSError:
+        inside = False
+    if not inside:
+        return DoctorCheck(
+            "venv",
+            "problem",
+            f".venv imports {project.package} from {location}, not from the working tree",
+            f"{_SETUP}  (it installs the project in editable mode)",
+        )
+    where = project.relative(project.package_dir)
+    return DoctorCheck("venv", "ok", f".venv imports {project.package} from {where}")
+
+
+def _hooks(project: Project, interpreter: Path) -> DoctorCheck:
+    if not (project.root / CONFIG).is_file():
+        return DoctorCheck("hooks", "ok", f"no {CONFIG}: no hooks to install")
+    state = hook_state(project.root, interpreter)
+    if state.ok:
+        return DoctorCheck("hooks", "ok", state.detail)
+    if not state.repository:
+        return DoctorCheck("hooks", "problem", state.detail, "git init && dsprod setup")
+    return DoctorCheck("hooks", "problem", state.detail, ".venv/bin/pre-commit install")
+
+
+def _kernel(project: Project, interpreter: Path | None) -> DoctorCheck:
+    if interpreter is None:
+        return DoctorCheck("kernel", "problem", "no .venv for a kernel to run", _SETUP)
+    state = kernel_state(project, interpreter)
+    if state.ok:
+        return DoctorCheck("kernel", "ok", state.detail)
+    fix = shown_command(install_command(project, interpreter), project.root)
+    return DoctorCheck("kernel", "problem", state.detail, fix)
+
+
+def _env_dev(project: Project, interpreter: Path | None) -> DoctorCheck:
+    name = "env dev"
+    if not project.conf_dir.is_dir():
+        return DoctorCheck(
+            name,
+            "note",
+            f"no {project.relative(project.conf_dir)}/ folder: no configuration to check",
+        )
+    if interpreter is None:
+        return DoctorCheck(name, "problem", "no .venv to run the settings in", _SETUP)
+    from dsprod.envs.check import check_environment
+
+    try:
+        if "dev" not in {env.name for env in environments(project)}:
+            return DoctorCheck(name, "note", "the project has no dev environment")
+        result = check_environment("dev", start=project.root, python=interpreter)
+    except ConfigError as exc:
+        return DoctorCheck(name, "problem", exc.message, exc.hint)
+    if result.problems:
+        first = result.problems[0]
+        more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
+        return DoctorCheck(
+            name,
+            "problem",
+            f"{first.where}: {first.message}{more}",
+            "dsprod env check dev  (each problem with its fix)",
+        )
+    return DoctorCheck(name, "ok", "dsprod env check dev passes")
+
+
+def _dotenv(project: Project) -> DoctorCheck:
+    if (project.root / ".env").is_file():
+        return DoctorCheck(".env", "ok", "present")
+    if not (project.root / ".env.example").is_file():
+        return DoctorCheck(".env", "ok", "none, and no .env.example to make one from")
+    return DoctorCheck(
+        ".env", "note", "none yet (dev reads local values from it)", "cp .env.example .env"
+    )
+
+
+def _git(project: Project) -> DoctorCheck:
+    version = quick(["git", "--version"], cwd=project.root, timeout=30)
+    if version is None or version.returncode != 0:
+        return DoctorCheck(
+            "git",
+            "problem",
+            "git is not installed",
+            "install git (apt-get install git, brew install git)",
+        )
+    said = version.stdout.strip().removeprefix("git version ")
+    inside = quick(["git", "rev-parse", "--show-toplevel"], cwd=project.root, timeout=30)
+    if inside is None or inside.returncode != 0:
+        return DoctorCheck("git", "problem", f"git {said}; not a git repository", "git init")
+    return DoctorCheck("git", "ok", f"git {said}; repository at {inside.stdout.strip()}")
+
+
+def _template(project: Project) -> DoctorCheck:
+    try:
+        text = (project.root / ANSWERS).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return DoctorCheck("template", "note", f"no {ANSWERS}: not made by dsprod new")
+    match = _TEMPLATE_VERSION.search(text)
+    if match is None:
+        return DoctorCheck("template", "note", f"{ANSWERS} does not record template_version")
+    recorded = match[1]
+    try:
+        from packaging.version import InvalidVersion, Version
+    except ImportError:  # pragma: no cover - packaging comes with copier
+        same = recorded == __version__
+        return DoctorCheck(
+            "template",
+            "ok" if same else "note",
+            f"template {recorded}; dsprod {__version__} ships {__version__}",
+        )
+    try:
+        made, shipped = Version(recorded), Version(__version__)
+    except InvalidVersion:
+        return DoctorCheck("template", "note", f"template version {recorded!r} is not a version")
+    if made < shipped:
+        return DoctorCheck(
+            "template",
+            "note",
+            f"template {recorded}; update available: dsprod {__version__} ships {__version__}",
+            "dsprod update",
+        )
+    if made > shipped:
+        return DoctorCheck(
+            "template",
+            "problem",
+            f"template {recorded}: made by a newer dsprod than this one ({__version__})",
+            "pip install -U dsprod",
+        )
+    return DoctorCheck("template", "ok", f"template {recorded}, the one dsprod {__version__} ships")

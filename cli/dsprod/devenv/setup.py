@@ -1,0 +1,294 @@
+"""`dsprod setup`: from a fresh clone to a working development environment, idempotently.
+
+Steps, each skipped when its result is already there: `.env` from `.env.example`; the `.venv`
+(uv when present, else venv); the project installed in it with its dev group (skipped while
+pyproject.toml, and uv.lock when there is one, are unchanged since the last install and the
+package still imports from the working tree); the git hooks (pre-commit); a Jupyter kernel
+named after the project that runs the .venv's interpreter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from dsprod._output import Output, shown
+from dsprod.devenv._hooks import CONFIG, hook_state
+from dsprod.devenv._kernel import install_command, kernel_name, kernel_state
+from dsprod.devenv._python import choose_python, package_location, python_version, satisfies
+from dsprod.devenv._run import quick, run_long, shown_command
+from dsprod.envs._project import Project, find_project, venv_python
+from dsprod.envs._toml import load_toml
+from dsprod.errors import UserError
+
+__all__ = ["STAMP", "SetupResult", "SetupStep", "setup_project"]
+
+STAMP = ".dsprod-setup.json"  # in .venv: what the last install was made from
+_MIN_PIP_FOR_GROUPS = (25, 1)
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    name: str  # .env, .venv, install, hooks, kernel
+    changed: bool
+    detail: str
+    fix: str | None = None  # for a step that could not be done: what to run
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    project: Project
+    steps: tuple[SetupStep, ...]
+
+    @property
+    def changed(self) -> bool:
+        return any(step.changed for step in self.steps)
+
+    @property
+    def incomplete(self) -> tuple[SetupStep, ...]:
+        return tuple(step for step in self.steps if step.fix)
+
+
+def setup_project(
+    start: Path | None = None,
+    *,
+    output: Output | None = None,
+    python: str | Path | None = None,
+    uv: bool | None = None,
+) -> SetupResult:
+    """Make (or complete) the development environment of the project at or above `start`.
+
+    `python` chooses the interpreter of a new .venv; `uv` forces (True) or refuses (False) uv,
+    which is used by default when it is on PATH."""
+    output = output or Output()
+    project = find_project(start)
+    uv_path = shutil.which("uv") if uv is not False else None
+    if uv and uv_path is None:
+        raise UserError("uv is not on PATH", hint="install it (pip install uv), or drop --uv")
+    # Every refusal (a broken .venv, no suitable Python) comes before anything is written.
+    chosen = _preflight(project, python)
+    steps = [_dotenv(project, output), _venv(project, output, chosen, uv_path)]
+    steps.append(_install(project, output, uv_path))
+    steps.append(_hooks(project, output))
+    steps.append(_kernel(project, output))
+    return SetupResult(project, tuple(steps))
+
+
+def _say(output: Output, step: SetupStep) -> SetupStep:
+    if step.fix:
+        output.status("warning", f"{step.name}: {step.detail}; fix: {step.fix}")
+    else:
+        output.status("create" if step.changed else "identical", f"{step.name} ({step.detail})")
+    return step
+
+
+def _dotenv(project: Project, output: Output) -> SetupStep:
+    dotenv, example = project.root / ".env", project.root / ".env.example"
+    if dotenv.exists():
+        return _say(output, SetupStep(".env", False, "exists; left as it is"))
+    if not example.is_file():
+        return _say(output, SetupStep(".env", False, "no .env.example to copy"))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=project.root, prefix=".env.", suffix=".tmp")
+    except OSError as exc:
+        raise UserError(
+            f"cannot write .env in {shown(project.root)}: {exc.strerror or exc}",
+            hint="make the folder writable, then dsprod setup",
+        ) from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(example.read_bytes())
+        Path(tmp).chmod(0o600)  # it will hold secrets: the owner's only
+        try:
+            # A link, not a replace: a .env that appeared meanwhile is never overwritten.
+            os.link(tmp, dotenv)
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not dotenv.exists():
+                Path(tmp).replace(dotenv)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return _say(output, SetupStep(".env", True, "from .env.example: put your local values there"))
+
+
+def _preflight(project: Project, python: str | Path | None) -> tuple[Path | None, str]:
+    """The interpreter for a new .venv (None when there is one already) and its version."""
+    venv = project.root / ".venv"
+    interpreter = venv_python(project.root)
+    if not venv.exists():
+        return choose_python(project, python)
+    version = python_version(interpreter)
+    if version is None:
+        raise UserError(
+            f"{project.relative(venv)} exists but has no working interpreter "
+            f"({project.relative(interpreter)})",
+            hint="rm -rf .venv && dsprod setup",
+        )
+    requires = project.requires_python
+    if satisfies(version, requires) is False:
+        raise UserError(
+            f"{shown(venv)} has Python {version}; the project requires {requires}",
+            hint="rm -rf .venv && dsprod setup --python PYTHON",
+        )
+    return None, version
+
+
+def _venv(
+    project: Project, output: Output, chosen: tuple[Path | None, str], uv: str | None
+) -> SetupStep:
+    venv = project.root / ".venv"
+    base, version = chosen
+    if base is None:
+        return _say(output, SetupStep(".venv", False, f"Python {version}"))
+    if uv:
+        command = [uv, "venv", "--quiet", "--python", str(base), str(venv)]
+    else:
+        command = [str(base), "-m", "venv", str(venv)]
+    output.status("create", f".venv (Python {version}: {shown_command(command, project.root)})")
+    try:
+        run_long(
+            command,
+            cwd=project.root,
+            output=output,
+            what="creating .venv",
+            hint="dsprod setup --python PYTHON, with another interpreter",
+        )
+    except BaseException:
+        shutil.rmtree(venv, ignore_errors=True)  # never leave half an environment behind
+        raise
+    return SetupStep(".venv", True, f"Python {version}")
+
+
+def _install(project: Project, output: Output, uv: str | None) -> SetupStep:
+    interpreter = venv_python(project.root)
+    stamp = project.root / ".venv" / STAMP
+    lock = project.root / "uv.lock"
+    installer = "uv" if uv else "pip"
+    inputs = _inputs(project, installer)
+    if _stamped(stamp) == inputs and _imports_from_tree(project, interpreter):
+        detail = "pyproject.toml unchanged since the last install; imports from the working tree"
+        return _say(output, SetupStep("install", False, detail))
+    groups = load_toml(project.root / "pyproject.toml", project.root).get("dependency-groups", {})
+    group = ["--group", "dev"] if isinstance(groups, dict) and "dev" in groups else []
+    hint = (
+        "fix what the installer says and run dsprod setup again (when a dependency is not on "
+        "the package index, point the installer at it: UV_FIND_LINKS or PIP_FIND_LINKS)"
+    )
+    if uv and lock.is_file():
+        command = [uv, "sync", "--locked"]  # the team's lock file decides the versions
+    elif uv:
+        command = [uv, "pip", "install", "--python", str(interpreter), "-e", ".", *group]
+    else:
+        command = [str(interpreter), "-m", "pip", "install", "-e", ".", *group]
+        if group and _pip_version(interpreter) < _MIN_PIP_FOR_GROUPS:
+            upgrade = [str(interpreter), "-m", "pip", "install", "-U", "pip"]
+            shown_upgrade = shown_command(upgrade, project.root)
+            output.status("install", f"a newer pip, for --group ({shown_upgrade})")
+            run_long(upgrade, cwd=project.root, output=output, what="upgrading pip", hint=hint)
+    what = f"{project.name} and its dev group" if group else project.name
+    output.status("install", f"{what}: {shown_command(command, project.root)}")
+    took = run_long(command, cwd=project.root, output=output, what="installing", hint=hint)
+    location = _imports_from_tree(project, interpreter)
+    if project.package and not location:
+        raise UserError(
+            f"installed, but .venv does not import {project.package} from the working tree",
+            hint="dsprod doctor (it says where the package comes from)",
+        )
+    stamp.write_text(json.dumps({"inputs": inputs}, indent=1) + "\n", encoding="utf-8")
+    output.status("done", f"installed in {took:.0f} s")
+    return SetupStep("install", True, f"{what} ({installer})")
+
+
+def _inputs(project: Project, installer: str) -> str:
+    digest = hashlib.sha256(installer.encode())
+    for name in ("pyproject.toml", "uv.lock"):
+        path = project.root / name
+        if path.is_file():
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _stamped(stamp: Path) -> str | None:
+    try:
+        value = json.loads(stamp.read_text(encoding="utf-8")).get("inputs")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _imports_from_tree(project: Project, interpreter: Path) -> bool:
+    if project.package is None or project.package_dir is None:
+        return interpreter.exists()  # nothing to import: installed is all there is to know
+    location, _ = package_location(interpreter, project.package)
+    with contextlib.suppress(OSError):
+        return location is not None and location.resolve().is_relative_to(
+            project.package_dir.resolve()
+        )
+    return False
+
+
+def _pip_version(interpreter: Path) -> tuple[int, ...]:
+    done = quick([interpreter, "-m", "pip", "--version"], cwd=interpreter.parent)
+    if done is None or done.returncode != 0:
+        return (0,)
+    words = done.stdout.split()
+    try:
+        return tuple(int(part) for part in words[1].split(".")[:2])
+    except (IndexError, ValueError):
+        return (0,)
+
+
+def _hooks(project: Project, output: Output) -> SetupStep:
+    if not (project.root / CONFIG).is_file():
+        return _say(output, SetupStep("hooks", False, f"no {CONFIG}: no hooks to install"))
+    interpreter = venv_python(project.root)
+    state = hook_state(project.root, interpreter)
+    if state.ok:
+        return _say(output, SetupStep("hooks", False, state.detail))
+    if not state.repository:
+        return _say(output, SetupStep("hooks", False, state.detail, fix="git init && dsprod setup"))
+    pre_commit = interpreter.parent / "pre-commit"
+    if not pre_commit.exists():
+        return _say(
+            output,
+            SetupStep(
+                "hooks",
+                False,
+                "pre-commit is not installed in .venv",
+                fix="add pre-commit to the dev dependency group, then dsprod setup",
+            ),
+        )
+    command = [str(pre_commit), "install"]
+    done = quick(command, cwd=project.root)
+    if done is None or done.returncode != 0:
+        said = (done.stdout + done.stderr).strip() if done else "it did not start"
+        raise UserError(
+            f"{shown_command(command, project.root)} failed: {said}",
+            hint="fix what pre-commit says, then dsprod setup",
+        )
+    after = hook_state(project.root, interpreter)
+    return _say(output, SetupStep("hooks", True, after.detail))
+
+
+def _kernel(project: Project, output: Output) -> SetupStep:
+    interpreter = venv_python(project.root)
+    state = kernel_state(project, interpreter)
+    if state.ok:
+        return _say(output, SetupStep("kernel", False, state.detail))
+    command = install_command(project, interpreter)
+    done = quick(command, cwd=project.root)
+    if done is None or done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines()[-1:] if done else []
+        raise UserError(
+            f"cannot register the Jupyter kernel {kernel_name(project)}: "
+            f"{said[0] if said else 'the command did not start'}",
+            hint="add ipykernel to the dev dependency group, then dsprod setup",
+        )
+    return _say(output, SetupStep("kernel", True, kernel_state(project, interpreter).detail))

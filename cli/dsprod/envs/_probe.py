@@ -1,0 +1,152 @@
+"""Run `_probe_script.py` in the project's interpreter and read its report into typed records."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dsprod.envs._project import Project, venv_python
+from dsprod.envs._secrets import SENSITIVE_NAME
+from dsprod.errors import ConfigError
+
+__all__ = ["Field", "Probe", "SettingsProblem", "Source", "run_probe"]
+
+_SCRIPT = Path(__file__).with_name("_probe_script.py")
+_MARKER = "::dsprod-probe:: "  # as in _probe_script.py
+_TIMEOUT = 120  # seconds: importing a heavy package on a cold disk can take a while
+
+
+@dataclass(frozen=True)
+class Source:
+    """One of the settings' sources: `env-var`, `dotenv`, `file` (with its path), `init`,
+    `secrets-dir`, `other` (with its class name); `default` when no source gave the value."""
+
+    kind: str
+    path: Path | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str  # dotted: gate.tolerance
+    variable: str  # the environment variable that sets it: GATE__TOLERANCE
+    type: str
+    secret: bool
+    required: bool
+    default: Any  # None for secrets
+    value: Any  # JSON-safe; None for secrets, whose value never leaves the project's process
+    set: bool
+    source: Source
+
+
+@dataclass(frozen=True)
+class SettingsProblem:
+    key: str | None  # the dotted field, when the settings say which
+    message: str
+
+
+@dataclass(frozen=True)
+class Probe:
+    python: Path
+    fields: tuple[Field, ...]
+    sources: tuple[Source, ...]  # highest precedence first
+    problems: tuple[SettingsProblem, ...]
+    valid: bool
+    accepts: tuple[str, ...] | None  # the environments the settings accept, when they say
+
+
+def run_probe(project: Project, env: str, python: Path) -> Probe:
+    """Read the settings of `project` for `env` in `python`, from the project's root, with
+    APP_ENV and APP_CONF_DIR set as dsprod reads them."""
+    module = project.settings_module
+    if module is None:
+        raise ConfigError(
+            f"{project.relative(project.root / 'pyproject.toml')}: no package found, so no "
+            "settings to read",
+            hint='name the package in pyproject.toml: [tool.dsprod] package = "NAME"',
+        )
+    search = str(project.package_dir.parent) if project.package_dir else ""
+    environ = {**os.environ, "APP_ENV": env, "APP_CONF_DIR": str(project.conf_dir)}
+    script = _SCRIPT.read_text(encoding="utf-8")
+    command = [str(python), "-c", script, module, env, search, SENSITIVE_NAME]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=project.root,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ConfigError(
+            f"cannot run {project.relative(python)} to read the settings: {exc}",
+            hint=_hint(project, python),
+        ) from exc
+    report = _report(done.stdout)
+    if report is None:
+        said = "\n".join(done.stderr.strip().splitlines()[-8:])
+        raise ConfigError(
+            f"{project.relative(python)} could not read the settings ({module}), exit code "
+            f"{done.returncode}:\n{said}".rstrip(),
+            hint=_hint(project, python),
+        )
+    if "error" in report:
+        raise ConfigError(
+            f"cannot read the settings with {project.relative(python)}: importing {module} failed: "
+            f"{report['error']}",
+            hint=_hint(project, python),
+        )
+    return Probe(
+        python=python,
+        fields=tuple(_field(item) for item in report["fields"]),
+        sources=tuple(_source(item) for item in report["sources"]),
+        problems=tuple(
+            SettingsProblem(item.get("key"), str(item["message"])) for item in report["problems"]
+        ),
+        valid=bool(report["valid"]),
+        accepts=tuple(map(str, report["accepts"])) if report.get("accepts") else None,
+    )
+
+
+def _report(stdout: str) -> dict[str, Any] | None:
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(_MARKER):
+            report = json.loads(line[len(_MARKER) :])
+            return report if isinstance(report, dict) else None
+    return None
+
+
+def _hint(project: Project, python: Path) -> str:
+    if python == venv_python(project.root):
+        return "dsprod setup  (installs the project and its dependencies into .venv)"
+    return (
+        "dsprod setup, or pass --python with an interpreter where the project is installed "
+        "(pip install -e .)"
+    )
+
+
+def _source(item: dict[str, Any] | None) -> Source:
+    if not item:
+        return Source("default")
+    path = item.get("path")
+    return Source(str(item["kind"]), Path(path) if path else None, item.get("name"))
+
+
+def _field(item: dict[str, Any]) -> Field:
+    return Field(
+        key=str(item["key"]),
+        variable=str(item["variable"]),
+        type=str(item["type"]),
+        secret=bool(item["secret"]),
+        required=bool(item["required"]),
+        default=item.get("default"),
+        value=item.get("value"),
+        set=bool(item.get("set")),
+        source=_source(item.get("source")),
+    )

@@ -1,0 +1,191 @@
+"""Slow tier: `dsprod setup` on a fresh clone of a generated project, then `dsprod doctor`.
+
+Real components: a git repository, a `.venv` made by uv (and one by venv + pip), the project
+installed with its dev group, `pre-commit install`, `ipykernel install --user` (under a HOME of
+the session), a kernel started by nbclient through the registered kernelspec. dsprod itself
+runs from this checkout (`python -m dsprod`); the project's dev group takes dsprod from a wheel
+built from it, since dsprod is not on the package index yet.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dsprod.devenv.setup import STAMP
+from tests.envs.conftest import PACKAGE
+from tests.scaffold._env import build_wheel, run, tool_env
+from tests.scaffold.conftest import generate
+
+pytestmark = pytest.mark.slow
+
+NAME = "demo-project"
+
+
+@dataclass(frozen=True)
+class SetUp:
+    project: Path
+    env: dict[str, str]
+    first: str  # what the first `dsprod setup` said (stderr)
+
+    def dsprod(self, *args: str, check: bool = True, **extra: str) -> tuple[int, str, str]:
+        done = run(
+            [sys.executable, "-m", "dsprod", *args],
+            cwd=self.project,
+            env={**self.env, **extra},
+            check=check,
+        )
+        return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("envs-wheel")
+    return build_wheel(base / "dist", base / "home")
+
+
+def fresh_clone(base: Path, wheel: Path) -> tuple[Path, dict[str, str]]:
+    project = generate(base / NAME, {})
+    env = tool_env(
+        base / "home",
+        # dsprod is not on the package index: the dev group takes it from the wheel.
+        UV_FIND_LINKS=str(wheel.parent),
+        PIP_FIND_LINKS=str(wheel.parent),
+        PRE_COMMIT_HOME=str(base / "pre-commit"),
+    )
+    run(["git", "init", "-q"], cwd=project, env=env)
+    run(["git", "add", "-A"], cwd=project, env=env)
+    return project, env
+
+
+@pytest.fixture(scope="session")
+def set_up(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> SetUp:
+    project, env = fresh_clone(tmp_path_factory.mktemp("setup"), wheel)
+    done = run([sys.executable, "-m", "dsprod", "setup"], cwd=project, env=env)
+    return SetUp(project, env, done.stderr)
+
+
+def test_setup_makes_the_environment(set_up: SetUp) -> None:
+    project, said = set_up.project, set_up.first
+    for line in (
+        "create  .env (from .env.example: put your local values there)",
+        "create  .venv (Python ",
+        f"install  {NAME} and its dev group: uv pip install --python .venv/bin/python -e . "
+        "--group dev",
+        "done  installed in ",
+        "create  hooks (.git/hooks/pre-commit runs pre-commit from .venv)",
+        f'create  kernel ({NAME}: "{NAME} (.venv)" starts .venv/bin/python)',
+        "next  dsprod doctor",
+    ):
+        assert line in said, said
+    assert (project / ".env").read_text() == (project / ".env.example").read_text()
+    assert (project / ".env").stat().st_mode & 0o777 == 0o600
+    assert (project / ".venv" / STAMP).is_file()
+
+
+def test_doctor_is_all_ok_after_setup(set_up: SetUp) -> None:
+    code, out, err = set_up.dsprod("doctor")
+    assert code == 0, out + err
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == ["ok"] * len(lines), out
+    assert f"ok       venv: .venv imports {PACKAGE} from src/{PACKAGE}" in lines
+    assert "ok       env dev: dsprod env check dev passes" in lines
+    assert "ok  the development environment is in order" in err
+
+
+def test_the_kernel_imports_the_package(
+    set_up: SetUp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import nbclient
+    import nbformat
+
+    # The kernelspec was registered for the user of the session's HOME.
+    monkeypatch.setenv("HOME", set_up.env["HOME"])
+    source = f"import sys, {PACKAGE}\nprint(sys.executable)\nprint({PACKAGE}.__file__)"
+    notebook = nbformat.from_dict(
+        {
+            "cells": [{"cell_type": "code", "execution_count": None, "id": "imports",
+                       "metadata": {}, "outputs": [], "source": source}],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )  # type: ignore[no-untyped-call]  # fmt: skip
+    client = nbclient.NotebookClient(
+        notebook, kernel_name=NAME, timeout=120, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    text = notebook.cells[0].outputs[0]["text"]
+    executable, module = text.splitlines()
+    assert Path(executable) == set_up.project / ".venv" / "bin" / "python"
+    assert Path(module).is_relative_to(set_up.project / "src" / PACKAGE)
+
+
+def test_a_second_setup_changes_nothing_and_says_so(set_up: SetUp) -> None:
+    project = set_up.project
+    home = Path(set_up.env["HOME"])
+    watched = [
+        project / ".env",
+        project / ".git" / "hooks" / "pre-commit",
+        project / ".venv" / STAMP,
+        project / ".venv" / "pyvenv.cfg",
+        *home.glob(".local/share/jupyter/kernels/*/kernel.json"),
+    ]
+    before = {path: (path.stat().st_mtime_ns, path.read_bytes()) for path in watched}
+    packages = sorted(p.name for p in project.glob(".venv/lib/python*/site-packages/*"))
+    code, _, said = set_up.dsprod("setup")
+    assert code == 0, said
+    assert [line.split()[0] for line in said.splitlines()] == ["identical"] * 6, said
+    assert said.splitlines()[-1] == (
+        " identical  nothing to do: the development environment is set up"
+    )
+    assert {path: (path.stat().st_mtime_ns, path.read_bytes()) for path in watched} == before
+    assert sorted(p.name for p in project.glob(".venv/lib/python*/site-packages/*")) == packages
+
+
+def test_removed_hooks_are_reported_with_the_fix_and_setup_restores_them(set_up: SetUp) -> None:
+    hook = set_up.project / ".git" / "hooks" / "pre-commit"
+    hook.unlink()
+    code, out, err = set_up.dsprod("doctor", check=False)
+    assert code == 1
+    assert (
+        "problem  hooks: no pre-commit hook at .git/hooks/pre-commit; "
+        "fix: .venv/bin/pre-commit install"
+    ) in out.splitlines()
+    assert "found  1 problem(s)" in err
+    code, _, said = set_up.dsprod("setup")
+    assert "create  hooks (.git/hooks/pre-commit runs pre-commit from .venv)" in said
+    assert "create  .venv" not in said  # only what was missing
+    assert set_up.dsprod("doctor")[0] == 0
+
+
+def test_env_check_runs_in_the_project_venv(set_up: SetUp) -> None:
+    code, out, err = set_up.dsprod("env", "check", "prod", check=False)
+    assert code == 1
+    assert "MODEL_SIGNING_KEY must be set" in out
+    code, out, err = set_up.dsprod("env", "check", "prod", MODEL_SIGNING_KEY="k")
+    assert code == 0
+    assert "(settings run by .venv/bin/python)" in err
+
+
+def test_setup_without_uv_uses_venv_and_pip(wheel: Path, tmp_path: Path) -> None:
+    project, env = fresh_clone(tmp_path, wheel)
+    # PATH without uv: the tools' folder of the tests holds one, so leave it out.
+    env["PATH"] = ":".join(p for p in env["PATH"].split(":") if not (Path(p) / "uv").exists())
+    assert shutil.which("uv", path=env["PATH"]) is None
+    done = run([sys.executable, "-m", "dsprod", "setup"], cwd=project, env=env)
+    assert "-m venv .venv" in done.stderr
+    assert ".venv/bin/python -m pip install -e . --group dev" in done.stderr
+    doctor = run([sys.executable, "-m", "dsprod", "doctor"], cwd=project, env=env, check=False)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert (
+        json.loads(
+            run([sys.executable, "-m", "dsprod", "doctor", "--json"], cwd=project, env=env).stdout
+        )[1]["status"]
+        == "ok"
+    )
