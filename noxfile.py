@@ -1,10 +1,10 @@
-"""Developer sessions: `nox -s lint typecheck tests` (and `bench`)."""
+"""Developer sessions: `nox` runs lint, typecheck, tests and docs; `nox -s bench` times."""
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 nox.options.default_venv_backend = "uv|virtualenv"
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -25,8 +25,16 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"))
+    # tests/docs builds the site and renders the CLI reference: the docs group too.
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test", "docs"))
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site; any warning (a broken link or anchor, a nav entry without a page) fails."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "docs"))
+    session.run("mkdocs", "build", "--strict", *session.posargs)
 
 
 @nox.session

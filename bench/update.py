@@ -54,21 +54,39 @@ def main() -> int:
         )
         project = _old_project(work)
         dsprod = shutil.which("dsprod") or str(Path(sys.executable).parent / "dsprod")
-        update, dry = [], []
+        copier = shutil.which("copier") or str(Path(sys.executable).parent / "copier")
+        from dsprod.scaffold import find_template
+        from dsprod.scaffold._history import materialise
+
+        # Plain Copier doing the same update: the floor dsprod's own work adds to.
+        plain_command = [
+            copier, "update", "--quiet", "--defaults", "--skip-answered",
+            "--trust", "--conflict", "inline", "--vcs-ref", materialise(find_template()).ref,
+            "--data", f"template_version={find_template().version}",
+        ]  # fmt: skip
+        update, dry, plain = [], [], []
         for number in range(args.repeat + 1):
             elapsed = timed([dsprod, "-q", "update"], project)
-            git(project, "reset", "--quiet", "--hard")
-            git(project, "clean", "--quiet", "-d", "--force")
+            _reset(project)
             dry_elapsed = timed([dsprod, "-q", "update", "--dry-run"], project)
+            copier_elapsed = timed(plain_command, project)
+            _reset(project)
             if number:  # the first round warms the file cache
                 update.append(elapsed)
                 dry.append(dry_elapsed)
+                plain.append(copier_elapsed)
         (project / "README.md").write_text("dirty\n", encoding="utf-8")
         refusal = [timed([dsprod, "-q", "update"], project) for _ in range(args.repeat)]
     print(f"dsprod update             {statistics.median(update) * 1000:6.0f} ms")
     print(f"dsprod update --dry-run   {statistics.median(dry) * 1000:6.0f} ms")
     print(f"dsprod update (dirty)     {statistics.median(refusal) * 1000:6.0f} ms  (refused)")
+    print(f"copier update             {statistics.median(plain) * 1000:6.0f} ms  (the same update)")
     return 0
+
+
+def _reset(project: Path) -> None:
+    git(project, "reset", "--quiet", "--hard")
+    git(project, "clean", "--quiet", "-d", "--force")
 
 
 def _old_project(work: Path) -> Path:

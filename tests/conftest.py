@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.scaffold._env import build_wheel
+
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -27,3 +29,11 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dsprod's wheel, built once per session from this checkout (it is not on the package
+    index): the slow tests install it where users would."""
+    base = tmp_path_factory.mktemp("wheel")
+    return build_wheel(base / "dist", base / "home")

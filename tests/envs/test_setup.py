@@ -19,7 +19,7 @@ import pytest
 
 from dsprod.devenv.setup import STAMP
 from tests.envs.conftest import PACKAGE
-from tests.scaffold._env import build_wheel, run, tool_env
+from tests.scaffold._env import run, tool_env
 from tests.scaffold.conftest import generate
 
 pytestmark = pytest.mark.slow
@@ -41,12 +41,6 @@ class SetUp:
             check=check,
         )
         return done.returncode, done.stdout, done.stderr
-
-
-@pytest.fixture(scope="session")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("envs-wheel")
-    return build_wheel(base / "dist", base / "home")
 
 
 def fresh_clone(base: Path, wheel: Path) -> tuple[Path, dict[str, str]]:

@@ -378,8 +378,9 @@ def test_some_cells_do_not_parse(tmp_path: Path, capsys: pytest.CaptureFixture[s
     # The cells that do not parse are left exactly as they were; the rest was processed.
     assert after["c2"] == original["cells"][2]
     assert after["c4"] == original["cells"][4]
+    # `import math` served only `area`: it left with it, and its emptied cell was removed; the
+    # module's import took the place of `area`.
     assert code_sources(nb) == [
-        "import math",
         'print "legacy"',
         "from mixed import area",
         "def shout(x):\n    print x.upper()",
@@ -452,8 +453,7 @@ def test_four_megabytes_of_images(tmp_path: Path, capsys: pytest.CaptureFixture[
     module = (tmp_path / "plots.py").read_text(encoding="utf-8")
     assert "def area(r):" in module and "class Circle:" in module
     assert code_sources(nb) == [
-        "import math",
-        "from plots import Circle, area",
+        "from plots import Circle, area",  # where area was; `import math` left with it
         "plot(area(2))",
         "Circle(1).r",
     ]
@@ -480,7 +480,7 @@ def test_file_names_with_spaces_and_accents(
     assert result.code == 0, result.err
     assert module.isascii() and module.isidentifier()
     assert (tmp_path / f"{module}.py").is_file(), sorted(p.name for p in tmp_path.iterdir())
-    assert code_sources(nb) == ["import math", f"from {module} import area", "area(2)"]
+    assert code_sources(nb) == [f"from {module} import area", "area(2)"]
     assert name in (tmp_path / f"{module}.py").read_text(encoding="utf-8")  # provenance
     assert name in result.err
     import_in_fresh_interpreter(tmp_path / f"{module}.py", tmp_path, module)
@@ -502,7 +502,7 @@ def test_one_bad_notebook_does_not_stop_the_others(
     assert result.code == 1, result.err
     assert "broken.ipynb:" in result.err and "not valid JSON" in result.err
     assert "missing.ipynb: no such file" in result.err
-    assert code_sources(good) == ["import math", "from good import area", "area(2)"]
+    assert code_sources(good) == ["from good import area", "area(2)"]
     assert "def area(r):" in (tmp_path / "good.py").read_text(encoding="utf-8")
     assert (tmp_path / "broken.ipynb").read_bytes() == broken_before
     assert not (tmp_path / "broken.py").exists() and not (tmp_path / "missing.py").exists()

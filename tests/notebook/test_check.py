@@ -93,12 +93,14 @@ def test_a_redefined_extracted_name_shadows_the_module(
 ) -> None:
     nb, _ = extracted
     document = json.loads(nb.read_text())
+    # Extraction left two cells: the module's import (where `area` was) and the print.
+    assert len(document["cells"]) == 2
     document["cells"][-1]["source"] = ["def area(r):\n", "    return 3 * r * r"]
     nb.write_text(json.dumps(document, indent=1))
     result = run_cli(capsys, "check", "shapes.ipynb")
     assert result.code == 1
     assert result.out.startswith(
-        "shapes.ipynb:cell 3:line 1: function `area` is defined again here, but it was extracted "
+        "shapes.ipynb:cell 2:line 1: function `area` is defined again here, but it was extracted "
         "to src/mypkg/shapes.py: this copy shadows the module's; fix: delete it, or run "
         "`dsprod extract shapes.ipynb`"
     )

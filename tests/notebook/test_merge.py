@@ -52,7 +52,10 @@ def test_a_new_definition_is_added_and_hand_edits_elsewhere_survive(
     )
     edited += '\n\ndef hand_written():\n    return "mine"\n'
     module.write_text(edited)
-    add_cells(nb, "def perimeter(r):\n    return 2 * math.pi * r", "print(perimeter(1))")
+    # The first run took `import math` out of the notebook with area: new code imports it again.
+    add_cells(
+        nb, "import math", "def perimeter(r):\n    return 2 * math.pi * r", "print(perimeter(1))"
+    )
 
     result = run_cli(capsys, "extract", str(nb))
 
@@ -92,8 +95,9 @@ def test_redefining_a_hand_edited_symbol_is_a_conflict_that_loses_nothing(
     assert "conflict  area in src/mypkg/shapes.py:" in result.err
     assert "edited by hand" in result.err and "--force" in result.err
     # The difference is shown: what the module has, what the notebook has.
-    assert "-    return math.pi * r * r  # edited" in result.out
-    assert "+    return 3 * r * r" in result.out
+    # Each on a line of its own: a symbol's last line has no newline of its own.
+    assert "\n-    return math.pi * r * r  # edited\n" in result.out
+    assert "\n+    return 3 * r * r\n" in result.out
     assert snapshot(tmp_path) == before
 
     forced = run_cli(capsys, "extract", "--force", str(nb))
@@ -155,7 +159,7 @@ def test_module_option(
     result = run_cli(capsys, "extract", "--module", option, str(nb))
     assert result.code == 0, result.err
     assert (tmp_path / module_path).exists()
-    assert code_sources(nb)[1] == f"from {import_name} import area"
+    assert code_sources(nb) == [f"from {import_name} import area", "print(area(2))"]
     import_in_fresh_interpreter(tmp_path / module_path, tmp_path / "src", import_name)
 
 
@@ -171,7 +175,10 @@ def test_module_option_that_is_not_a_module_name(
 def test_autoreload_lines_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     nb = write_notebook(tmp_path / "shapes.ipynb", *FIRST)
     assert run_cli(capsys, "extract", "--autoreload", str(nb)).code == 0
-    assert code_sources(nb)[1] == "%load_ext autoreload\n%autoreload 2\nfrom shapes import area"
+    assert code_sources(nb) == [
+        "%load_ext autoreload\n%autoreload 2\nfrom shapes import area",
+        "print(area(2))",
+    ]
 
 
 def test_autoreload_from_project_configuration(
@@ -182,7 +189,7 @@ def test_autoreload_from_project_configuration(
         fh.write("\n[tool.dsprod]\nautoreload = true\nformat = false\n")
     nb = write_notebook(tmp_path / "shapes.ipynb", *FIRST)
     assert run_cli(capsys, "extract", str(nb)).code == 0
-    assert code_sources(nb)[1].startswith("%load_ext autoreload\n%autoreload 2\n")
+    assert code_sources(nb)[0].startswith("%load_ext autoreload\n%autoreload 2\n")
     # format = false: the source is exactly the notebook's (ruff would write `r**2` the same,
     # but would add two blank lines before the definition; here there is one block).
     assert (

@@ -60,8 +60,10 @@ def test_a_faithful_extraction_verifies_identical(
     assert outcome.code == 0, outcome.err
     # Six cells, one of which (the class) leaves the notebook.
     assert "identical  notebooks/shapes.ipynb: 5 cells show the same as before" in outcome.err
+    # `import math` served only area and left with it; the module's import took the place of
+    # SCALE, the first moved code.
     assert code_sources(nb)[:2] == [
-        "%env DSPROD_EXAMPLE=1\nimport math\nfrom mypkg.shapes import Box, area",
+        "%env DSPROD_EXAMPLE=1\nfrom mypkg.shapes import Box, area",
         "print(area(1))",
     ]
 
@@ -250,3 +252,23 @@ def test_timings_are_normalised_and_a_timeout_is_a_failure(
     ) in outcome.err
     assert "compared the 3 cells before it" in outcome.err
     assert "identical  nb.ipynb: 3 cells show the same as before" in outcome.err
+
+
+def test_tests_come_from_the_verify_run_when_outputs_were_stripped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As nbstripout (a hook of generated projects) commits notebooks: no outputs at all.
+    make_project(tmp_path)
+    nb = write_notebook(
+        tmp_path / "notebooks" / "geometry.ipynb",
+        "import math\n\ndef area(r):\n    return math.pi * r**2",
+        "area(2)",
+        "print(area(1))",
+    )
+    outcome = run_cli(capsys, "extract", "--verify", "--tests", str(nb))
+
+    assert outcome.code == 0, outcome.err
+    text = (tmp_path / "tests" / "test_geometry.py").read_text()
+    assert "assert area(2) == pytest.approx(12.566370614359172)" in text
+    assert "3.141592653589793" in text  # the printed line
+    assert "2 characterization test(s)" in outcome.err

@@ -27,7 +27,6 @@ from tests.scaffold._env import (
     ROOT,
     TEST_BIN,
     Generated,
-    build_wheel,
     make_environment,
     run,
     tool_env,
@@ -37,12 +36,6 @@ from tests.scaffold.conftest import COMBOS, generate
 pytestmark = pytest.mark.slow
 
 INSTALLED = ["default", "fastapi-k8s-gitlab"]
-
-
-@pytest.fixture(scope="session")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("wheel")
-    return build_wheel(base / "dist", base / "home")
 
 
 @pytest.fixture(scope="session")

@@ -65,7 +65,8 @@ def extract(
         typer.Option(
             "--tests",
             help="Write characterization tests from the outputs the notebook recorded for calls "
-            "of the extracted functions.",
+            "of the extracted functions (with --verify, from that run's outputs where the "
+            "notebook has none).",
         ),
     ] = False,
     timeout: Annotated[

@@ -200,6 +200,7 @@ class _Planner:
         definitions = tuple(sorted((candidates[n] for n in selected), key=_order))
         removed_statements = [d.statement for d in (*definitions, *constants)]
         removed_statements += [s for n in selected for s in duplicates.get(n, [])]
+        removed_statements += self._unused_imports(set(removed_statements), import_set)
         removed = tuple(sorted(set(removed_statements), key=lambda s: (s.cell, s.start)))
         return ExtractionPlan(
             notebook=self.notebook,
@@ -332,6 +333,28 @@ class _Planner:
                 selected.add(name)
                 pending.extend(needs[name])
         return selected
+
+    def _unused_imports(
+        self, removed: set[Statement], moved_imports: set[ImportKey]
+    ) -> list[Statement]:
+        """Import statements that only the moved code used: they go with it (the module has
+        its own copy), or ruff's F401 would flag them in the notebook. A statement goes only
+        when every name it binds is needed by the moved code and read nowhere else."""
+        needed = {key[2] or (key[1] if key[1] else key[0].split(".")[0]) for key in moved_imports}
+        used = self._used_after(removed)
+        # Only the import's own lines go: a comment above it stays in the notebook (it may
+        # head the whole import block).
+        return [
+            replace(statement, start=statement.node.lineno)
+            for statement in self.statements
+            if isinstance(statement.node, ast.Import | ast.ImportFrom)
+            and statement not in removed
+            and not statement.shares_line
+            and not statement.ipython
+            and statement.binds
+            and statement.binds <= needed
+            and not statement.binds & used
+        ]
 
     def _used_after(self, removed: set[Statement]) -> frozenset[str]:
         used: set[str] = set()

@@ -6,6 +6,7 @@ written back exactly as read, the way Jupyter writes (indent 1, UTF-8, trailing 
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 from typing import Any
@@ -26,6 +27,14 @@ def import_line(module: str, names: list[str]) -> str:
     return f"from {module} import (\n{inner})"
 
 
+def import_anchor(removed: tuple[Statement, ...]) -> Statement | None:
+    """The statement whose place the module's import takes: the first moved definition or
+    constant, never a notebook import that left with them (that one may sit above the
+    notebook's own set-up, a sys.path line, or inside an import block that isort orders)."""
+    anchors = [s for s in removed if not isinstance(s.node, ast.Import | ast.ImportFrom)]
+    return min(anchors or removed, key=lambda s: (s.cell, s.start), default=None)
+
+
 def new_cell_sources(
     notebook: Notebook,
     removed: tuple[Statement, ...],
@@ -36,7 +45,7 @@ def new_cell_sources(
     by_cell: dict[int, list[Statement]] = {}
     for statement in removed:
         by_cell.setdefault(statement.cell, []).append(statement)
-    first = min(removed, key=lambda s: (s.cell, s.start)) if removed else None
+    first = import_anchor(removed)
     changed: dict[int, str | None] = {}
     for index, statements in by_cell.items():
         lines = notebook.cells[index].source.split("\n")

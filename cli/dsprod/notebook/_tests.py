@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import subprocess
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,14 +60,18 @@ def write_characterization_tests(
     manifest: Manifest,
     notebook_key: str,
     output: Output,
+    recorded: Mapping[int, Sequence[dict[str, Any]]] | None = None,
 ) -> Path | None:
+    """Write tests from the notebook's calls of its extracted functions and the results the
+    notebook shows. `recorded` (cell index -> outputs, from --verify's run of the original)
+    stands in for a cell that has no outputs of its own."""
     entry = manifest.entry(target.path)
     functions = {
         name
         for name, symbol in (entry.symbols.items() if entry else [])
         if symbol.notebook == notebook_key and symbol.kind in ("function", "class")
     }
-    candidates, calls = _candidates(notebook, functions)
+    candidates, calls = _candidates(notebook, functions, recorded or {})
     kept = _deterministic(candidates, target)
     path = _test_path(target, project)
     skipped = calls - len({c.cell for c in kept})
@@ -95,7 +100,9 @@ def _why(calls: int, skipped: int) -> str:
     )
 
 
-def _candidates(notebook: Notebook, functions: set[str]) -> tuple[list[_Candidate], int]:
+def _candidates(
+    notebook: Notebook, functions: set[str], recorded: Mapping[int, Sequence[dict[str, Any]]]
+) -> tuple[list[_Candidate], int]:
     raw_cells = cell_dicts(notebook.document) if notebook.format == "ipynb" else []
     found: list[_Candidate] = []
     calls = 0
@@ -110,6 +117,8 @@ def _candidates(notebook: Notebook, functions: set[str]) -> tuple[list[_Candidat
             continue
         calls += 1
         outputs = raw_cells[parsed.cell.index].get("outputs", []) if raw_cells else []
+        if not outputs:
+            outputs = list(recorded.get(parsed.cell.index, ()))
         made = _from_cell(parsed.tree, outputs, functions, parsed.cell.index + 1)
         if not made or parsed.masked_lines:
             continue
@@ -122,7 +131,9 @@ def _from_cell(
 ) -> list[_Candidate]:
     body = tree.body
     only = body[0].value if len(body) == 1 and isinstance(body[0], ast.Expr) else None
-    if isinstance(only, ast.Call) and isinstance(only.func, ast.Name):
+    # A cell that is one call of an extracted function: its result. (A cell that is one
+    # print() of such a call is a printed line, below.)
+    if isinstance(only, ast.Call) and isinstance(only.func, ast.Name) and only.func.id != "print":
         result = _text(outputs, ("execute_result", "pyout"))
         if result is not None and _literal_call(only, functions):
             return [_Candidate(only.func.id, ast.unparse(only), result, False, cell)]

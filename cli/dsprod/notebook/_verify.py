@@ -47,6 +47,9 @@ class CellRun:
     index: int  # 0-based cell index in its notebook
     text: str
     error: str | None
+    # The cell's outputs as the kernel gave them (nbformat's shape): what --tests reads when
+    # the notebook itself has none (outputs stripped on commit, or a jupytext script).
+    outputs: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,7 @@ def _cell_run(index: int, cell: Any) -> CellRun:
     text = (
         "".join(p if p.endswith("\n") else p + "\n" for p in parts) if executed else "<not run>\n"
     )
-    return CellRun(index, text, error)
+    return CellRun(index, text, error, tuple(cell.get("outputs", [])))
 
 
 def _normalise(text: str) -> str:

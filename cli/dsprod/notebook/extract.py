@@ -23,7 +23,12 @@ from dsprod.notebook._module import (
 from dsprod.notebook._parse import gc_paused
 from dsprod.notebook._plan import ExtractionPlan, plan_extraction
 from dsprod.notebook._read import read_notebook
-from dsprod.notebook._rewrite import import_line, new_cell_sources, render_notebook
+from dsprod.notebook._rewrite import (
+    import_anchor,
+    import_line,
+    new_cell_sources,
+    render_notebook,
+)
 from dsprod.notebook._statements import ImportKey, import_keys
 from dsprod.notebook._target import Target, find_project, missing_inits, resolve_target
 from dsprod.notebook._tests import write_characterization_tests
@@ -143,7 +148,8 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         raise RuntimeError(f"dsprod composed a module that does not parse: {exc}") from exc
 
     moved_names = [d.name for d in plan.moved]
-    first = min(((s.cell, s.start) for s in plan.removed), default=(0, 0))
+    anchor = import_anchor(plan.removed)
+    first = (anchor.cell, anchor.start) if anchor else (0, 0)
     names = sorted(
         n
         for n in moved_names
@@ -197,8 +203,10 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
             output.status("restore", f"{shown(path)} and {shown(target.path)} as they were")
             return result
     if options.tests:
+        # --verify ran the original: its outputs serve a notebook stored without them.
+        recorded = {run.index: run.outputs for run in before} if before else None
         result.tests = write_characterization_tests(
-            notebook, target, project, manifest, notebook_key, output
+            notebook, target, project, manifest, notebook_key, output, recorded
         )
     return result
 
@@ -349,9 +357,11 @@ def _code_view_after(notebook: Notebook, sources: dict[int, str | None]) -> str:
 
 
 def _show_diff(output: Output, path: Path, old: str, new: str) -> None:
+    # Every line ends with a newline, as in `diff`'s output: a symbol's text has none after
+    # its last line, which would otherwise run into the next line of the diff.
     diff = difflib.unified_diff(
-        old.splitlines(keepends=True),
-        new.splitlines(keepends=True),
+        [line + "\n" for line in old.splitlines()],
+        [line + "\n" for line in new.splitlines()],
         fromfile=f"a/{shown(path)}",
         tofile=f"b/{shown(path)}",
     )

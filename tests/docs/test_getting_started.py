@@ -1,0 +1,77 @@
+"""Slow tier: docs/getting-started.md runs as printed.
+
+The page's `bash` blocks are read from the Markdown (never copied here), joined in order into
+one script, and run by bash in an empty folder with a HOME of its own. dsprod is not on the
+package index yet, so `pip install dsprod` finds this checkout's wheel through
+PIP_FIND_LINKS (and uv, for `dsprod setup`, through UV_FIND_LINKS); everything else comes
+from the index as it would for a user. Then the results the page promises are checked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.scaffold._env import ROOT, TEST_BIN, run, tool_env
+
+pytestmark = pytest.mark.slow
+
+PAGE = ROOT / "docs" / "getting-started.md"
+# A fenced block whose info string is exactly `bash`: the commands of the page. `console`
+# blocks show output and are not run.
+BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+
+
+def page_script() -> str:
+    blocks = BASH_BLOCK.findall(PAGE.read_text(encoding="utf-8"))
+    assert len(blocks) >= 5, "the page lost its commands"
+    return "set -euo pipefail\n" + "\n".join(blocks)
+
+
+def test_the_page_runs_as_printed(tmp_path: Path, wheel: Path) -> None:
+    home = tmp_path / "home"
+    work = tmp_path / "work"
+    work.mkdir()
+    env = tool_env(
+        home,
+        PIP_FIND_LINKS=str(wheel.parent),
+        UV_FIND_LINKS=str(wheel.parent),
+        PRE_COMMIT_HOME=str(tmp_path / "pre-commit"),
+    )
+    # A user's PATH: a Python, uv, git and the shell's tools; not the test environment's bin
+    # folder, where dsprod is installed already.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(Path(sys.base_prefix) / "bin" / "python3")
+    (bin_dir / "uv").symlink_to(TEST_BIN / "uv")
+    env["PATH"] = os.pathsep.join([str(bin_dir), "/usr/local/bin", "/usr/bin", "/bin"])
+    script = tmp_path / "getting-started.sh"
+    script.write_text(page_script(), encoding="utf-8")
+
+    done = run(["bash", script], cwd=work, env=env, timeout=1800)
+
+    project = work / "churn"
+    module = project / "src" / "churn" / "nb_02_features.py"
+    assert "def log_spend(amount: float) -> float:" in module.read_text()
+    assert "import math" in module.read_text()
+    notebook = (project / "notebooks" / "02-features.ipynb").read_text()
+    assert "from churn.nb_02_features import log_spend" in notebook
+    assert "def log_spend" not in notebook
+    assert "log_spend(99.0)" in (project / "tests" / "test_nb_02_features.py").read_text()
+    log = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert log == ["Features: spend on a log scale", "Project as generated"]
+    assert (project / ".git" / "hooks" / "pre-commit").is_file()
+    assert (project / ".env").is_file()
+    kernel = home / ".local" / "share" / "jupyter" / "kernels" / "churn" / "kernel.json"
+    assert str(project / ".venv" / "bin" / "python") in kernel.read_text()
+    # What the page says the commands print.
+    assert "passed" in done.stdout  # pytest -q
+    assert "ok  prod:" in done.stderr
+    assert "the same outputs before and after" in done.stderr or "identical" in done.stderr
