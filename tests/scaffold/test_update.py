@@ -271,6 +271,33 @@ def test_refuses_another_template(
     assert "copier update" in err
 
 
+def test_a_project_of_dsprod_0_1_is_told_how_to_record_its_version(
+    capsys: pytest.CaptureFixture[str], v1_project: Path, dsprod_v2: Template
+) -> None:
+    # dsprod 0.1.0 recorded the template folder it rendered, and no version tag.
+    answers_file = v1_project / ".copier-answers.yml"
+    lines = answers_file.read_text().splitlines(keepends=True)
+    old = [line for line in lines if not line.startswith(("_commit:", "_src_path:"))]
+    answers_file.write_text(
+        "".join([*old[:2], "_src_path: /old/site-packages/dsprod/_template\n", *old[2:]])
+    )
+    commit_all(v1_project, "As dsprod 0.1.0 wrote it")
+
+    err = refused(capsys, v1_project)
+    assert "does not record where template 1.0.0 is" in err
+    assert f"    _commit: v1.0.0\n    _src_path: {SOURCE}" in err
+
+    replace_once(
+        answers_file,
+        "_src_path: /old/site-packages/dsprod/_template\n",
+        f"_commit: v1.0.0\n_src_path: {SOURCE}\n",
+    )
+    commit_all(v1_project, "Record the template version")
+    result = run_cli(capsys, "update", str(v1_project))
+    assert result.code == 1, result.err  # the conflict of the user's edit, as before
+    check_updated(v1_project)
+
+
 def test_a_failed_update_is_rolled_back(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,

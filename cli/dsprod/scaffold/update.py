@@ -22,7 +22,7 @@ from typing import Any
 from dsprod._output import Output, shown
 from dsprod.errors import TemplateError, UserError
 from dsprod.scaffold._git import git, require_git, toplevel
-from dsprod.scaffold._history import SOURCE, TemplateSource, materialise, version_of_tag
+from dsprod.scaffold._history import SOURCE, TemplateSource, materialise, tag_for, version_of_tag
 from dsprod.scaffold._template import Template, find_template
 from dsprod.scaffold.new import ANSWERS_FILE
 
@@ -174,12 +174,22 @@ def _check_versions(
 
     recorded_source = answers.get("_src_path")
     start = answers.get("_commit")
+    made_by = answers.get("template_version")
+    if not isinstance(start, str) and made_by and _has_tag(source, tag_for(str(made_by))):
+        # dsprod 0.1.0 did not record where its template's versions are; the history has
+        # that version, so two lines (committed, as the update needs a clean tree) fix it.
+        raise UserError(
+            f"{shown(project / ANSWERS_FILE)} does not record where template {made_by} is (a "
+            "project made by dsprod 0.1.0)",
+            hint=f"in {ANSWERS_FILE}, replace the _src_path line with these two, commit, and "
+            "run dsprod update again:\n"
+            f"    _commit: {tag_for(str(made_by))}\n    _src_path: {SOURCE}",
+        )
     if recorded_source != SOURCE or not isinstance(start, str):
-        made_by = answers.get("template_version", "an unknown version")
         raise UserError(
             f"{shown(project / ANSWERS_FILE)} records no template version dsprod can find "
             f"(source {recorded_source!r}, version {start!r}); the project was made by dsprod "
-            f"{made_by} without git, or from another template",
+            f"{made_by or '(unknown version)'} without git, or from another template",
             hint="dsprod update needs a project made by dsprod new with git installed; for "
             "another template use copier update",
         )
@@ -197,8 +207,7 @@ def _check_versions(
             f"{source.version} of this dsprod ({template.version}): an update would be a downgrade",
             hint="upgrade dsprod (pip install -U dsprod), then dsprod update",
         )
-    known = git("tag", "--list", start, cwd=source.path).strip()
-    if not known:
+    if not _has_tag(source, start):
         raise UserError(
             f"the template version the project was made from ({version_of_tag(start)}) is not "
             "in this dsprod's template history: it came from a dsprod build that was not "
@@ -207,6 +216,10 @@ def _check_versions(
             "dsprod newer than it",
         )
     return start
+
+
+def _has_tag(source: TemplateSource, tag: str) -> bool:
+    return bool(git("tag", "--list", tag, cwd=source.path).strip())
 
 
 def _run_copier(
