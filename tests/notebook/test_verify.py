@@ -87,6 +87,26 @@ def test_a_change_of_behaviour_is_reported_with_the_cell(
     assert (tmp_path / "nb.py").exists()
 
 
+def test_cells_that_change_on_every_run_are_not_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Unseeded randomness: the original notebook itself shows another number each time.
+    nb = write_notebook(
+        tmp_path / "nb.ipynb",
+        "import random\n\ndef double(x):\n    return 2 * x",
+        "print(double(2))",
+        "print(random.random())",
+        "threshold = 5\ndef limit():\n    return globals().get('threshold', 'missing')",
+        "print(limit())",
+    )
+    outcome = run_cli(capsys, "extract", "--verify", str(nb))
+    # The random cell is set aside; the real difference (globals()) is still reported.
+    assert "nb.ipynb:cell 3: shows something else on every run" in outcome.err
+    assert "nb.ipynb:cell 3: shows something else after extraction" not in outcome.err
+    assert "nb.ipynb:cell 5: shows something else after extraction" in outcome.err
+    assert outcome.code == 1
+
+
 def test_a_new_failure_puts_everything_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

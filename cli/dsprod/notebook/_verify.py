@@ -12,7 +12,7 @@ import json
 import re
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,9 @@ class Verification:
     differences: tuple[tuple[int, str], ...]  # (1-based cell of the original, unified diff)
     original_error: tuple[int, str] | None  # (1-based cell, error) where the original stopped
     new_error: tuple[int, str] | None  # a failure the rewritten notebook has and the original not
+    # 1-based cells whose output changes from one run of the original to the next (randomness,
+    # clocks): their differences say nothing about the extraction, and are not counted.
+    unstable: tuple[int, ...] = ()
 
     @property
     def identical(self) -> bool:
@@ -224,6 +227,19 @@ def compare_runs(before: list[CellRun], after: list[CellRun], kept: dict[int, in
     return Verification(compared, tuple(differences), original_error, new_error)
 
 
+def discount_unstable(
+    verification: Verification, before: list[CellRun], again: list[CellRun]
+) -> Verification:
+    """Drop the differences of cells that differ between two runs of the original too."""
+    first = {run.index: run.text for run in before}
+    unstable = {run.index + 1 for run in again if first.get(run.index, run.text) != run.text}
+    return replace(
+        verification,
+        differences=tuple(d for d in verification.differences if d[0] not in unstable),
+        unstable=tuple(sorted(cell for cell, _ in verification.differences if cell in unstable)),
+    )
+
+
 def module_root(target: Target) -> Path:
     """The folder to put on sys.path so that `target.import_name` imports."""
     return target.path.parents[target.import_name.count(".")]
@@ -252,6 +268,11 @@ def verify_after(
     after = run_notebook(notebook, text, python, [module_root(target)], timeout)
     verification = compare_runs(before, after, kept)
     where = shown(notebook.path)
+    if verification.differences and verification.new_error is None:
+        # Only now, as it costs a third run: does the original itself show the same twice?
+        output.status("run", f"{where} as it was, again: do those cells change on every run?")
+        again = run_notebook(notebook, notebook.text, python, [module_root(target)], timeout)
+        verification = discount_unstable(verification, before, again)
     if verification.original_error is not None:
         cell, error = verification.original_error
         output.status(
@@ -264,6 +285,12 @@ def verify_after(
         output.problem(
             f"{where}:cell {cell}: fails after extraction ({error}) but not before; "
             "the notebook and the module are put back as they were"
+        )
+    for cell in verification.unstable:
+        output.status(
+            "note",
+            f"{where}:cell {cell}: shows something else on every run, before extraction too "
+            "(randomness, the clock): not compared",
         )
     for cell, diff in verification.differences:
         output.problem(f"{where}:cell {cell}: shows something else after extraction")
