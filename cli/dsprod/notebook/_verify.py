@@ -163,17 +163,27 @@ def _mark_last_started(node: Any, error: Exception, timeout: int) -> None:
 def _cell_run(index: int, cell: Any) -> CellRun:
     parts: list[str] = []
     error: str | None = None
+    stream: tuple[str, list[str]] | None = None  # the stream being gathered, and its pieces
     for output in cell.get("outputs", []):
         kind = output.get("output_type")
         if kind == "stream":
-            parts.append(f"[{output.get('name')}] {_normalise(output.get('text', ''))}")
+            # How a kernel splits printed text into outputs depends on timing: one stream's
+            # consecutive pieces are one text.
+            name = str(output.get("name"))
+            if stream is None or stream[0] != name:
+                stream = (name, [])
+                parts.append("")
+            stream[1].append(str(output.get("text", "")))
+            parts[-1] = f"[{name}] {_normalise(''.join(stream[1]))}"
         elif kind in ("execute_result", "display_data"):
             data = output.get("data", {})
-            if "text/plain" in data:
+            if "text/plain" in data:  # (an image alone shows no text: the stream goes on)
                 parts.append(f"[{kind}] {_normalise(data['text/plain'])}")
+                stream = None
         elif kind == "error":
             error = f"{output.get('ename')}: {_normalise(str(output.get('evalue')))}"
             parts.append(f"[error] {error}")
+            stream = None
     executed = cell.get("execution_count") is not None or bool(parts)
     # Every part ends its line, so a diff never glues two of them together.
     text = (
