@@ -22,9 +22,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", help="the version to tag (default: dsprod's __version__)")
     args = parser.parse_args(argv)
 
+    import subprocess
+
     import dsprod
     from dsprod.errors import DsprodError
     from dsprod.scaffold._history import release
+
+    # A release is what is committed: an untracked or ignored file in the folder (a cache, a
+    # scratch file) would be frozen into the tag, and a wheel built from git would not match.
+    stray = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored", "--untracked-files=all", "--", "."],
+        cwd=args.template,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if stray:
+        print(f"error: {args.template} has files that are not committed:\n{stray}", file=sys.stderr)
+        print("  commit them or remove them, then release again", file=sys.stderr)
+        return 1
 
     try:
         tag = release(args.template, args.bundle, args.version or dsprod.__version__)

@@ -357,3 +357,90 @@ def test_an_unreleased_template_gets_the_same_tag_on_every_machine(
     assert materialise(changed).ref == sources[0][0]
     # The released files give the released tag.
     assert materialise(releases.v1).ref == "v1.0.0"
+
+
+# --- what a review found: the project's files are never at risk -----------------------------
+
+
+def test_refuses_a_project_its_enclosing_repository_ignores(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, releases: Releases, dsprod_v2: Template
+) -> None:
+    # A dotfiles repository in HOME that ignores everything: git finds it, but it holds none
+    # of the project's files, so it could neither restore them nor tell edits apart.
+    outer = tmp_path / "dotfiles"
+    outer.mkdir()
+    git(outer, "init", "-q")
+    (outer / ".gitignore").write_text("*\n!.gitignore\n")
+    commit_all(outer, "dotfiles")
+    project = outer / "work" / "churn"
+    new_project(
+        project,
+        {},
+        defaults=True,
+        output=Output(quiet=True),
+        template=releases.v1_copy(tmp_path / "v1"),
+    )
+    before = snapshot(project)
+    result = run_cli(capsys, "update", str(project))
+    assert result.code == 1
+    assert ".copier-answers.yml is not tracked there" in result.err
+    assert "git init" in result.err
+    assert snapshot(project) == before
+
+
+def test_a_notebook_the_new_answers_drop_is_kept(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, releases: Releases, dsprod_v2: Template
+) -> None:
+    project = generate(tmp_path, releases.v2)
+    notebook = project / "notebooks" / "01-explore-demo-data.ipynb"
+    kept = notebook.read_bytes()
+    result = run_cli(capsys, "update", str(project), "-d", "example_notebook=false")
+    assert result.code == 0, result.err
+    assert notebook.read_bytes() == kept  # copier deleted it; it is the project's
+    assert "example_notebook: false" in answers(project)
+
+
+def test_refuses_files_git_is_told_not_to_look_at(
+    capsys: pytest.CaptureFixture[str], v1_project: Path, dsprod_v2: Template
+) -> None:
+    git(v1_project, "update-index", "--skip-worktree", "conf/dev.toml")
+    with (v1_project / "conf" / "dev.toml").open("a") as dev:
+        dev.write("# a local edit git does not show\n")
+    err = refused(capsys, v1_project)
+    assert "conf/dev.toml (skip-worktree or assume-unchanged)" in err
+    assert "git update-index --no-skip-worktree" in err
+
+
+def test_a_marker_like_line_of_the_user_is_not_a_conflict(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, releases: Releases, dsprod_v2: Template
+) -> None:
+    project = generate(tmp_path, releases.v1_copy(tmp_path / "v1"))
+    with (project / "README.md").open("a", encoding="utf-8") as readme:
+        readme.write("\nA conflict looks like this:\n\n<<<<<<< HEAD\n")
+    commit_all(project, "Docs about conflicts")
+    result = run_cli(capsys, "update", str(project))
+    assert result.code == 0, result.err
+    assert "conflict" not in result.err
+
+
+def test_a_broken_template_cache_says_how_to_mend_it(
+    capsys: pytest.CaptureFixture[str], v1_project: Path, dsprod_v2: Template
+) -> None:
+    cache = Path(SOURCE).expanduser()
+    shutil.rmtree(cache)
+    cache.write_text("not a repository\n")
+    err = refused(capsys, v1_project)
+    assert "template history at" in err
+    assert "next: rm -rf ~/.local/share/dsprod/template (a cache" in err
+
+
+def test_a_project_of_an_unreleased_build_is_told_the_way_out(
+    capsys: pytest.CaptureFixture[str], v1_project: Path, dsprod_v2: Template
+) -> None:
+    replace_once(
+        v1_project / ".copier-answers.yml", "_commit: v1.0.0", "_commit: v1.0.0+dev.0123456789ab"
+    )
+    commit_all(v1_project, "Made by a development build")
+    err = refused(capsys, v1_project)
+    assert "a dsprod build that was not released" in err
+    assert "set `_commit: v1.0.0`" in err

@@ -49,10 +49,21 @@ def git(
         check=False,
     )
     if check and done.returncode != 0:
-        words = " ".join(str(a) for a in args[:3])
         where = f" in {shown(cwd)}" if cwd else ""
-        raise GitError(f"git {words} failed{where}: {done.stderr.strip() or done.stdout.strip()}")
+        said = done.stderr.strip() or done.stdout.strip()
+        raise GitError(f"git {_subcommand(args)} failed{where}: {said}")
     return done.stdout
+
+
+def _subcommand(args: tuple[str | Path, ...]) -> str:
+    """The git command being run, past the global options (`-c x=y`, `--git-dir D`)."""
+    words = iter(str(a) for a in args)
+    for word in words:
+        if word in ("-c", "-C", "--git-dir", "--work-tree"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return "(no command)"
 
 
 def toplevel(path: Path) -> Path | None:

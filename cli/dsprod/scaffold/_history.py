@@ -31,7 +31,7 @@ from pathlib import Path
 
 from dsprod._output import shown
 from dsprod.errors import TemplateError
-from dsprod.scaffold._git import git
+from dsprod.scaffold._git import GitError, git
 from dsprod.scaffold._template import BUNDLE_NAME, Template
 
 __all__ = [
@@ -91,8 +91,20 @@ def version_of_tag(tag: str) -> str:
 def materialise(template: Template) -> TemplateSource:
     """Bring the per-user template repository up to date with this dsprod; return where it is
     and which tag is this dsprod's template."""
-    bundle, version = template.history, template.version
     repo = Path(SOURCE).expanduser()
+    try:
+        return _materialise(template, repo)
+    except (OSError, GitError) as exc:
+        # A cache: whatever state it is in (half-made, read-only, not a repository), removing
+        # it is the cure, as the next command makes it again from the bundle.
+        raise TemplateError(
+            f"dsprod's template history at {SOURCE} cannot be used: {exc}",
+            hint=f"rm -rf {SOURCE} (a cache: dsprod makes it again), then run the command again",
+        ) from exc
+
+
+def _materialise(template: Template, repo: Path) -> TemplateSource:
+    bundle, version = template.history, template.version
     _ensure_repository(repo)
     tags = _tags(repo)
     if bundle is not None and bundle.is_file():
@@ -102,7 +114,7 @@ def materialise(template: Template) -> TemplateSource:
             # `+`: a released tag is the bundle's, even if this cache holds another commit
             # under that name (a development build of the same version, say).
             refspecs = [f"+refs/tags/{tag}:refs/tags/{tag}" for tag in stale]
-            git("fetch", "--quiet", "--no-tags", bundle, *refspecs, cwd=repo)
+            _in(repo, "fetch", "--quiet", "--no-tags", bundle, *refspecs)
             tags.update({tag: shipped[tag] for tag in stale})
     tree = _tree_of(template.path, repo)
     released = tag_for(version)
@@ -110,18 +122,18 @@ def materialise(template: Template) -> TemplateSource:
         return TemplateSource(SOURCE, repo, released)
     ref = tag_for(f"{version}+dev.{tree[:12]}")
     if ref not in tags:
-        commit = git(
+        commit = _in(
+            repo,
             "commit-tree",
             "--no-gpg-sign",
             tree,
             "-m",
             f"dsprod template {version} (not released; files {tree[:12]})",
-            cwd=repo,
             env=_FIXED_IDENTITY,
         ).strip()
         # update-ref, not `git tag`: a second dsprod making the same tag at the same time
         # makes the same commit, and setting a ref to what it already is succeeds.
-        git("update-ref", f"refs/tags/{ref}", commit, cwd=repo)
+        _in(repo, "update-ref", f"refs/tags/{ref}", commit)
     return TemplateSource(SOURCE, repo, ref)
 
 
@@ -136,7 +148,7 @@ def release(template_dir: Path, bundle: Path, version: str) -> str:
         repo = Path(scratch) / "history"
         git("init", "--quiet", repo)
         if bundle.is_file():
-            git("fetch", "--quiet", "--no-tags", bundle, "+refs/tags/*:refs/tags/*", cwd=repo)
+            _in(repo, "fetch", "--quiet", "--no-tags", bundle, "+refs/tags/*:refs/tags/*")
         tags = _tags(repo)
         tree = _tree_of(template_dir, repo)
         if tag in tags:
@@ -157,13 +169,13 @@ def release(template_dir: Path, bundle: Path, version: str) -> str:
                     return Version("0")
 
             parents = ["-p", tags[max(tags, key=order)]]
-        commit = git(
-            "commit-tree", "--no-gpg-sign", tree, *parents, "-m", f"dsprod template {version}",
-            cwd=repo, env=_IDENTITY,
-        ).strip()  # fmt: skip
-        git("update-ref", f"refs/tags/{tag}", commit, cwd=repo)
+        message = f"dsprod template {version}"
+        commit = _in(
+            repo, "commit-tree", "--no-gpg-sign", tree, *parents, "-m", message, env=_IDENTITY
+        ).strip()
+        _in(repo, "update-ref", f"refs/tags/{tag}", commit)
         written = Path(scratch) / BUNDLE_NAME
-        git("bundle", "create", "--quiet", written, "--tags", cwd=repo)
+        _in(repo, "bundle", "create", "--quiet", written, "--tags")
         # Moved into place whole: a half-written bundle would lose every earlier release.
         partial = bundle.with_name(bundle.name + ".tmp")
         shutil.copyfile(written, partial)
@@ -194,7 +206,7 @@ def _ensure_repository(repo: Path) -> None:
 
 
 def _tags(repo: Path) -> dict[str, str]:
-    out = git("for-each-ref", "--format=%(refname:strip=2) %(objectname)", "refs/tags", cwd=repo)
+    out = _in(repo, "for-each-ref", "--format=%(refname:strip=2) %(objectname)", "refs/tags")
     tags: dict[str, str] = {}
     for line in out.splitlines():
         name, _, commit = line.partition(" ")
@@ -212,15 +224,26 @@ def _bundle_tags(bundle: Path) -> dict[str, str]:
     return heads
 
 
+def _in(repo: Path, *args: str | Path, env: dict[str, str] | None = None) -> str:
+    """git in the template repository `repo`, and only there: with GIT_DIR given, git never
+    looks above it, so a broken cache cannot send it into an enclosing repository (a HOME
+    under git)."""
+    return git(*args, cwd=repo, env={**(env or {}), "GIT_DIR": str(repo / ".git")})
+
+
+# The same files must give the same tree on every machine: no user attributes or filters.
+_PLAIN_FILES = ("-c", "core.attributesFile=/dev/null", "-c", "core.autocrlf=false")
+
+
 def _tree_of(folder: Path, repo: Path) -> str:
     """The git tree of `folder`'s files, written into `repo`'s object store."""
     with tempfile.TemporaryDirectory(prefix="dsprod-index-") as scratch:
         env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
-        where = ("--git-dir", repo / ".git", "--work-tree", folder)
+        where = (*_PLAIN_FILES, "--git-dir", repo / ".git", "--work-tree", folder)
         # --force: the template's own .gitignore (a file it renders) must not hide its files.
         git(*where, "add", "--all", "--force", "--", ".", *_NOT_TEMPLATE, cwd=folder, env=env)
         return git(*where, "write-tree", cwd=folder, env=env).strip()
 
 
 def _tree_of_commit(repo: Path, ref: str) -> str:
-    return git("rev-parse", f"refs/tags/{ref}^{{tree}}", cwd=repo).strip()
+    return _in(repo, "rev-parse", f"refs/tags/{ref}^{{tree}}").strip()

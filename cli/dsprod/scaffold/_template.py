@@ -42,6 +42,17 @@ class Template:
             raise TemplateError(f"cannot read the template's {QUESTIONS_FILE}: {exc}") from exc
         return tuple(n for n in _TOP_LEVEL_KEY.findall(text) if n not in _INTERNAL)
 
+    @functools.cached_property
+    def skip_if_exists(self) -> tuple[str, ...]:
+        """The files a project owns once they exist (copier.yml's `_skip_if_exists`)."""
+        import yaml  # copier's dependency; only `dsprod update` asks
+
+        try:
+            config = yaml.safe_load((self.path / QUESTIONS_FILE).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise TemplateError(f"cannot read the template's {QUESTIONS_FILE}: {exc}") from exc
+        return tuple(str(p) for p in (config or {}).get("_skip_if_exists", []))
+
 
 def find_template() -> Template:
     """The template shipped with dsprod: `dsprod/_template` inside an installed wheel, or

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import shlex
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from dsprod.scaffold.new import ANSWERS_FILE
 __all__ = ["Conflict", "UpdateResult", "update_project"]
 
 # The marker `git merge-file` writes first, with the label copier gives the project's side.
-_CONFLICT_START = "<<<<<<< "
+_CONFLICT_START = "<<<<<<< before updating"
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def update_project(
             f"the template has no question {', '.join(map(repr, unknown))}",
             hint=f"answer one of: {', '.join(template.questions)}",
         )
-    _check_clean(root)
+    _check_clean(project)
     source = materialise(template)
     start = _check_versions(project, answers, source, template)
     if start == source.ref and not data:
@@ -100,7 +100,7 @@ def update_project(
         try:
             _run_copier(project, source, template, data or {})
         except BaseException:
-            _roll_back(root)
+            _roll_back(project)
             raise
         result = _result(project, root, project, start, source, dry_run=False)
     _report(result, output)
@@ -130,6 +130,16 @@ def _locate(path: Path) -> tuple[Path, Path]:
             hint=f"cd {shlex.quote(shown(project))} && git init && git add -A && "
             "git commit -m 'Project as generated', then dsprod update",
         )
+    # The repository found must be the project's: one that ignores it (a dotfiles repository
+    # in HOME, say) cannot restore its files, nor tell an edit from a template change.
+    tracked = git("ls-files", "--", ANSWERS_FILE, cwd=project).strip()
+    if not tracked:
+        raise UserError(
+            f"the project's files are not committed in the git repository at {shown(root)} "
+            f"({ANSWERS_FILE} is not tracked there; is the project ignored by it?)",
+            hint=f"cd {shlex.quote(shown(project))} && git init && git add -A && "
+            "git commit -m 'Project as generated', then dsprod update",
+        )
     return project, root
 
 
@@ -152,13 +162,31 @@ def _read_answers(project: Path) -> dict[str, Any]:
     return loaded
 
 
-def _check_clean(root: Path) -> None:
-    status = git("status", "--porcelain", "--untracked-files=all", cwd=root).splitlines()
+def _check_clean(project: Path) -> None:
+    # --no-optional-locks: a check must not rewrite the index (git refreshes it otherwise).
+    status = git(
+        "--no-optional-locks", "status", "--porcelain", "--untracked-files=all", "--", ".",
+        cwd=project,
+    ).splitlines()  # fmt: skip
+    # Files git is told not to look at (skip-worktree, assume-unchanged) may hold edits that
+    # status does not show and the update would overwrite.
+    hidden = [
+        line[2:]
+        for line in git("ls-files", "-v", "--", ".", cwd=project).splitlines()
+        if line[:1] == "S" or line[:1].islower()
+    ]
+    if hidden:
+        raise UserError(
+            f"git is told not to look at {', '.join(hidden[:5])} (skip-worktree or "
+            "assume-unchanged): edits there would be overwritten unseen",
+            hint=f"git update-index --no-skip-worktree --no-assume-unchanged {hidden[0]}, "
+            "commit or stash what it holds, then dsprod update",
+        )
     if status:
         shown_files = ", ".join(line[3:] for line in status[:5])
         more = f" and {len(status) - 5} more" if len(status) > 5 else ""
         raise UserError(
-            f"{shown(root)} has changes that are not committed ({shown_files}{more}): the "
+            f"{shown(project)} has changes that are not committed ({shown_files}{more}): the "
             "update must be separable from your own work",
             hint="commit them (git add -A && git commit) or put them aside (git stash -u), "
             "then dsprod update",
@@ -207,6 +235,14 @@ def _check_versions(
             f"{source.version} of this dsprod ({template.version}): an update would be a downgrade",
             hint="upgrade dsprod (pip install -U dsprod), then dsprod update",
         )
+    if not _has_tag(source, start) and "+dev." in start:
+        public = tag_for(str(Version(version_of_tag(start)).public))
+        raise UserError(
+            f"the project was made by a dsprod build that was not released (template "
+            f"{version_of_tag(start)}); no release knows that version",
+            hint=f"in {ANSWERS_FILE}, set `_commit: {public}`, commit, and run dsprod update: "
+            "what that build changed then shows as your own edits",
+        )
     if not _has_tag(source, start):
         raise UserError(
             f"the template version the project was made from ({version_of_tag(start)}) is not "
@@ -233,6 +269,7 @@ def _run_copier(
     # The modules `dsprod extract` wrote are the project's: a template file of the same name
     # must not overwrite them (the template's own list is in copier.yml, _skip_if_exists).
     extracted = sorted(load_manifest(project).modules)
+    owned = _matcher([*template.skip_if_exists, *extracted])
     try:
         copier.run_update(
             project,
@@ -251,14 +288,35 @@ def _run_copier(
             f"invalid answer: {' '.join(str(exc).split())}", hint="correct the -d NAME=VALUE"
         ) from None
     except CopierError as exc:
-        raise TemplateError(f"the template update failed: {exc}") from exc
+        raise TemplateError(
+            f"the template update failed: {exc}",
+            hint="the project is back as it was committed; fix the cause, then dsprod update",
+        ) from exc
+    # Copier deletes what the new version no longer renders, skip-if-exists or not: a file the
+    # project owns (a notebook, an extracted module) comes back from the commit.
+    for rel in git("ls-files", "--deleted", "--", ".", cwd=project).splitlines():
+        if owned(rel):
+            git("checkout", "--quiet", "HEAD", "--", rel, cwd=project)
 
 
-def _roll_back(root: Path) -> None:
-    """Put the work tree back as it was committed (the update starts from a clean tree)."""
+def _matcher(patterns: list[str]) -> Callable[[str], bool]:
+    from packaging.version import Version
+    from pathspec import PathSpec
+    from pathspec import __version__ as pathspec_version
+
+    # pathspec 1.0 renamed its gitignore-style patterns.
+    style = "gitignore" if Version(pathspec_version) >= Version("1.0.0") else "gitwildmatch"
+    spec = PathSpec.from_lines(style, patterns)
+    return spec.match_file
+
+
+def _roll_back(project: Path) -> None:
+    """Put the project back as it was committed (the update starts from a clean project);
+    nothing outside it is touched, ignored files (.env, .venv) included."""
     with contextlib.suppress(TemplateError):
-        git("reset", "--quiet", "--hard", "HEAD", cwd=root)
-        git("clean", "--quiet", "-d", "--force", cwd=root)
+        git("reset", "--quiet", "HEAD", "--", ".", cwd=project)
+        git("checkout", "--quiet", "HEAD", "--", ".", cwd=project)
+        git("clean", "--quiet", "-d", "--force", "--", ".", cwd=project)
 
 
 def _result(
@@ -278,8 +336,14 @@ def _result(
         verb, name = entry
         rel = name if prefix == "." else name.removeprefix(prefix + "/")
         changes.append((verb, rel))
+    # Copier records each file it merged with conflicts as unmerged in the index: that, not
+    # a marker-like line a file may hold on purpose, says where the conflicts are.
+    unmerged = {
+        line.split("\t", 1)[1] for line in git("ls-files", "-u", "--", ".", cwd=work).splitlines()
+    }
+    rejected = {rel for verb, rel in changes if verb == "create" and rel.endswith(".rej")}
     conflicts = tuple(
-        found for verb, rel in changes if verb != "delete" for found in _conflicts_in(work, rel)
+        found for rel in sorted(unmerged | rejected) for found in _conflicts_in(work, rel)
     )
     diff = ""
     if dry_run:
@@ -328,12 +392,13 @@ def _conflicts_in(work: Path, rel: str) -> list[Conflict]:
     try:
         text = (work / rel).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return []
-    return [
+        return [Conflict(rel, 1)]
+    found = [
         Conflict(rel, number)
         for number, line in enumerate(text.splitlines(), 1)
-        if line.startswith(_CONFLICT_START)
+        if line.rstrip() == _CONFLICT_START
     ]
+    return found or [Conflict(rel, 1)]
 
 
 def _report(result: UpdateResult, output: Output) -> None:
