@@ -419,6 +419,12 @@ def _report(result: UpdateResult, output: Output) -> None:
                 f"{conflict}: your edit and the template's change touch the same lines; keep "
                 "what you want between the <<<<<<< and >>>>>>> markers and delete the markers"
             )
+    if any(change == "delete" for change, _ in result.changes):
+        output.status(
+            "note",
+            "the template no longer has the deleted files; if you had edited one, "
+            "git checkout HEAD -- PATH brings your version back",
+        )
     if result.dry_run:
         if result.diff:
             output.data(result.diff.rstrip("\n"))
