@@ -326,11 +326,86 @@ def test_a_broken_pyproject_is_located(project: Path, capsys: pytest.CaptureFixt
 
 def test_settings_that_do_not_import(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = project / "src" / PACKAGE / "settings.py"
-    settings.write_text(settings.read_text() + "\ndef broken(:\n")
+    text = settings.read_text()
+    # A module that raises as it is imported: the settings file is what to fix.
+    settings.write_text(text + "\ndef broken(:\n")
     result = cli(capsys, "env", "show", "dev", *PY)
     assert result.code == 1
-    assert f"importing {PACKAGE}.settings failed: SyntaxError" in result.err
+    assert f"{PACKAGE}.settings raised while being imported: SyntaxError" in result.err
+    assert f"next: fix src/{PACKAGE}/settings.py, then dsprod env show dev" in result.err
+    # A module that imports what is not installed: dsprod setup installs it.
+    settings.write_text(text + "\nimport no_such_module_for_dsprod\n")
+    result = cli(capsys, "env", "show", "dev", *PY)
+    assert result.code == 1
+    assert f"importing {PACKAGE}.settings failed: ModuleNotFoundError" in result.err
     assert "next: dsprod setup" in result.err
+
+
+def test_a_secret_in_settings_that_raise_on_import_is_never_printed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A ValidationError's text quotes each refused input: here a secret from .env.
+    (project / ".env").write_text("OPENAI_API_KEY=sk-proj-TOPSECRET123\n")
+    settings = project / "src" / PACKAGE / "settings.py"
+    settings.write_text(settings.read_text() + "\nSETTINGS = Settings()\n")
+    for command in (["show", "dev"], ["show", "dev", "--json"], ["check", "dev"]):
+        result = cli(capsys, "env", *command, *PY)
+        assert result.code == 1
+        assert "TOPSECRET" not in result.out + result.err
+        assert "input_value" not in result.err
+        assert (
+            f"{PACKAGE}.settings raised while being imported: ValidationError: "
+            "openai_api_key: Extra inputs are not permitted"
+        ) in result.err
+        assert f"next: fix src/{PACKAGE}/settings.py, then dsprod env show dev" in result.err
+        assert "next: dsprod setup" not in result.err
+
+
+def test_passwords_in_urls_inside_lists_are_masked(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GATE__HIGHER_IS_BETTER", '["postgres://me:hunter2@db/x", "accuracy"]')
+    for command in (["--json"], []):
+        result = cli(capsys, "env", "show", "dev", *command, *PY)
+        assert result.code == 0, result.err
+        assert "hunter2" not in result.out + result.err
+    shown = values(capsys, "dev")["gate.higher_is_better"]["value"]
+    assert shown == ["postgres://me:********@db/x", "accuracy"]
+
+
+def test_passwords_in_urls_inside_conf_lists_are_reported(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(
+        project / "conf" / "base.toml",
+        'higher_is_better = ["accuracy"]',
+        'higher_is_better = ["accuracy", "redis://:hunter2@cache:6379/0"]',
+    )
+    base = project / "conf" / "base.toml"
+    base.write_text(base.read_text() + '\n[[mirrors]]\nurl = "postgres://me:pw2@db/x"\n')
+    result = cli(capsys, "env", "check", "dev", *PY)
+    assert result.code == 1
+    assert "conf/base.toml:16: gate.higher_is_better looks like a secret" in result.out
+    assert "conf/base.toml:" in result.out and ": mirrors looks like a secret" in result.out
+    assert "hunter2" not in result.out + result.err
+    assert "pw2" not in result.out + result.err
+
+
+def test_a_dotenv_that_is_not_utf8(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / ".env").write_bytes(b"LOG_LEVEL=\xff\xfe DEBUG\n")
+    monkeypatch.setenv("MODEL_SIGNING_KEY", "k")
+    # One problem, located at .env, not an import failure; in prod too, where the settings do
+    # not use .env but pydantic-settings still reads it (and fails) as they are built.
+    for env, said in (("dev", ""), ("prod", " (read, though unused)")):
+        result = cli(capsys, "env", "check", env, *PY)
+        assert result.code == 1
+        lines = result.out.splitlines()
+        assert len(lines) == 1, lines
+        assert lines[0].startswith(f".env: cannot read it{said}: UnicodeDecodeError: ")
+        assert lines[0].endswith("; fix: make .env a readable UTF-8 text file")
+        assert "import" not in result.err
 
 
 def test_an_interpreter_that_does_not_exist(

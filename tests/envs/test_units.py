@@ -8,6 +8,7 @@ import pytest
 
 from dsprod.envs._secrets import looks_secret, redact, secret_name
 from dsprod.envs._toml import key_lines, line_of, load_toml
+from dsprod.envs.show import ResolvedValue, _json_value
 from dsprod.errors import ConfigError
 
 
@@ -66,6 +67,7 @@ def test_load_toml_locates_errors(tmp_path: Path) -> None:
         ("tokenizer", "bert", False),
         ("log_level", "INFO", False),
         ("url", "postgres://me:pw@db/x", True),  # a password inside a URL
+        ("url", "redis://:hunter2@cache:6379/0", True),  # a password without a user
         ("url", "https://example.com/x", False),
         ("key", "-----BEGIN RSA PRIVATE KEY-----", True),
         ("aws", "AKIAABCDEFGHIJKLMNOP", True),
@@ -81,3 +83,22 @@ def test_secret_names_and_redaction() -> None:
     assert not secret_name("GATE__TOLERANCE")
     assert redact("postgres://me:pw@db:5432/x") == "postgres://me:********@db:5432/x"
     assert redact("no url here") == "no url here"
+    assert redact("redis://:hunter2@cache:6379/0") == "redis://:********@cache:6379/0"
+    assert redact("https://example.com:8080/x@y") == "https://example.com:8080/x@y"
+
+
+def test_json_values_are_redacted_in_lists_and_dicts() -> None:
+    value = ResolvedValue(
+        key="dbs",
+        variable="DBS",
+        type="dict",
+        secret=False,
+        set=True,
+        value={"main": ["postgres://me:pw@db/x", 3], "cache": {"url": "redis://:pw@c/0"}},
+        source="env-var",
+        where="$DBS",
+    )
+    assert _json_value(value) == {
+        "main": ["postgres://me:********@db/x", 3],
+        "cache": {"url": "redis://:********@c/0"},
+    }

@@ -40,5 +40,5 @@ def setup(
         output.status("warning", f"{len(result.incomplete)} step(s) not done; see their fix")
     if result.changed:
         output.status("next", "dsprod doctor")
-    else:
+    elif not result.incomplete:  # with a step not done, the environment is not set up
         output.status("identical", "nothing to do: the development environment is set up")

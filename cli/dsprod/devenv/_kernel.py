@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsprod.devenv._hooks import same_interpreter
+from dsprod.devenv._run import quick
 from dsprod.envs._project import Project
 
 __all__ = ["KernelState", "install_command", "kernel_name", "kernel_state"]
@@ -18,6 +19,7 @@ __all__ = ["KernelState", "install_command", "kernel_name", "kernel_state"]
 class KernelState:
     ok: bool
     detail: str
+    importable: bool = True  # .venv imports ipykernel (when not, the kernel cannot start)
 
 
 def kernel_name(project: Project) -> str:
@@ -57,4 +59,13 @@ def kernel_state(project: Project, venv_python: Path) -> KernelState:
     if python is None or not same_interpreter(python, venv_python):
         shown = shlex.quote(str(python)) if python else "nothing"
         return KernelState(False, f"the kernel {name} starts {shown}, not .venv/bin/python")
+    # Registered and pointing at .venv is not enough: without ipykernel in .venv (uninstalled
+    # since), the kernel dies as it starts.
+    done = quick([venv_python, "-c", "import ipykernel"], cwd=venv_python.parent, timeout=120)
+    if done is None or done.returncode != 0:
+        return KernelState(
+            False,
+            f"the kernel {name} starts .venv/bin/python, which cannot import ipykernel",
+            importable=False,
+        )
     return KernelState(True, f'{name}: "{spec.display_name}" starts .venv/bin/python')

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsprod import __version__
-from dsprod.devenv._hooks import CONFIG, hook_state
+from dsprod.devenv._hooks import CONFIG, INSTALL_GIT, hook_state
 from dsprod.devenv._kernel import install_command, kernel_state
 from dsprod.devenv._python import choose_python, package_location, python_version, satisfies
 from dsprod.devenv._run import quick, shown_command
@@ -114,8 +114,12 @@ def _hooks(project: Project, interpreter: Path) -> DoctorCheck:
     state = hook_state(project.root, interpreter)
     if state.ok:
         return DoctorCheck("hooks", "ok", state.detail)
+    if not state.git:
+        return DoctorCheck("hooks", "problem", state.detail, f"{INSTALL_GIT}, then {_SETUP}")
     if not state.repository:
         return DoctorCheck("hooks", "problem", state.detail, "git init && dsprod setup")
+    if not state.tool:
+        return DoctorCheck("hooks", "problem", state.detail, f"{_SETUP}  (it reinstalls it)")
     return DoctorCheck("hooks", "problem", state.detail, ".venv/bin/pre-commit install")
 
 
@@ -125,6 +129,8 @@ def _kernel(project: Project, interpreter: Path | None) -> DoctorCheck:
     state = kernel_state(project, interpreter)
     if state.ok:
         return DoctorCheck("kernel", "ok", state.detail)
+    if not state.importable:
+        return DoctorCheck("kernel", "problem", state.detail, f"{_SETUP}  (it reinstalls it)")
     fix = shown_command(install_command(project, interpreter), project.root)
     return DoctorCheck("kernel", "problem", state.detail, fix)
 
@@ -176,7 +182,7 @@ def _git(project: Project) -> DoctorCheck:
             "git",
             "problem",
             "git is not installed",
-            "install git (apt-get install git, brew install git)",
+            INSTALL_GIT,
         )
     said = version.stdout.strip().removeprefix("git version ")
     inside = quick(["git", "rev-parse", "--show-toplevel"], cwd=project.root, timeout=30)

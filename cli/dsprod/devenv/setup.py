@@ -13,13 +13,14 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from dsprod._output import Output, shown
-from dsprod.devenv._hooks import CONFIG, hook_state
+from dsprod.devenv._hooks import CONFIG, INSTALL_GIT, hook_state
 from dsprod.devenv._kernel import install_command, kernel_name, kernel_state
 from dsprod.devenv._python import choose_python, package_location, python_version, satisfies
 from dsprod.devenv._run import quick, run_long, shown_command
@@ -31,6 +32,18 @@ __all__ = ["STAMP", "SetupResult", "SetupStep", "setup_project"]
 
 STAMP = ".dsprod-setup.json"  # in .venv: what the last install was made from
 _MIN_PIP_FOR_GROUPS = (25, 1)
+_NO_PIP = (0,)
+_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+# Run in .venv: print the distributions of argv that are not installed.
+_MISSING = """
+import sys
+from importlib.metadata import PackageNotFoundError, version
+for name in sys.argv[1:]:
+    try:
+        version(name)
+    except PackageNotFoundError:
+        print(name)
+"""
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,9 @@ def _say(output: Output, step: SetupStep) -> SetupStep:
 
 def _dotenv(project: Project, output: Output) -> SetupStep:
     dotenv, example = project.root / ".env", project.root / ".env.example"
-    if dotenv.exists():
+    # lexists: a dangling symbolic link is a .env too (the user's, pointing at a file to come);
+    # it is neither replaced nor written through.
+    if os.path.lexists(dotenv):
         return _say(output, SetupStep(".env", False, "exists; left as it is"))
     if not example.is_file():
         return _say(output, SetupStep(".env", False, "no .env.example to copy"))
@@ -109,10 +124,11 @@ def _dotenv(project: Project, output: Output) -> SetupStep:
             # A link, not a replace: a .env that appeared meanwhile is never overwritten.
             os.link(tmp, dotenv)
         except FileExistsError:
-            pass
+            return _say(output, SetupStep(".env", False, "exists; left as it is"))
         except OSError:  # a file system without hard links
-            if not dotenv.exists():
-                Path(tmp).replace(dotenv)
+            if os.path.lexists(dotenv):
+                return _say(output, SetupStep(".env", False, "exists; left as it is"))
+            Path(tmp).replace(dotenv)
     finally:
         Path(tmp).unlink(missing_ok=True)
     return _say(output, SetupStep(".env", True, "from .env.example: put your local values there"))
@@ -171,10 +187,17 @@ def _install(project: Project, output: Output, uv: str | None) -> SetupStep:
     stamp = project.root / ".venv" / STAMP
     lock = project.root / "uv.lock"
     installer = "uv" if uv else "pip"
-    inputs = _inputs(project, installer)
+    inputs = _inputs(project)
     if _stamped(stamp) == inputs and _imports_from_tree(project, interpreter):
-        detail = "pyproject.toml unchanged since the last install; imports from the working tree"
-        return _say(output, SetupStep("install", False, detail))
+        # Unchanged inputs are not enough: a package uninstalled since (pre-commit, say)
+        # leaves the stamp as it was, and a commit would then fail in the hook.
+        missing = _missing(interpreter, _requirements(project))
+        if not missing:
+            detail = (
+                "pyproject.toml unchanged since the last install; imports from the working tree"
+            )
+            return _say(output, SetupStep("install", False, detail))
+        output.status("missing", f"from .venv: {', '.join(missing)}")
     groups = load_toml(project.root / "pyproject.toml", project.root).get("dependency-groups", {})
     group = ["--group", "dev"] if isinstance(groups, dict) and "dev" in groups else []
     hint = (
@@ -187,7 +210,14 @@ def _install(project: Project, output: Output, uv: str | None) -> SetupStep:
         command = [uv, "pip", "install", "--python", str(interpreter), "-e", ".", *group]
     else:
         command = [str(interpreter), "-m", "pip", "install", "-e", ".", *group]
-        if group and _pip_version(interpreter) < _MIN_PIP_FOR_GROUPS:
+        pip = _pip_version(interpreter)
+        if pip == _NO_PIP:
+            # A .venv made by uv has no pip; ensurepip brings the one Python ships.
+            ensure = [str(interpreter), "-m", "ensurepip", "--upgrade"]
+            output.status("install", f"pip into .venv ({shown_command(ensure, project.root)})")
+            run_long(ensure, cwd=project.root, output=output, what="installing pip", hint=hint)
+            pip = _pip_version(interpreter)
+        if group and pip < _MIN_PIP_FOR_GROUPS:
             upgrade = [str(interpreter), "-m", "pip", "install", "-U", "pip"]
             shown_upgrade = shown_command(upgrade, project.root)
             output.status("install", f"a newer pip, for --group ({shown_upgrade})")
@@ -206,8 +236,11 @@ def _install(project: Project, output: Output, uv: str | None) -> SetupStep:
     return SetupStep("install", True, f"{what} ({installer})")
 
 
-def _inputs(project: Project, installer: str) -> str:
-    digest = hashlib.sha256(installer.encode())
+def _inputs(project: Project) -> str:
+    """What an install is made from. Not the installer: uv and pip install the same thing, and
+    a .venv made by one must not be reinstalled by the other (through a pip it may not have)
+    only because the other is used this time."""
+    digest = hashlib.sha256(b"dsprod-setup 2")
     for name in ("pyproject.toml", "uv.lock"):
         path = project.root / name
         if path.is_file():
@@ -234,10 +267,49 @@ def _imports_from_tree(project: Project, interpreter: Path) -> bool:
     return False
 
 
+def _requirements(project: Project) -> list[str]:
+    """The distributions the install step puts in .venv: the project's dependencies and its
+    dev group (include-group followed). Requirements with a marker are left out: whether they
+    apply is the installer's to decide."""
+    data = load_toml(project.root / "pyproject.toml", project.root)
+    table = data.get("project")
+    dependencies = table.get("dependencies", []) if isinstance(table, dict) else []
+    groups = data.get("dependency-groups", {})
+    groups = groups if isinstance(groups, dict) else {}
+    names: list[str] = []
+    seen: set[str] = set()
+
+    def add(items: object) -> None:
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                included = item.get("include-group")
+                if isinstance(included, str) and included not in seen:
+                    seen.add(included)
+                    add(groups.get(included))
+            elif isinstance(item, str) and ";" not in item and (match := _NAME.match(item)):
+                names.append(match[1])
+
+    add(dependencies)
+    seen.add("dev")
+    add(groups.get("dev"))
+    return list(dict.fromkeys(names))
+
+
+def _missing(interpreter: Path, names: list[str]) -> list[str]:
+    """Which of `names` are not installed in `interpreter`'s environment (all of them when it
+    cannot be asked)."""
+    if not names:
+        return []
+    done = quick([interpreter, "-c", _MISSING, *names], cwd=interpreter.parent)
+    if done is None or done.returncode != 0:
+        return names
+    return done.stdout.split()
+
+
 def _pip_version(interpreter: Path) -> tuple[int, ...]:
     done = quick([interpreter, "-m", "pip", "--version"], cwd=interpreter.parent)
     if done is None or done.returncode != 0:
-        return (0,)
+        return _NO_PIP
     words = done.stdout.split()
     try:
         return tuple(int(part) for part in words[1].split(".")[:2])
@@ -252,6 +324,9 @@ def _hooks(project: Project, output: Output) -> SetupStep:
     state = hook_state(project.root, interpreter)
     if state.ok:
         return _say(output, SetupStep("hooks", False, state.detail))
+    if not state.git:
+        fix = f"{INSTALL_GIT}, then dsprod setup"
+        return _say(output, SetupStep("hooks", False, state.detail, fix=fix))
     if not state.repository:
         return _say(output, SetupStep("hooks", False, state.detail, fix="git init && dsprod setup"))
     pre_commit = interpreter.parent / "pre-commit"

@@ -47,6 +47,7 @@ class Field:
 class SettingsProblem:
     key: str | None  # the dotted field, when the settings say which
     message: str
+    path: Path | None = None  # the file at fault, when it is known (a .env that cannot be read)
 
 
 @dataclass(frozen=True)
@@ -97,17 +98,18 @@ def run_probe(project: Project, env: str, python: Path) -> Probe:
             hint=_hint(project, python),
         )
     if "error" in report:
-        raise ConfigError(
-            f"cannot read the settings with {project.relative(python)}: importing {module} failed: "
-            f"{report['error']}",
-            hint=_hint(project, python),
-        )
+        raise _failure(project, python, env, module, report)
     return Probe(
         python=python,
         fields=tuple(_field(item) for item in report["fields"]),
         sources=tuple(_source(item) for item in report["sources"]),
         problems=tuple(
-            SettingsProblem(item.get("key"), str(item["message"])) for item in report["problems"]
+            SettingsProblem(
+                item.get("key"),
+                str(item["message"]),
+                Path(item["where"]) if item.get("where") else None,
+            )
+            for item in report["problems"]
         ),
         valid=bool(report["valid"]),
         accepts=tuple(map(str, report["accepts"])) if report.get("accepts") else None,
@@ -120,6 +122,45 @@ def _report(stdout: str) -> dict[str, Any] | None:
             report = json.loads(line[len(_MARKER) :])
             return report if isinstance(report, dict) else None
     return None
+
+
+def _failure(
+    project: Project, python: Path, env: str, module: str, report: dict[str, Any]
+) -> ConfigError:
+    """The error for a probe that could not read the settings at all, worded by when it failed:
+    the module not installed (setup installs it), the module raising as it is imported, or
+    the settings failing once imported (both: the settings file is what to fix)."""
+    where = project.relative(python)
+    stage = report.get("stage")
+    if stage == "missing":
+        return ConfigError(
+            f"cannot read the settings with {where}: importing {module} failed: {report['error']}",
+            hint=_hint(project, python),
+        )
+    settings = _settings_file(project, module)
+    fix = f"fix {settings}, then dsprod env show {env}"
+    if stage == "import":
+        return ConfigError(
+            f"cannot read the settings with {where}: {module} raised while being imported: "
+            f"{report['error']}",
+            hint=fix,
+        )
+    return ConfigError(
+        f"cannot read the settings with {where}: {module} imports, but reading its settings "
+        f"failed: {report['error']}",
+        hint=fix,
+    )
+
+
+def _settings_file(project: Project, module: str) -> str:
+    """The file of `module` in the working tree, when it is there; else the module's name."""
+    if project.package_dir is not None:
+        parts = module.split(".")
+        base = project.package_dir.parent.joinpath(*parts)
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return project.relative(candidate)
+    return module
 
 
 def _hint(project: Project, python: Path) -> str:

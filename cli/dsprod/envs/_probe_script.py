@@ -34,14 +34,45 @@ def main(argv: list[str]) -> None:
     if search:
         sys.path.insert(0, search)  # the project's working tree wins over an installed copy
     try:
-        report = _probe(module_name, re.compile(secret_pattern))
-    except Exception as exc:  # noqa: BLE001 - reported to dsprod, which names the file to fix
-        report = {"error": f"{type(exc).__name__}: {exc}"}
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        # The module, or something it imports, is not installed in this interpreter.
+        report: dict[str, Any] = {"error": _message(exc), "stage": "missing"}
+    except BaseException as exc:  # noqa: BLE001 - SystemExit too: reported, the file named
+        # The module is there but raised while being imported (`SETTINGS = Settings()` at the
+        # top level, a syntax error): the settings file is what to fix, not the install.
+        report = {"error": _message(exc), "stage": "import"}
+    else:
+        try:
+            report = _probe(module, module_name, re.compile(secret_pattern))
+        except Exception as exc:  # noqa: BLE001 - reported to dsprod, which names the file
+            report = {"error": _message(exc), "stage": "read"}
     sys.stdout.write("\n" + MARKER + json.dumps(report, default=str) + "\n")
 
 
-def _probe(module_name: str, secret: re.Pattern[str]) -> dict[str, Any]:
-    module = importlib.import_module(module_name)
+def _message(exc: BaseException, *, named: bool = True) -> str:
+    """`exc` as text without the values it was given, after its type when `named`. A pydantic
+    ValidationError's text quotes each refused input (`input_value='sk-...'`), a secret among
+    them: its errors are listed without their inputs, never as str(exc)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            try:
+                details = errors(include_url=False, include_input=False)
+            except TypeError:  # pydantic 1 style: no keywords (and no inputs in the text)
+                details = errors()
+            listed = [
+                f"{'.'.join(str(part) for part in item['loc']) or '(settings)'}: "
+                + str(item["msg"]).removeprefix("Value error, ")
+                for item in details
+            ]
+        except Exception:  # noqa: BLE001 - an errors() that is not pydantic's: name the type
+            return f"{type(exc).__name__} (its message may hold values; not shown)"
+        return f"{type(exc).__name__}: " * named + "; ".join(listed)
+    return f"{type(exc).__name__}: " * named + str(exc)
+
+
+def _probe(module: Any, module_name: str, secret: re.Pattern[str]) -> dict[str, Any]:
     settings_cls: Any = getattr(module, "Settings", None)
     if settings_cls is None or not hasattr(settings_cls, "settings_customise_sources"):
         return {"error": f"{module_name} has no Settings class (a pydantic-settings BaseSettings)"}
@@ -49,13 +80,15 @@ def _probe(module_name: str, secret: re.Pattern[str]) -> dict[str, Any]:
     config = dict(settings_cls.model_config)
     fields = list(_fields(settings_cls, config, [], [], None, secret_fields, secret))
     problems: list[dict[str, Any]] = []
-    chain = _sources(settings_cls, problems)
+    chain, dotenv_error = _sources(settings_cls, problems)
     values: Any = None
     load = getattr(module, "load_settings", None)
     try:
         loaded = load() if callable(load) else settings_cls()
     except Exception as exc:  # noqa: BLE001 - each problem is reported, not raised
-        problems.extend(_problems(exc))
+        # The settings fail on an unreadable .env the way the probe did: reported once, at .env.
+        if not _same_error(exc, dotenv_error):
+            problems.extend(_problems(exc))
     else:
         values = loaded.model_dump(mode="json")
     merged: dict[str, Any] = {}
@@ -163,14 +196,25 @@ def _literal(settings_cls: Any, name: str) -> list[Any] | None:
     return list(typing.get_args(field.annotation))
 
 
-def _sources(settings_cls: Any, problems: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
-    """The settings' sources, highest precedence first, each with the values it gives."""
+def _sources(
+    settings_cls: Any, problems: list[dict[str, Any]]
+) -> tuple[list[tuple[Any, Any]], BaseException | None]:
+    """The settings' sources, highest precedence first, each with the values it gives; and
+    why .env could not be read, when it could not (reported in `problems` already)."""
     sources = importlib.import_module("pydantic_settings")
-    init = sources.InitSettingsSource(settings_cls, init_kwargs={})
-    env = sources.EnvSettingsSource(settings_cls)
-    dotenv = sources.DotEnvSettingsSource(settings_cls)
-    secrets = sources.SecretsSettingsSource(settings_cls)
+    dotenv_error: BaseException | None = None
     try:
+        init = sources.InitSettingsSource(settings_cls, init_kwargs={})
+        env = sources.EnvSettingsSource(settings_cls)
+        # DotEnvSettingsSource reads .env as it is built: a .env that is not valid UTF-8 fails
+        # here. That is a problem of .env, reported at .env; an empty stand-in lets the chain
+        # be asked which sources it uses.
+        try:
+            dotenv = sources.DotEnvSettingsSource(settings_cls)
+        except Exception as exc:  # noqa: BLE001 - reported below, located at .env
+            dotenv_error = exc
+            dotenv = sources.DotEnvSettingsSource(settings_cls, env_file=None)
+        secrets = sources.SecretsSettingsSource(settings_cls)
         chain = settings_cls.settings_customise_sources(
             settings_cls,
             init_settings=init,
@@ -179,8 +223,19 @@ def _sources(settings_cls: Any, problems: list[dict[str, Any]]) -> list[tuple[An
             file_secret_settings=secrets,
         )
     except Exception as exc:  # noqa: BLE001 - a conf file that cannot be read, for one
-        problems.append({"key": None, "message": str(exc)})
-        return []
+        problems.append({"key": None, "message": _message(exc, named=False)})
+        return [], None
+    if dotenv_error is not None:
+        # Reported even where the chain leaves .env out (prod): pydantic-settings reads .env
+        # whenever the settings are built, so the settings fail there too.
+        unused = "" if any(source is dotenv for source in chain) else " (read, though unused)"
+        problems.append(
+            {
+                "key": None,
+                "message": f"cannot read it{unused}: {_message(dotenv_error)}",
+                "where": _first_path(settings_cls.model_config.get("env_file")) or ".env",
+            }
+        )
     labelled: list[tuple[Any, Any]] = []
     for source in chain:
         if source is init:
@@ -198,10 +253,10 @@ def _sources(settings_cls: Any, problems: list[dict[str, Any]]) -> list[tuple[An
         try:
             data = source()
         except Exception as exc:  # noqa: BLE001 - reported with the others
-            problems.append({"key": None, "message": str(exc)})
+            problems.append({"key": None, "message": _message(exc, named=False)})
             data = {}
         labelled.append((label, data if isinstance(data, dict) else {}))
-    return labelled
+    return labelled, dotenv_error
 
 
 def _file_of(source: Any) -> Any:
@@ -217,6 +272,19 @@ def _first_path(value: Any) -> str | None:
     existing = [p for p in paths if p.exists()]
     chosen = (existing or paths or [None])[0]
     return str(Path(chosen).resolve()) if chosen is not None else None
+
+
+def _same_error(exc: BaseException, other: BaseException | None) -> bool:
+    """Whether `exc` (or what it was raised from) is the failure `other` reported already."""
+    for candidate in (exc, exc.__cause__, exc.__context__):
+        if (
+            other is not None
+            and candidate is not None
+            and type(candidate) is type(other)
+            and str(candidate) == str(other)
+        ):
+            return True
+    return False
 
 
 def _problems(exc: Exception) -> list[dict[str, Any]]:

@@ -23,9 +23,10 @@ _SECRET_VALUES = re.compile(
     r"|\bgh[pousr]_[A-Za-z0-9]{30,}"  # a GitHub token
     r"|\bxox[abprs]-[A-Za-z0-9-]{10,}"  # a Slack token
     r"|\b[rs]k_live_[A-Za-z0-9]{16,}"  # a Stripe live key
-    r"|://[^/\s:@]+:[^/\s@]+@"  # a password inside a URL
+    # A password inside a URL; the user may be empty (redis://:hunter2@cache:6379/0).
+    r"|://[^/\s:@]*:[^/\s@]+@"
 )
-_URL_PASSWORD = re.compile(r"(://[^/\s:@]+:)([^/\s@]+)(@)")
+_URL_PASSWORD = re.compile(r"(://[^/\s:@]*:)([^/\s@]+)(@)")
 MASK = "********"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def _committed_secrets(
         for key, value in leaves(data):
             known = by_key.get(key)
             declared = known is not None and known.secret and value not in ("", None)
-            if not (declared or looks_secret(key, value)):
+            if not (declared or any(looks_secret(k, v) for k, v in _scalars(key, value))):
                 continue
             if lines is None:
                 lines = key_lines(path.read_text(encoding="utf-8"))
@@ -90,6 +91,19 @@ def _committed_secrets(
                 )
             )
     return found
+
+
+def _scalars(key: str, value: object) -> Iterator[tuple[str, object]]:
+    """Every scalar inside a leaf of a conf file, with its dotted key: a list (of URLs, say)
+    or an array of tables hides values that are as committed as any other."""
+    if isinstance(value, Mapping):
+        for name, item in value.items():
+            yield from _scalars(f"{key}.{name}", item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _scalars(key, item)
+    else:
+        yield key, value
 
 
 def _same_secret(problem: EnvProblem, secrets: list[EnvProblem]) -> bool:

@@ -122,7 +122,19 @@ class Resolution:
 
 
 def _json_value(value: ResolvedValue) -> Any:
-    return redact(value.value) if isinstance(value.value, str) else value.value
+    return _redacted(value.value)
+
+
+def _redacted(value: Any) -> Any:
+    """`value` with every password inside a URL masked, in strings nested in lists and dicts
+    too (a list of database URLs is as secret as one)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {_redacted(k): _redacted(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redacted(item) for item in value]
+    return value
 
 
 def show_environment(
@@ -264,9 +276,20 @@ def _resolved(field: Field, locator: _Locator) -> ResolvedValue:
     )
 
 
+def _shown_path(project: Project, path: Path) -> str:
+    """`path` relative to the project: the probe gives it resolved, and the root may not be."""
+    root = project.root.resolve()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else project.relative(path)
+
+
 def _located(
     problem: SettingsProblem, fields: tuple[Field, ...], locator: _Locator, env: str
 ) -> EnvProblem:
+    if problem.path is not None:
+        # A file the settings could not read at all (a .env that is not UTF-8): the file is
+        # what to fix, whatever field it sets.
+        shown = _shown_path(locator.project, problem.path)
+        return EnvProblem(shown, problem.message, f"make {shown} a readable UTF-8 text file")
     key = problem.key
     field = next((f for f in fields if key and (f.key == key or f.key.startswith(f"{key}."))), None)
     if key is None:
