@@ -12,7 +12,6 @@ whole update on a clone of the project and shows its diff.
 from __future__ import annotations
 
 import contextlib
-import shlex
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,10 +20,15 @@ from typing import Any
 
 from dsprod._output import Output, shown
 from dsprod.errors import TemplateError, UserError
-from dsprod.scaffold._git import git, require_git, toplevel
-from dsprod.scaffold._history import SOURCE, TemplateSource, materialise, tag_for, version_of_tag
+from dsprod.scaffold._git import git, require_git
+from dsprod.scaffold._history import TemplateSource, materialise, version_of_tag
 from dsprod.scaffold._template import Template, find_template
-from dsprod.scaffold.new import ANSWERS_FILE
+from dsprod.scaffold._update_checks import (
+    check_clean,
+    check_versions,
+    locate,
+    read_answers,
+)
 
 __all__ = ["Conflict", "UpdateResult", "update_project"]
 
@@ -75,17 +79,17 @@ def update_project(
     output = output or Output()
     template = template or find_template()
     require_git()
-    project, root = _locate(Path(path))
-    answers = _read_answers(project)
+    project, root = locate(Path(path))
+    answers = read_answers(project)
     unknown = sorted(set(data or {}) - set(template.questions))
     if unknown:
         raise UserError(
             f"the template has no question {', '.join(map(repr, unknown))}",
             hint=f"answer one of: {', '.join(template.questions)}",
         )
-    _check_clean(project)
+    check_clean(project)
     source = materialise(template)
-    start = _check_versions(project, answers, source, template)
+    start = check_versions(project, answers, source, template)
     if start == source.ref and not data:
         output.status("identical", f"{shown(project)} is on template {source.version} already")
         return UpdateResult(project, version_of_tag(start), source.version, dry_run=dry_run)
@@ -105,157 +109,6 @@ def update_project(
         result = _result(project, root, project, start, source, dry_run=False)
     _report(result, output)
     return result
-
-
-def _locate(path: Path) -> tuple[Path, Path]:
-    """The project folder (with the answers file) and the root of its git work tree."""
-    project = path.expanduser().resolve()
-    if not project.is_dir():
-        raise UserError(
-            f"{shown(project)} is not a folder",
-            hint="run dsprod update in a project made by dsprod new, or give its path",
-        )
-    if not (project / ANSWERS_FILE).is_file():
-        raise UserError(
-            f"{shown(project)} has no {ANSWERS_FILE}: it was not made by dsprod new (or the "
-            "file was removed), so there is no template version to update from",
-            hint="run dsprod update in the project's root folder, where dsprod new wrote "
-            f"{ANSWERS_FILE}",
-        )
-    root = toplevel(project)
-    if root is None:
-        raise UserError(
-            f"{shown(project)} is not in a git repository: the update merges template changes "
-            "with your edits through git",
-            hint=f"cd {shlex.quote(shown(project))} && git init && git add -A && "
-            "git commit -m 'Project as generated', then dsprod update",
-        )
-    # The repository found must be the project's: one that ignores it (a dotfiles repository
-    # in HOME, say) cannot restore its files, nor tell an edit from a template change.
-    tracked = git("ls-files", "--", ANSWERS_FILE, cwd=project).strip()
-    if not tracked:
-        raise UserError(
-            f"the project's files are not committed in the git repository at {shown(root)} "
-            f"({ANSWERS_FILE} is not tracked there; is the project ignored by it?)",
-            hint=f"cd {shlex.quote(shown(project))} && git init && git add -A && "
-            "git commit -m 'Project as generated', then dsprod update",
-        )
-    return project, root
-
-
-def _read_answers(project: Path) -> dict[str, Any]:
-    import yaml  # copier's dependency
-
-    where = project / ANSWERS_FILE
-    try:
-        loaded = yaml.safe_load(where.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise UserError(
-            f"{shown(where)} cannot be read: {exc}",
-            hint=f"restore it from git: git checkout -- {ANSWERS_FILE}",
-        ) from exc
-    if not isinstance(loaded, dict):
-        raise UserError(
-            f"{shown(where)} is not a mapping of answers",
-            hint=f"restore it from git: git checkout -- {ANSWERS_FILE}",
-        )
-    return loaded
-
-
-def _check_clean(project: Path) -> None:
-    # --no-optional-locks: a check must not rewrite the index (git refreshes it otherwise).
-    status = git(
-        "--no-optional-locks", "status", "--porcelain", "--untracked-files=all", "--", ".",
-        cwd=project,
-    ).splitlines()  # fmt: skip
-    # Files git is told not to look at (skip-worktree, assume-unchanged) may hold edits that
-    # status does not show and the update would overwrite.
-    hidden = [
-        line[2:]
-        for line in git("ls-files", "-v", "--", ".", cwd=project).splitlines()
-        if line[:1] == "S" or line[:1].islower()
-    ]
-    if hidden:
-        raise UserError(
-            f"git is told not to look at {', '.join(hidden[:5])} (skip-worktree or "
-            "assume-unchanged): edits there would be overwritten unseen",
-            hint=f"git update-index --no-skip-worktree --no-assume-unchanged {hidden[0]}, "
-            "commit or stash what it holds, then dsprod update",
-        )
-    if status:
-        shown_files = ", ".join(line[3:] for line in status[:5])
-        more = f" and {len(status) - 5} more" if len(status) > 5 else ""
-        raise UserError(
-            f"{shown(project)} has changes that are not committed ({shown_files}{more}): the "
-            "update must be separable from your own work",
-            hint="commit them (git add -A && git commit) or put them aside (git stash -u), "
-            "then dsprod update",
-        )
-
-
-def _check_versions(
-    project: Path, answers: Mapping[str, Any], source: TemplateSource, template: Template
-) -> str:
-    """The tag the project was made from, once it is known to be one this update can start
-    from; refusals otherwise."""
-    from packaging.version import InvalidVersion, Version
-
-    recorded_source = answers.get("_src_path")
-    start = answers.get("_commit")
-    made_by = answers.get("template_version")
-    if not isinstance(start, str) and made_by and _has_tag(source, tag_for(str(made_by))):
-        # dsprod 0.1.0 did not record where its template's versions are; the history has
-        # that version, so two lines (committed, as the update needs a clean tree) fix it.
-        raise UserError(
-            f"{shown(project / ANSWERS_FILE)} does not record where template {made_by} is (a "
-            "project made by dsprod 0.1.0)",
-            hint=f"in {ANSWERS_FILE}, replace the _src_path line with these two, commit, and "
-            "run dsprod update again:\n"
-            f"    _commit: {tag_for(str(made_by))}\n    _src_path: {SOURCE}",
-        )
-    if recorded_source != SOURCE or not isinstance(start, str):
-        raise UserError(
-            f"{shown(project / ANSWERS_FILE)} records no template version dsprod can find "
-            f"(source {recorded_source!r}, version {start!r}); the project was made by dsprod "
-            f"{made_by or '(unknown version)'} without git, or from another template",
-            hint="dsprod update needs a project made by dsprod new with git installed; for "
-            "another template use copier update",
-        )
-    try:
-        old, new = Version(version_of_tag(start)), Version(source.version)
-    except InvalidVersion as exc:
-        raise UserError(
-            f"{shown(project / ANSWERS_FILE)} records the template version {start!r}, which "
-            "is not a version",
-            hint=f"restore it from git: git checkout -- {ANSWERS_FILE}",
-        ) from exc
-    if Version(old.public) > Version(new.public):
-        raise UserError(
-            f"the project is on template {version_of_tag(start)}, newer than the template "
-            f"{source.version} of this dsprod ({template.version}): an update would be a downgrade",
-            hint="upgrade dsprod (pip install -U dsprod), then dsprod update",
-        )
-    if not _has_tag(source, start) and "+dev." in start:
-        public = tag_for(str(Version(version_of_tag(start)).public))
-        raise UserError(
-            f"the project was made by a dsprod build that was not released (template "
-            f"{version_of_tag(start)}); no release knows that version",
-            hint=f"in {ANSWERS_FILE}, set `_commit: {public}`, commit, and run dsprod update: "
-            "what that build changed then shows as your own edits",
-        )
-    if not _has_tag(source, start):
-        raise UserError(
-            f"the template version the project was made from ({version_of_tag(start)}) is not "
-            "in this dsprod's template history: it came from a dsprod build that was not "
-            "released",
-            hint="run dsprod update with the dsprod that made the project, or a release of "
-            "dsprod newer than it",
-        )
-    return start
-
-
-def _has_tag(source: TemplateSource, tag: str) -> bool:
-    return bool(git("tag", "--list", tag, cwd=source.path).strip())
 
 
 def _run_copier(
@@ -350,7 +203,7 @@ def _result(
         # Intent-to-add: new files appear in the diff (this is the clone's index, not yours).
         git("add", "--all", "--intent-to-add", *scope, cwd=root)
         diff = git("diff", "--no-color", "--find-renames", "HEAD", *scope, cwd=root)
-    answers = _read_answers(work)
+    answers = read_answers(work)
     return UpdateResult(
         project,
         version_of_tag(start),
