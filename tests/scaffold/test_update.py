@@ -130,6 +130,7 @@ def test_update_from_a_fresh_home_on_another_machine(
     result = update_module.update_project(clone, output=Output(quiet=True))
 
     assert [str(c).split(":")[0] for c in result.conflicts] == ["conf/base.toml"]
+    assert result.answers["template_version"] == "2.0.0"  # as recorded after the update
     check_updated(clone)
     assert (other_home / ".local/share/dsprod/template/.git").is_dir()
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import dsprod
-from dsprod.errors import TemplateError
+from dsprod.errors import TemplateError, UserError
 
 __all__ = ["BUNDLE_NAME", "QUESTIONS_FILE", "Template", "find_template"]
 
@@ -41,6 +42,15 @@ class Template:
         except OSError as exc:
             raise TemplateError(f"cannot read the template's {QUESTIONS_FILE}: {exc}") from exc
         return tuple(n for n in _TOP_LEVEL_KEY.findall(text) if n not in _INTERNAL)
+
+    def check_answers(self, data: Mapping[str, str]) -> None:
+        """Refuse `-d NAME=VALUE` for a name that is not one of the questions."""
+        unknown = sorted(set(data) - set(self.questions))
+        if unknown:
+            raise UserError(
+                f"the template has no question {', '.join(map(repr, unknown))}",
+                hint=f"answer one of: {', '.join(self.questions)}",
+            )
 
     @functools.cached_property
     def skip_if_exists(self) -> tuple[str, ...]:

@@ -115,12 +115,7 @@ def _promote_example(project: Path, output: Output) -> None:
 
 
 def _check_answers(data: Mapping[str, str], template: Template) -> dict[str, Any]:
-    unknown = sorted(set(data) - set(template.questions))
-    if unknown:
-        raise UserError(
-            f"the template has no question {', '.join(map(repr, unknown))}",
-            hint=f"answer one of: {', '.join(template.questions)}",
-        )
+    template.check_answers(data)
     # Recorded in the answers file, so that `dsprod update` knows where the project started.
     return {**data, "template_version": template.version}
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dsprod._output import Output, shown
-from dsprod.errors import TemplateError, UserError
+from dsprod.errors import TemplateError
 from dsprod.scaffold._git import git, require_git
 from dsprod.scaffold._history import TemplateSource, materialise, version_of_tag
 from dsprod.scaffold._template import Template, find_template
@@ -57,10 +57,6 @@ class UpdateResult:
     dry_run: bool = False
     answers: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
-    def up_to_date(self) -> bool:
-        return not self.changes
-
 
 def update_project(
     path: Path | str = ".",
@@ -81,12 +77,7 @@ def update_project(
     require_git()
     project, root = locate(Path(path))
     answers = read_answers(project)
-    unknown = sorted(set(data or {}) - set(template.questions))
-    if unknown:
-        raise UserError(
-            f"the template has no question {', '.join(map(repr, unknown))}",
-            hint=f"answer one of: {', '.join(template.questions)}",
-        )
+    template.check_answers(data or {})
     check_clean(project)
     source = materialise(template)
     start = check_versions(project, answers, source, template)
