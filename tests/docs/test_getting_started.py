@@ -25,6 +25,7 @@ PAGE = ROOT / "docs" / "getting-started.md"
 # A fenced block whose info string is exactly `bash`: the commands of the page. `console`
 # blocks show output and are not run.
 BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 
 
 def page_script() -> str:
@@ -74,4 +75,8 @@ def test_the_page_runs_as_printed(tmp_path: Path, wheel: Path) -> None:
     # What the page says the commands print.
     assert "passed" in done.stdout  # pytest -q
     assert "ok  prod:" in done.stderr
-    assert "the same outputs before and after" in done.stderr or "identical" in done.stderr
+    assert "identical  notebooks/02-features.ipynb: " in done.stderr  # --verify
+    # The output the page shows for `dsprod extract` is what it printed (but for the folder).
+    shown = next(b for b in CONSOLE_BLOCK.findall(PAGE.read_text()) if "log_spend (" in b)
+    for line in shown.splitlines():
+        assert line.replace("/home/you/churn", str(project)) in done.stderr, line
