@@ -5,11 +5,16 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dsprod.errors import TargetError
 
-__all__ = ["atomic_write_text", "check_writable", "restore", "snapshot"]
+if TYPE_CHECKING:
+    from dsprod._output import Output
+
+__all__ = ["atomic_write_text", "check_writable", "project_lock", "restore", "snapshot"]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -79,3 +84,53 @@ def restore(saved: dict[Path, str | None]) -> None:
             path.unlink(missing_ok=True)
         else:
             atomic_write_text(path, text)
+
+
+@contextlib.contextmanager
+def project_lock(root: Path, output: Output, *, shared: bool = False) -> Iterator[None]:
+    """Hold the lock of the project at `root` while its shared files are read and written.
+
+    The lock is taken on the project's folder itself (flock works on a folder's descriptor):
+    no lock file appears for git to pick up or for a kill to leave behind, and the kernel
+    releases it when the process ends, whatever ends it. `shared` (a dry run) takes none: it
+    writes nothing. Where flock does not exist (Windows), filelock's lock file in the
+    temporary folder stands in.
+    """
+    if shared:
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        with _temporary_file_lock(root, output):
+            yield
+        return
+    descriptor = os.open(root, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            output.status("wait", f"another dsprod is writing in {root}; waiting for it")
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+@contextlib.contextmanager
+def _temporary_file_lock(root: Path, output: Output) -> Iterator[None]:  # pragma: no cover
+    import hashlib
+
+    from filelock import FileLock, Timeout
+
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    lock = FileLock(Path(tempfile.gettempdir()) / f"dsprod-{key}.lock")
+    try:
+        lock.acquire(timeout=1)
+    except Timeout:
+        output.status("wait", f"another dsprod is writing in {root}; waiting for it")
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()

@@ -17,6 +17,7 @@ from dsprod.errors import ConfigError
 __all__ = [
     "MANIFEST_PATH",
     "SCHEMA_VERSION",
+    "LeftEntry",
     "Manifest",
     "ModuleEntry",
     "SymbolEntry",
@@ -24,7 +25,10 @@ __all__ = [
     "load_manifest",
 ]
 
-SCHEMA_VERSION = 1
+# 2 adds `notebooks`: the definitions extract left in each notebook, and why. Version 1 is
+# read as version 2 without them; a dsprod that reads only 1 refuses 2 rather than drop them.
+SCHEMA_VERSION = 2
+_READABLE = (1, 2)
 MANIFEST_PATH = Path(".dsprod") / "manifest.json"
 
 
@@ -46,10 +50,20 @@ class ModuleEntry:
     symbols: dict[str, SymbolEntry] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class LeftEntry:
+    """A definition `extract` left in its notebook: `dsprod check` lets it be."""
+
+    where: str  # `cell N:line L` when it was left, for the report
+    reason: str
+
+
 @dataclass
 class Manifest:
     root: Path
     modules: dict[str, ModuleEntry] = field(default_factory=dict)
+    # notebook key -> definition name -> why it stays in the notebook
+    left: dict[str, dict[str, LeftEntry]] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
@@ -79,7 +93,20 @@ class Manifest:
                 }
                 for key, entry in sorted(self.modules.items())
             },
+            # Only when something was left: a manifest of a notebook-free project stays small.
+            "notebooks": {
+                key: {
+                    "left": {
+                        name: {"where": e.where, "reason": e.reason}
+                        for name, e in sorted(left.items())
+                    }
+                }
+                for key, left in sorted(self.left.items())
+                if left
+            },
         }
+        if not document["notebooks"]:
+            del document["notebooks"]
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
     def save(self) -> None:
@@ -101,7 +128,7 @@ def load_manifest(root: Path) -> Manifest:
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: the manifest is not a JSON object", hint=hint)
     version = document.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in _READABLE:
         raise ConfigError(
             f"{path}: manifest schema version {version!r}; this dsprod reads version "
             f"{SCHEMA_VERSION}",
@@ -115,6 +142,13 @@ def load_manifest(root: Path) -> Manifest:
                 for name, s in raw.get("symbols", {}).items()
             }
             modules[key] = ModuleEntry(str(raw["module"]), str(raw["sha256"]), symbols)
+        left = {
+            key: {
+                name: LeftEntry(str(e["where"]), str(e["reason"]))
+                for name, e in raw.get("left", {}).items()
+            }
+            for key, raw in document.get("notebooks", {}).items()
+        }
     except (KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{path}: malformed manifest entry ({exc})", hint=hint) from exc
-    return Manifest(root, modules)
+    return Manifest(root, modules, left)

@@ -17,7 +17,7 @@ from pathlib import Path
 from dsprod.errors import TargetError
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, render_import
 
-__all__ = ["ModuleText", "compose_module", "format_with_ruff", "symbol_sources"]
+__all__ = ["ModuleText", "compose_module", "format_with_ruff", "ruff_binary", "symbol_sources"]
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def format_with_ruff(text: str, path: Path) -> str | None:
     configuration; None if ruff is absent or refuses the text."""
     import subprocess
 
-    ruff = _ruff_binary()
+    ruff = ruff_binary()
     if ruff is None:
         return None
     folder = path.parent
@@ -186,7 +186,7 @@ def format_with_ruff(text: str, path: Path) -> str | None:
     return text
 
 
-def _ruff_binary() -> str | None:
+def ruff_binary() -> str | None:
     try:
         from ruff.__main__ import find_ruff_bin
 

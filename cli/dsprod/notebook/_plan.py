@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field, replace
 
 from dsprod.errors import NotebookError
@@ -366,8 +367,14 @@ class _Planner:
             if parsed.tree is None:
                 used |= words(parsed.cell.source)
             for number in parsed.masked_lines:
-                used |= words(lines[number - 1])
+                used |= words(_magic_arguments(lines[number - 1]))
         return frozenset(used)
+
+
+def _magic_arguments(line: str) -> str:
+    """A masked line without its magic's own name: `%matplotlib inline` reads no variable
+    called matplotlib (and must not keep `import matplotlib` alive), `%timeit f(x)` reads f."""
+    return re.sub(r"^\s*%{1,2}[\w.]+", "", line)
 
 
 def _order(definition: Definition) -> tuple[int, int]:

@@ -68,6 +68,8 @@ def new_cell_sources(
             ):
                 end += 1
             lines[start:end] = replacement
+        if first is not None and first.cell == index and import_text:
+            lines = _import_first(lines, import_text.split("\n"), header)
         while lines and not lines[0].strip():
             lines.pop(0)
         while lines and not lines[-1].strip():
@@ -78,6 +80,33 @@ def new_cell_sources(
         else:
             changed[index] = "\n".join(lines)
     return changed
+
+
+def _import_first(lines: list[str], block: list[str], header: bool) -> list[str]:
+    """`lines` with the import `block` moved up to the top of the cell when code stands above
+    it: an import below other statements is E402 in the project's lint (ruff reads each cell
+    of a notebook as a file's top), and no fix can move it."""
+    at = next((i for i in range(len(lines)) if lines[i : i + len(block)] == block), None)
+    if at is None or _only_imports(lines[int(header) : at]):
+        return lines
+    rest = lines[:at] + lines[at + len(block) :]
+    top = int(header)
+    return [*rest[:top], *block, *rest[top:]]
+
+
+def _only_imports(lines: list[str]) -> bool:
+    """Whether `lines` hold only imports, docstrings, comments and magics (which ruff skips)."""
+    from dsprod.notebook._magics import mask_line
+
+    try:
+        tree = ast.parse("\n".join(line for line in lines if mask_line(line) is None))
+    except SyntaxError:
+        return False
+    return all(
+        isinstance(node, ast.Import | ast.ImportFrom)
+        or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+        for node in tree.body
+    )
 
 
 def render_notebook(notebook: Notebook, sources: dict[int, str | None]) -> str:

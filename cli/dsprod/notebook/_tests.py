@@ -238,24 +238,27 @@ def _close(left: str, right: str) -> bool:
 
 def _render(candidates: list[_Candidate], target: Target, notebook: Notebook) -> str:
     names = sorted({c.function for c in candidates})
+    tests: list[str] = []
+    counts: dict[str, int] = {}
+    for candidate in candidates:
+        number = counts[candidate.function] = counts.get(candidate.function, 0) + 1
+        tests += [
+            "",
+            "",
+            f"def test_{candidate.function.lower()}_cell_{candidate.cell}_{number}() -> None:",
+            f"    # cell {candidate.cell}: {candidate.call} showed {candidate.shown!r}",
+            f"    {_assertion(candidate)}",
+        ]
+    # pytest only where an assertion uses it: an unused import is the project's F401.
+    uses_pytest = any("pytest." in line for line in tests)
     lines = [
         f"{MARKER} from {notebook.path.name}: what the notebook showed, pinned.",
         "# Run it again to regenerate; edit freely, but then rename the file so it is kept.",
         "",
-        "import pytest",
-        "",
+        *(["import pytest", ""] if uses_pytest else []),
         f"from {target.import_name} import {', '.join(names)}",
+        *tests,
     ]
-    counts: dict[str, int] = {}
-    for candidate in candidates:
-        number = counts[candidate.function] = counts.get(candidate.function, 0) + 1
-        lines += [
-            "",
-            "",
-            f"def test_{candidate.function.lower()}_cell_{candidate.cell}_{number}() -> None:",
-        ]
-        lines.append(f"    # cell {candidate.cell}: {candidate.call} showed {candidate.shown!r}")
-        lines.append(f"    {_assertion(candidate)}")
     return "\n".join(lines) + "\n"
 
 

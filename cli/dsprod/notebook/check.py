@@ -9,13 +9,13 @@ from __future__ import annotations
 import ast
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dsprod._output import Output, shown
 from dsprod.errors import UserError
-from dsprod.notebook._manifest import MANIFEST_PATH, Manifest, digest, load_manifest
+from dsprod.notebook._manifest import MANIFEST_PATH, Manifest, load_manifest
 from dsprod.notebook._parse import gc_paused, parse_cells
 from dsprod.notebook._read import read_notebook
 from dsprod.notebook._statements import KEEP_COMMENT, KEEP_TAG, top_level_definitions
@@ -46,9 +46,15 @@ def check(
     notebooks that have findings with those options, record the module edits, check again."""
     files = list(paths) or _discover(Path.cwd())  # relative to the working folder
     findings = check_paths(files)
-    if fix is None or not findings:
+    if fix is None:
         return findings
-    _fix(findings, fix, output)
+    if findings:
+        _fix(findings, fix, output)
+    # The debt is measured again whether or not anything was found: code cleaned by hand
+    # since the last extraction drops its entries.
+    from dsprod.notebook._debt import refresh_debt
+
+    refresh_debt(Path.cwd(), files, output)
     return check_paths(files)
 
 
@@ -60,20 +66,12 @@ def check_paths(files: Iterable[Path]) -> list[Finding]:
 def _check_paths(files: Iterable[Path]) -> list[Finding]:
     manifests = _Manifests()
     findings: list[Finding] = []
+    # Extracted modules and the manifest are not checked: a module is the project's code once
+    # extracted, and editing it is the point. `extract` protects hand edits (it never replaces
+    # an edited symbol silently); a commit never fails because of one.
     for path in files:
-        if path.name == MANIFEST_PATH.name and path.parent.name == MANIFEST_PATH.parent.name:
-            findings += _check_manifest(manifests.at(path.parent.parent))
-        elif path.suffix == ".ipynb" or (path.suffix == ".py" and _is_percent(path)):
+        if path.suffix == ".ipynb" or (path.suffix == ".py" and _is_percent(path)):
             findings += _check_notebook(path, manifests)
-        elif path.suffix == ".py":
-            try:
-                manifest = manifests.near(path)
-            except UserError as exc:
-                findings.append(Finding(str(path), exc.message, exc.hint or "fix it"))
-                continue
-            if manifest is not None and manifest.entry(path) is not None:
-                findings += _check_module(manifest, path)
-    # A module passed both by name and through its manifest is reported once.
     return list(dict.fromkeys(findings))
 
 
@@ -111,11 +109,13 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Finding]:
     if notebook.language != "python":
         return []
     extracted = _extracted_from(manifest, path) if manifest else {}
+    # What extract left in this notebook, with its reason, stays until the next extraction.
+    left = manifest.left.get(manifest.key(path), {}) if manifest else {}
     findings: list[Finding] = []
     name = shown(path)
     for parsed in parse_cells(path, notebook.cells):
         for node, kept in top_level_definitions(parsed):
-            if kept:
+            if kept or node.name in left:
                 continue
             where = f"{path}:cell {parsed.cell.index + 1}:line {node.lineno}"
             kind = "class" if isinstance(node, ast.ClassDef) else "function"
@@ -154,79 +154,12 @@ def _extracted_from(manifest: Manifest, notebook: Path) -> dict[str, Path]:
     }
 
 
-def _check_manifest(manifest: Manifest) -> list[Finding]:
-    findings: list[Finding] = []
-    for key in manifest.modules:
-        findings += _check_module(manifest, manifest.root / key)
-    return findings
-
-
-def _check_module(manifest: Manifest, path: Path) -> list[Finding]:
-    entry = manifest.entry(path)
-    if entry is None:
-        return []
-    where = shown(manifest.path)
-    if not path.exists():
-        return [
-            Finding(
-                where,
-                f"lists {shown(path)}, which does not exist; the notebooks that import "
-                f"{entry.module} are broken",
-                f"restore it (git checkout -- {shown(path)}), or remove its entry",
-            )
-        ]
-    from dsprod.notebook._module import ModuleText, symbol_sources
-
-    text = path.read_text(encoding="utf-8")
-    try:
-        present = symbol_sources(ModuleText.parse(text, path))
-    except UserError as exc:
-        return [Finding(shown(path), exc.message, exc.hint or "fix the module")]
-    findings = [
-        Finding(
-            where,
-            f"lists `{name}` in {shown(path)}, which no longer defines it",
-            f"restore `{name}` in {shown(path)}, or remove it from the manifest",
-        )
-        for name in sorted(entry.symbols)
-        if name not in present
-    ]
-    if digest(text) != entry.sha256:
-        edited = sorted(
-            name
-            for name, symbol in entry.symbols.items()
-            if name in present and digest(present[name]) != symbol.sha256
-        )
-        detail = f" ({', '.join(edited)} edited by hand)" if edited else ""
-        findings.append(
-            Finding(
-                shown(path),
-                f"changed since dsprod wrote it{detail}, and the edit is not recorded in "
-                f"{MANIFEST_PATH}",
-                f"`dsprod check --fix {shown(path)}` records it",
-                module=path,
-            )
-        )
-    return findings
-
-
 def _fix(findings: list[Finding], options: ExtractOptions, output: Output) -> None:
     from dsprod.notebook.extract import extract
 
     notebooks = list(dict.fromkeys(f.notebook for f in findings if f.notebook is not None))
     if notebooks:
         extract(notebooks, options, output)
-    for module in dict.fromkeys(f.module for f in findings if f.module is not None):
-        manifest = _Manifests().near(module)
-        entry = manifest.entry(module) if manifest else None
-        if manifest is None or entry is None:
-            continue
-        # Only the module's hash is recorded: each symbol keeps the hash dsprod wrote, so a
-        # symbol edited by hand stays protected from being replaced by a notebook's version.
-        text = module.read_text(encoding="utf-8")
-        manifest.modules[manifest.key(module)] = replace(entry, sha256=digest(text))
-        manifest.save()
-        output.status("record", f"{shown(module)}: hand edits recorded in {MANIFEST_PATH}")
 
 
 def _is_percent(path: Path) -> bool:

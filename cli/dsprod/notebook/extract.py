@@ -8,15 +8,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dsprod._fs import atomic_write_text, check_writable, restore, snapshot
+from dsprod._fs import atomic_write_text, check_writable, project_lock, restore, snapshot
 from dsprod._output import Output, shown
 from dsprod.errors import DsprodError, TargetError, UserError
-from dsprod.notebook._manifest import Manifest, ModuleEntry, SymbolEntry, digest, load_manifest
+from dsprod.notebook._lint import (
+    DEBT_PATH,
+    ProjectLint,
+    module_debt,
+    read_module_debt,
+    refresh_notebook_debt,
+)
+from dsprod.notebook._manifest import (
+    LeftEntry,
+    Manifest,
+    ModuleEntry,
+    SymbolEntry,
+    digest,
+    load_manifest,
+)
 from dsprod.notebook._model import Notebook
 from dsprod.notebook._module import (
     ModuleText,
     compose_module,
-    format_with_ruff,
     new_module_text,
     symbol_sources,
 )
@@ -30,9 +43,9 @@ from dsprod.notebook._rewrite import (
     render_notebook,
 )
 from dsprod.notebook._statements import ImportKey, import_keys
-from dsprod.notebook._target import Target, find_project, missing_inits, resolve_target
+from dsprod.notebook._target import Project, Target, find_project, missing_inits, resolve_target
 from dsprod.notebook._tests import write_characterization_tests
-from dsprod.notebook._verify import Verification, verify_after, verify_before
+from dsprod.notebook._verify import Verification, project_python, verify_after, verify_before
 
 __all__ = ["ExtractOptions", "ExtractResult", "extract", "extract_notebook"]
 
@@ -101,10 +114,68 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
     project = find_project(path.resolve().parent)
     target = resolve_target(path, options.module, project)
     result.target = target
+    # Extractions of several notebooks of one project (pre-commit runs hooks in parallel)
+    # read and write the same manifest, ledger, `__init__.py` and maybe module: one at a time.
+    with project_lock(target.root, output, shared=options.dry_run):
+        stage = _plan(notebook, project, target, options, output)
+        result.refused = [r.name for r in stage.plan.refusals]
+        result.conflicts = sorted(stage.conflicts)
+        if not stage.plan.moved:
+            output.status("skip", f"{path}: nothing to extract")
+            if not options.dry_run:
+                _record(stage, None, notebook.text, output)
+            return result
+        rendered = _render(stage, options)
+        for definition in stage.plan.moved:
+            output.status("extract", f"{definition.name} ({definition.location})")
+        result.extracted = [d.name for d in stage.plan.moved]
+        if options.dry_run:
+            _show_diff(output, target.path, rendered.old_module, rendered.module.text)
+            _show_diff(
+                output, path, _code_view(notebook), _code_view_after(notebook, rendered.sources)
+            )
+            return result
+        _apply(stage, rendered, options, output, result)
+    return result
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """What the plan stage found: the plan, and where and how it lands."""
+
+    notebook: Notebook
+    project: Project | None
+    target: Target
+    manifest: Manifest
+    notebook_key: str
+    current: ModuleText | None
+    plan: ExtractionPlan
+    merge: _Merge
+    conflicts: frozenset[str]
+    only: frozenset[str] | None
+    blocked: dict[str, str]  # names the module cannot take, and why
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    module: ModuleText
+    old_module: str
+    sources: dict[int, str | None]
+    notebook_text: str
+    import_text: str
+
+
+def _plan(
+    notebook: Notebook,
+    project: Project | None,
+    target: Target,
+    options: ExtractOptions,
+    output: Output,
+) -> _Stage:
+    """Plan until the plan and the module agree; report what stays and why."""
     manifest = load_manifest(target.root)
     current = _read_module(target.path)
-    notebook_key = manifest.key(path)
-
+    notebook_key = manifest.key(notebook.path)
     # A symbol the module cannot take (a clash, a hand edit) stays in the notebook, and so does
     # whatever needs it: plan again until the plan and the module agree.
     blocked: dict[str, str] = {}
@@ -123,27 +194,31 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         verb, _, text = warning.partition(": ")
         output.status(verb, text)
         _show_diff(output, target.path, old, new)
-    result.refused = [r.name for r in plan.refusals]
-    result.conflicts = sorted(conflicts)
-    if not plan.moved:
-        output.status("skip", f"{path}: nothing to extract")
-        return result
+    return _Stage(
+        notebook, project, target, manifest, notebook_key, current, plan, merge,
+        frozenset(conflicts), options.only, blocked,
+    )  # fmt: skip
 
-    config = project.config if project is not None else {}
-    base = current or ModuleText.parse(new_module_text([notebook_key]), target.path)
+
+def _render(stage: _Stage, options: ExtractOptions) -> _Rendered:
+    """The module's new text, at the project's lint fixed point, and the notebook's."""
+    plan, target, notebook = stage.plan, stage.target, stage.notebook
+    config = stage.project.config if stage.project is not None else {}
+    base = stage.current or ModuleText.parse(new_module_text([stage.notebook_key]), target.path)
     text = compose_module(
         base,
         imports=_module_imports(plan),
-        constants=[(d.name, d.source) for d in plan.constants if d.name in merge.add],
-        definitions=[(d.name, d.source) for d in plan.definitions if d.name in merge.add],
-        replacements=merge.replace,
+        constants=[(d.name, d.source) for d in plan.constants if d.name in stage.merge.add],
+        definitions=[(d.name, d.source) for d in plan.definitions if d.name in stage.merge.add],
+        replacements=stage.merge.replace,
         exported=[d.name for d in plan.definitions],
     )
     if options.format if options.format is not None else config.get("format", True):
-        # ruff refuses code that does not parse; then the check below reports it.
-        text = format_with_ruff(text, target.path) or text
+        lint = ProjectLint(_lint_root(stage), project_python(_lint_root(stage)))
+        previous = read_module_debt(stage.current.text) if stage.current else None
+        text, _ = module_debt(lint, text, target.path, previous)
     try:
-        written = ModuleText(text, ast.parse(text))
+        module = ModuleText(text, ast.parse(text))
     except SyntaxError as exc:  # pragma: no cover - a bug in dsprod, never the user's input
         raise RuntimeError(f"dsprod composed a module that does not parse: {exc}") from exc
 
@@ -163,52 +238,74 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         import_text = f"%load_ext autoreload\n%autoreload 2\n{import_text}"
     headers = {p.cell.index: p.magic_header for p in plan.parsed}
     sources = new_cell_sources(notebook, plan.removed, import_text, headers)
-    notebook_text = render_notebook(notebook, sources)
-    old_module = current.text if current else ""
+    return _Rendered(
+        module=module,
+        old_module=stage.current.text if stage.current else "",
+        sources=sources,
+        notebook_text=render_notebook(notebook, sources),
+        import_text=import_text,
+    )
 
-    for definition in plan.moved:
-        output.status("extract", f"{definition.name} ({definition.location})")
-    result.extracted = moved_names
-    if options.dry_run:
-        _show_diff(output, target.path, old_module, text)
-        _show_diff(output, path, _code_view(notebook), _code_view_after(notebook, sources))
-        return result
 
-    check_writable(target.path.parent, path.resolve().parent, manifest.path.parent)
+def _apply(
+    stage: _Stage,
+    rendered: _Rendered,
+    options: ExtractOptions,
+    output: Output,
+    result: ExtractResult,
+) -> None:
+    """Write the module, then the notebook; record; verify (restoring on a new failure);
+    write the characterization tests."""
+    notebook, target, path = stage.notebook, stage.target, stage.notebook.path
+    check_writable(target.path.parent, path.resolve().parent, stage.manifest.path.parent)
     before = verify_before(notebook, target, options.timeout, output) if options.verify else None
-    inits = missing_inits(target, project)
-    saved = snapshot(target.path, path, manifest.path, *inits)
-    if text != old_module:
+    inits = missing_inits(target, stage.project)
+    ledger = [stage.project.root / DEBT_PATH] if stage.project is not None else []
+    saved = snapshot(target.path, path, stage.manifest.path, *inits, *ledger)
+    text = rendered.module.text
+    if text != rendered.old_module:
         target.path.parent.mkdir(parents=True, exist_ok=True)
         for init in inits:  # a new subpackage of the project's package
             atomic_write_text(init, "")
         # The module first: if we are interrupted before the notebook is written, a re-run
         # sees the definitions still in the notebook and finishes the job.
         atomic_write_text(target.path, text)
-        output.status("update" if current else "create", f"{shown(target.path)} ({target.how})")
+        output.status(
+            "update" if stage.current else "create", f"{shown(target.path)} ({target.how})"
+        )
         result.written.append(target.path)
-    if notebook_text != notebook.text:
-        atomic_write_text(path, notebook_text)
-        imported = f": {import_text.splitlines()[-1]}" if import_text else ""
+    if rendered.notebook_text != notebook.text:
+        atomic_write_text(path, rendered.notebook_text)
+        imported = f": {_last_import_line(rendered.import_text)}" if rendered.import_text else ""
         output.status("update", f"{path}{imported}")
         result.written.append(path)
-    _record(manifest, target, written, plan, notebook_key)
+    _record(stage, rendered.module, rendered.notebook_text, output)
     if before is not None:
-        kept = _kept_cells(notebook, sources)
+        kept = _kept_cells(notebook, rendered.sources)
         result.verification = verify_after(
-            notebook, notebook_text, target, options.timeout, before, kept, output
+            notebook, rendered.notebook_text, target, options.timeout, before, kept, output
         )
         if result.verification.new_error is not None:
             restore(saved)
             output.status("restore", f"{shown(path)} and {shown(target.path)} as they were")
-            return result
+            return
     if options.tests:
         # --verify ran the original: its outputs serve a notebook stored without them.
         recorded = {run.index: run.outputs for run in before} if before else None
+        manifest = load_manifest(target.root)
         result.tests = write_characterization_tests(
-            notebook, target, project, manifest, notebook_key, output, recorded
+            notebook, target, stage.project, manifest, stage.notebook_key, output, recorded
         )
-    return result
+
+
+def _last_import_line(import_text: str) -> str:
+    """The import for the status line: a wrapped one is shown on one line."""
+    lines = [line for line in import_text.splitlines() if not line.startswith("%")]
+    return " ".join(" ".join(lines).replace("( ", "(").replace(",)", ")").split())
+
+
+def _lint_root(stage: _Stage) -> Path:
+    return stage.project.root if stage.project is not None else stage.target.root
 
 
 @dataclass
@@ -310,26 +407,60 @@ def _read_module(path: Path) -> ModuleText | None:
     return ModuleText.parse(text, path)
 
 
-def _record(
-    manifest: Manifest,
-    target: Target,
-    module: ModuleText,
-    plan: ExtractionPlan,
-    notebook_key: str,
-) -> None:
-    text = module.text
-    written = symbol_sources(module)
-    previous = manifest.entry(target.path)
-    symbols = dict(previous.symbols) if previous else {}
-    for definition in plan.moved:
-        if definition.name in written:
-            symbols[definition.name] = SymbolEntry(
-                notebook_key, definition.kind, digest(written[definition.name])
-            )
-    entry = ModuleEntry(target.import_name, digest(text), symbols)
-    if previous != entry:
-        manifest.modules[manifest.key(target.path)] = entry
+def _record(stage: _Stage, module: ModuleText | None, notebook_text: str, output: Output) -> None:
+    """Record in the manifest what moved (with the hash of each symbol as written) and what
+    stays in the notebook and why; measure the notebook's lint debt again."""
+    manifest, target, plan = stage.manifest, stage.target, stage.plan
+    changed = False
+    if module is not None:
+        written = symbol_sources(module)
+        previous = manifest.entry(target.path)
+        symbols = dict(previous.symbols) if previous else {}
+        for definition in plan.moved:
+            if definition.name in written:
+                symbols[definition.name] = SymbolEntry(
+                    stage.notebook_key, definition.kind, digest(written[definition.name])
+                )
+        entry = ModuleEntry(target.import_name, digest(module.text), symbols)
+        if previous != entry:
+            manifest.modules[manifest.key(target.path)] = entry
+            changed = True
+    left = _left_behind(stage, notebook_text)
+    if manifest.left.get(stage.notebook_key, {}) != left:
+        manifest.left[stage.notebook_key] = left
+        changed = True
+    if changed:
         manifest.save()
+    if stage.project is not None:
+        refresh_notebook_debt(stage.project.root, {stage.notebook.path: notebook_text}, output)
+
+
+def _left_behind(stage: _Stage, notebook_text: str) -> dict[str, LeftEntry]:
+    """The definitions extraction left in the notebook, and why: `dsprod check` lets them be.
+    With --only, the entries of names not asked for stand: they were not tried."""
+    plan = stage.plan
+    if notebook_text != stage.notebook.text:
+        # Located in the notebook as now written: cells and lines moved up as code left.
+        rewritten = read_notebook(stage.notebook.path)
+        plan = plan_extraction(rewritten, stage.only, stage.blocked, stage.target.import_name)
+    prefix = f"{stage.notebook.path}:"
+    left = {
+        refusal.name: LeftEntry(
+            f"cell {refusal.location.cell}:line {refusal.location.line}",
+            # Other places in the same notebook by cell and line alone: the notebook's path
+            # is the manifest's key, and the one given on the command line may be absolute.
+            refusal.reason.replace(prefix, ""),
+        )
+        for refusal in plan.refusals
+        # A conflict with a hand edit is not left: it fails the run until someone chooses.
+        if refusal.name not in stage.conflicts
+    }
+    if stage.only is None:
+        return left
+    previous = stage.manifest.left.get(stage.notebook_key, {})
+    moved = {d.name for d in stage.plan.moved}
+    kept = {n: e for n, e in previous.items() if n not in stage.only and n not in moved}
+    return {**kept, **left}
 
 
 def _same_code(left: str, right: str) -> bool:

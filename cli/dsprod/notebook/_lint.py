@@ -1,0 +1,414 @@
+"""Promoted code at the project's own lint fixed point, and the debt it still carries.
+
+dsprod writes a module the way the project's hooks would leave it: the project's ruff fixes
+and formatter, with the project's configuration and, when the project's environment has one,
+the project's own ruff. The hooks then change nothing, so nothing dsprod wrote looks edited.
+
+What ruff cannot fix, and what mypy reports, is the authors' code as they wrote it. It is
+recorded as debt instead of turning the project red on the day of the extraction:
+
+- a promoted module carries it in its first lines, `# ruff: noqa: CODES` and
+  `# mypy: disable-error-code="CODES"`, the two tools' own per-file switches. Per file and per
+  code rather than per line: the authors' lines stay as they wrote them, the debt is read at
+  the top of the file it belongs to, and ruff's RUF100 (in the template's rule set) drops a
+  ruff code from it as soon as the code is clean;
+- a notebook carries it in `.dsprod/ruff-debt.toml`, which the project's ruff configuration
+  extends (`[tool.ruff] extend`): a notebook's cells are the author's, not a place for
+  dsprod's comments. A notebook ruff cannot read (Python 2 cells, nbformat v3) is excluded
+  there, with the reason.
+
+Each extraction and `dsprod check --fix` measure again from scratch, so the debt only shrinks
+as the code gets clean.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from dsprod._output import Output
+
+__all__ = [
+    "DEBT_PATH",
+    "ModuleDebt",
+    "NotebookDebt",
+    "ProjectLint",
+    "module_debt",
+    "notebook_debt_enabled",
+    "read_module_debt",
+    "read_notebook_debt",
+    "refresh_notebook_debt",
+    "strip_debt_header",
+]
+
+DEBT_PATH = Path(".dsprod") / "ruff-debt.toml"
+_HEADER_NOTE = "# Lint debt of code promoted from notebooks, recorded by dsprod (docs/check.md)."
+_RUFF_LINE = re.compile(r"^# ruff: noqa: (?P<codes>[A-Z0-9, ]+)$")
+_MYPY_LINE = re.compile(r'^# mypy: disable-error-code="(?P<codes>[a-z0-9, -]+)"$')
+_MYPY_ERROR = re.compile(r"^(?P<path>.+?):\d+(?::\d+)?: error: .*\[(?P<code>[a-z0-9-]+)\]$")
+# Codes a per-file switch cannot silence: the file has to be fixed.
+_UNSILENCEABLE = frozenset({"invalid-syntax", "syntax"})
+_MAX_ROUNDS = 4  # fix and format alternate until neither changes the text
+
+
+@dataclass(frozen=True)
+class ModuleDebt:
+    ruff: tuple[str, ...] = ()
+    mypy: tuple[str, ...] = ()
+    mypy_measured: bool = True  # False: no mypy in the project's environment
+
+    @property
+    def size(self) -> int:
+        return len(self.ruff) + len(self.mypy)
+
+
+@dataclass(frozen=True)
+class NotebookDebt:
+    """The notebooks' lint debt: codes by notebook, and notebooks ruff cannot read."""
+
+    ignores: dict[str, tuple[str, ...]]  # notebook path relative to the project -> codes
+    excluded: dict[str, str]  # notebook path relative to the project -> why
+
+    @property
+    def size(self) -> int:
+        return sum(len(codes) for codes in self.ignores.values()) + len(self.excluded)
+
+
+class ProjectLint:
+    """The project's ruff (and mypy, when its environment has it), run on text in memory."""
+
+    def __init__(self, root: Path, python: str | None) -> None:
+        self.root = root
+        self.python = python
+        self.ruff = _project_ruff(root)
+
+    def settle(self, text: str, path: Path) -> str:
+        """`text` after the project's `ruff check --fix` and `ruff format`, repeated until
+        neither changes it; the text unchanged when ruff is absent or refuses it."""
+        if self.ruff is None:
+            return text
+        for _ in range(_MAX_ROUNDS):
+            fixed = self._ruff(["check", "--fix", "--exit-zero", "--quiet"], text, path)
+            formatted = self._ruff(["format"], fixed, path) if fixed is not None else None
+            if formatted is None or formatted == text:
+                return text
+            text = formatted
+        return text
+
+    def diagnostics(self, text: str, path: Path) -> list[dict[str, Any]]:
+        """What the project's ruff reports on `text` as the file at `path` (ruff's JSON)."""
+        if self.ruff is None:
+            return []
+        found = self._ruff(["check", "--exit-zero", "--output-format", "json"], text, path)
+        try:
+            diagnostics = json.loads(found or "[]")
+        except ValueError:
+            return []
+        return (
+            [d for d in diagnostics if isinstance(d, dict)] if isinstance(diagnostics, list) else []
+        )
+
+    def ruff_codes(self, text: str, path: Path) -> set[str]:
+        return {str(d["code"]) for d in self.diagnostics(text, path) if d.get("code")}
+
+    def mypy_codes(self, text: str, path: Path) -> set[str] | None:
+        """The error codes the project's mypy reports on `text` as the module at `path`;
+        None when the project's environment has no mypy."""
+        if self.python is None or not _configures_mypy(self.root) or not _has_mypy(self.python):
+            return None
+        # mypy needs the module inside its package (relative imports, the package's own
+        # names): a probe file beside the target, under a name no import uses.
+        probe = path.with_name(f"_dsprod_probe_{os.getpid()}.py")
+        try:
+            probe.write_text(text, encoding="utf-8")
+            done = subprocess.run(
+                [self.python, "-m", "mypy", "--no-error-summary", "--show-error-codes",
+                 "--hide-error-context", "--no-pretty", "--no-color-output", str(probe)],
+                cwd=self.root, capture_output=True, text=True, check=False,
+            )  # fmt: skip
+        except OSError:
+            return None
+        finally:
+            probe.unlink(missing_ok=True)
+        if done.returncode not in (0, 1):  # 2: mypy itself failed (a plugin it cannot load)
+            return None
+        codes: set[str] = set()
+        for line in done.stdout.splitlines():
+            match = _MYPY_ERROR.match(line.strip())
+            if match and Path(match["path"]).name == probe.name:
+                codes.add(match["code"])
+        return codes
+
+    def _ruff(self, args: list[str], text: str, path: Path) -> str | None:
+        if self.ruff is None:
+            return None
+        try:
+            done = subprocess.run(
+                [self.ruff, *args, "--no-cache", "--stdin-filename", str(path), "-"],
+                input=text, capture_output=True, text=True, cwd=self.root, check=False,
+            )  # fmt: skip
+        except OSError:
+            return None
+        if done.returncode != 0 or not done.stdout:
+            return None
+        return done.stdout
+
+
+def module_debt(
+    lint: ProjectLint, text: str, path: Path, previous: ModuleDebt | None
+) -> tuple[str, ModuleDebt]:
+    """`text` settled, with the debt header it needs; the debt."""
+    body = lint.settle(strip_debt_header(text), path)
+    ruff = sorted(lint.ruff_codes(body, path) - _UNSILENCEABLE)
+    measured = lint.mypy_codes(body, path)
+    if measured is None:
+        # Without mypy nothing can be measured: what was recorded stands.
+        mypy = list(previous.mypy) if previous else []
+    else:
+        mypy = sorted(measured - _UNSILENCEABLE)
+    debt = ModuleDebt(tuple(ruff), tuple(mypy), mypy_measured=measured is not None)
+    return _with_header(body, debt), debt
+
+
+def read_module_debt(text: str) -> ModuleDebt:
+    ruff: tuple[str, ...] = ()
+    mypy: tuple[str, ...] = ()
+    for line in _leading_comments(text):
+        if match := _RUFF_LINE.match(line):
+            ruff = _codes(match["codes"])
+        elif match := _MYPY_LINE.match(line):
+            mypy = _codes(match["codes"])
+    return ModuleDebt(ruff, mypy)
+
+
+def strip_debt_header(text: str) -> str:
+    lines = text.split("\n")
+    leading = len(_leading_comments(text))
+    kept = [
+        line
+        for line in lines[:leading]
+        if line != _HEADER_NOTE and not _RUFF_LINE.match(line) and not _MYPY_LINE.match(line)
+    ]
+    return "\n".join([*kept, *lines[leading:]])
+
+
+def _with_header(text: str, debt: ModuleDebt) -> str:
+    if not debt.size:
+        return text
+    header = [_HEADER_NOTE]
+    if debt.ruff:
+        header.append(f"# ruff: noqa: {', '.join(debt.ruff)}")
+    if debt.mypy:
+        header.append(f'# mypy: disable-error-code="{", ".join(debt.mypy)}"')
+    return "\n".join(header) + "\n" + text
+
+
+def _leading_comments(text: str) -> list[str]:
+    lines = []
+    for line in text.split("\n"):
+        if not line.startswith("#"):
+            break
+        lines.append(line)
+    return lines
+
+
+def _codes(raw: str) -> tuple[str, ...]:
+    return tuple(sorted(c.strip() for c in raw.split(",") if c.strip()))
+
+
+# --- notebooks -----------------------------------------------------------------------------
+
+
+def notebook_debt_enabled(root: Path) -> bool:
+    """Whether the project's ruff reads the ledger: `[tool.ruff] extend` names it."""
+    ruff = _pyproject(root).get("tool", {}).get("ruff")
+    extend = ruff.get("extend") if isinstance(ruff, dict) else None
+    return isinstance(extend, str) and Path(extend) == DEBT_PATH
+
+
+def measure_notebook(lint: ProjectLint, text: str, key: str) -> tuple[tuple[str, ...], str | None]:
+    """The codes the project's ruff reports on a notebook's `text`, and why ruff cannot read
+    it (None when it can). `key` is the notebook's path relative to the project."""
+    # Measured under another name in the same folder: the ledger's entry for the notebook
+    # itself would hide the findings it records.
+    probe = Path(key).with_name(f".dsprod-probe-{Path(key).name}")
+    diagnostics = lint.diagnostics(text, probe)
+    unreadable = [d for d in diagnostics if d.get("code") in _UNSILENCEABLE]
+    if unreadable:
+        first = unreadable[0]
+        cell = f"cell {first['cell']}: " if first.get("cell") else ""
+        return (), f"ruff cannot read it: {cell}{str(first.get('message', ''))[:120]}"
+    return tuple(sorted({str(d["code"]) for d in diagnostics if d.get("code")})), None
+
+
+def refresh_notebook_debt(root: Path, texts: Mapping[Path, str | None], output: Output) -> None:
+    """Measure the notebooks in `texts` (path -> the text as now written, None for one that
+    is gone) again and record their debt in the ledger; nothing when the project's ruff does
+    not read the ledger."""
+    if not notebook_debt_enabled(root):
+        return
+    from dsprod.notebook._verify import project_python
+
+    lint = ProjectLint(root, project_python(root))
+    debt = read_notebook_debt(root)
+    ignores, excluded = dict(debt.ignores), dict(debt.excluded)
+    for path, text in texts.items():
+        try:
+            key = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue  # a notebook outside the project: its ruff does not see it
+        ignores.pop(key, None)
+        excluded.pop(key, None)
+        if text is None:
+            continue
+        codes, unreadable = measure_notebook(lint, text, key)
+        if unreadable is not None:
+            excluded[key] = unreadable
+        elif codes:
+            ignores[key] = codes
+    if write_notebook_debt(root, NotebookDebt(ignores, excluded)):
+        from dsprod._output import shown
+
+        output.status(
+            "record",
+            f"{shown(root / DEBT_PATH)}: lint debt of {', '.join(shown(p) for p in texts)}",
+        )
+
+
+def read_notebook_debt(root: Path) -> NotebookDebt:
+    path = root / DEBT_PATH
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return NotebookDebt({}, {})
+    lint = data.get("lint", {})
+    raw = lint.get("extend-per-file-ignores", {}) if isinstance(lint, dict) else {}
+    ignores = {
+        _from_ledger(key): tuple(str(c) for c in codes)
+        for key, codes in (raw.items() if isinstance(raw, dict) else [])
+        if isinstance(codes, list)
+    }
+    excluded_raw = data.get("extend-exclude", [])
+    reasons = _exclusion_reasons(path)
+    excluded = {
+        _from_ledger(str(key)): reasons.get(str(key), "ruff cannot read it")
+        for key in (excluded_raw if isinstance(excluded_raw, list) else [])
+    }
+    return NotebookDebt(ignores, excluded)
+
+
+def write_notebook_debt(root: Path, debt: NotebookDebt) -> bool:
+    """Write the ledger; False when it was already so."""
+    from dsprod._fs import atomic_write_text
+
+    lines = [
+        "# The lint debt of the project's notebooks: what the project's ruff reported in each",
+        "# notebook when dsprod extracted from it. pyproject.toml's [tool.ruff] extends this",
+        "# file. dsprod writes it (`dsprod extract`, `dsprod check --fix` measure again and",
+        "# drop what is fixed); `dsprod check --report` lists it.",
+        "",
+        "extend-exclude = [",
+        *(
+            f"  {_toml_string(_to_ledger(key))},  # {_one_line(why)}"
+            for key, why in sorted(debt.excluded.items())
+        ),
+        "]",
+        "",
+        "[lint.extend-per-file-ignores]",
+        *(
+            f"{_toml_string(_to_ledger(key))} = [{', '.join(_toml_string(c) for c in codes)}]"
+            for key, codes in sorted(debt.ignores.items())
+            if codes
+        ),
+    ]
+    text = "\n".join(lines) + "\n"
+    path = root / DEBT_PATH
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, text)
+    return True
+
+
+def _exclusion_reasons(path: Path) -> dict[str, str]:
+    reasons: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r'^\s*("(?:[^"\\]|\\.)*"),\s*#\s*(.*)$', line)
+        if match:
+            reasons[json.loads(match[1])] = match[2]
+    return reasons
+
+
+def _to_ledger(key: str) -> str:
+    # ruff reads paths in an extended file relative to that file's folder.
+    return "../" * len(DEBT_PATH.parent.parts) + key
+
+
+def _from_ledger(key: str) -> str:
+    prefix = "../" * len(DEBT_PATH.parent.parts)
+    return key[len(prefix) :] if key.startswith(prefix) else key
+
+
+def _toml_string(value: str) -> str:
+    # A JSON string is a TOML basic string for everything a path or a rule code holds.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _project_ruff(root: Path) -> str | None:
+    """The project's own ruff (its lint group pins the version its hooks use), else the ruff
+    dsprod was installed with."""
+    for candidate in (root / ".venv" / "bin" / "ruff", root / ".venv" / "Scripts" / "ruff.exe"):
+        if candidate.exists():
+            return str(candidate)
+    from dsprod.notebook._module import ruff_binary
+
+    return ruff_binary()
+
+
+def _configures_mypy(root: Path) -> bool:
+    """Whether the project type-checks at all (a [tool.mypy] table or a mypy.ini): a project
+    that does not has no type debt to record."""
+    if (root / "mypy.ini").is_file() or (root / ".mypy.ini").is_file():
+        return True
+    return isinstance(_pyproject(root).get("tool", {}).get("mypy"), dict)
+
+
+def _pyproject(root: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    return data if isinstance(data.get("tool", {}), dict) else {}
+
+
+_MYPY_FOUND: dict[str, bool] = {}
+
+
+def _has_mypy(python: str) -> bool:
+    if python not in _MYPY_FOUND:
+        try:
+            done = subprocess.run(
+                [python, "-c", "import mypy"], capture_output=True, check=False, timeout=60
+            )
+            _MYPY_FOUND[python] = done.returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            _MYPY_FOUND[python] = False
+    return _MYPY_FOUND[python]
