@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import code_sources, md, run_cli, write_notebook
+from tests.helpers import CellSpec, code_sources, md, run_cli, write_notebook
 
 # Traits of real notebooks: `(object)` bases, `from __future__`, CamelCase functions, untyped
 # defs, a block of constants, section comments, `%matplotlib inline`, an unused import.
-AUTHORED = [
+AUTHORED: list[CellSpec] = [
     md("# An analysis"),
     "from __future__ import print_function, division\n%matplotlib inline\nimport math\n"
     "import matplotlib\nimport os, sys",
