@@ -17,7 +17,7 @@ from pathlib import Path
 from dsprod.errors import TargetError
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, render_import
 
-__all__ = ["ModuleText", "compose_module", "format_with_ruff", "ruff_binary", "symbol_sources"]
+__all__ = ["ModuleText", "compose_module", "ruff_binary", "symbol_sources"]
 
 
 @dataclass(frozen=True)
@@ -152,38 +152,6 @@ def compose_module(
     for first, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         lines[first:end] = new
     return "\n".join(lines).strip("\n") + "\n"
-
-
-def format_with_ruff(text: str, path: Path) -> str | None:
-    """`text` with its imports and `__all__` sorted and formatted by ruff, with the project's
-    configuration; None if ruff is absent or refuses the text."""
-    import subprocess
-
-    ruff = ruff_binary()
-    if ruff is None:
-        return None
-    folder = path.parent
-    while not folder.is_dir() and folder != folder.parent:
-        folder = folder.parent
-    # The merge appends imports and names; sorting them the way the project's ruff would
-    # keeps its own `ruff check` quiet on what dsprod wrote.
-    steps = [
-        ["check", "--fix", "--quiet", "--select", "I001,RUF022", "--exit-zero"],
-        ["format"],
-    ]
-    for step in steps:
-        done = subprocess.run(
-            [ruff, *step, "--stdin-filename", str(path), "-"],
-            input=text,
-            capture_output=True,
-            text=True,
-            cwd=folder,
-            check=False,
-        )
-        if done.returncode != 0 or not done.stdout:
-            return None
-        text = done.stdout
-    return text
 
 
 def ruff_binary() -> str | None:

@@ -18,9 +18,9 @@ from typing import Any
 
 from dsprod._fs import atomic_write_text
 from dsprod._output import Output, shown
+from dsprod.notebook._lint import ProjectLint
 from dsprod.notebook._manifest import Manifest
 from dsprod.notebook._model import Notebook
-from dsprod.notebook._module import format_with_ruff
 from dsprod.notebook._parse import parse_cells
 from dsprod.notebook._read import cell_dicts
 from dsprod.notebook._target import Project, Target
@@ -83,7 +83,9 @@ def write_characterization_tests(
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     text = _render(kept, target, notebook)
-    atomic_write_text(path, format_with_ruff(text, path) or text)
+    # As the project's hooks would leave it: they change nothing in it at the commit.
+    root = project.root if project is not None else target.root
+    atomic_write_text(path, ProjectLint(root, None).settle(text, path))
     output.status(
         "create",
         f"{shown(path)}: {len(kept)} characterization test(s); {_why(calls, skipped)}",

@@ -442,7 +442,8 @@ def _left_behind(stage: _Stage, notebook_text: str) -> dict[str, LeftEntry]:
     if notebook_text != stage.notebook.text:
         # Located in the notebook as now written: cells and lines moved up as code left.
         rewritten = read_notebook(stage.notebook.path)
-        plan = plan_extraction(rewritten, stage.only, stage.blocked, stage.target.import_name)
+        # Every name, not only --only's: those it named may have left the notebook.
+        plan = plan_extraction(rewritten, None, stage.blocked, stage.target.import_name)
     prefix = f"{stage.notebook.path}:"
     left = {
         refusal.name: LeftEntry(
@@ -460,7 +461,7 @@ def _left_behind(stage: _Stage, notebook_text: str) -> dict[str, LeftEntry]:
     previous = stage.manifest.left.get(stage.notebook_key, {})
     moved = {d.name for d in stage.plan.moved}
     kept = {n: e for n, e in previous.items() if n not in stage.only and n not in moved}
-    return {**kept, **left}
+    return {**kept, **{n: e for n, e in left.items() if n in stage.only}}
 
 
 def _same_code(left: str, right: str) -> bool:
