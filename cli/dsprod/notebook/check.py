@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from dsprod._output import Output, shown
 from dsprod.errors import UserError
 from dsprod.notebook._manifest import MANIFEST_PATH, Manifest, digest, load_manifest
-from dsprod.notebook._parse import gc_paused, parse_cells
-from dsprod.notebook._read import read_notebook
+from dsprod.notebook._parse import gc_paused, parse_cells, unparsed_definitions
+from dsprod.notebook._read import legacy_format, read_notebook
 from dsprod.notebook._statements import KEEP_COMMENT, KEEP_TAG, top_level_definitions
 from dsprod.notebook._target import find_project
 
@@ -44,6 +44,11 @@ def check(
 ) -> list[Finding]:
     """Check `paths` (all notebooks and extracted modules when empty). With `fix`, extract the
     notebooks that have findings with those options, record the module edits, check again."""
+    if missing := [str(p) for p in paths if not p.exists()]:
+        raise UserError(
+            f"{', '.join(missing)}: no such file",
+            hint="check the path; `dsprod check` alone checks every notebook and manifest",
+        )
     files = list(paths) or _discover(Path.cwd())  # relative to the working folder
     findings = check_paths(files)
     if fix is None or not findings:
@@ -73,8 +78,9 @@ def _check_paths(files: Iterable[Path]) -> list[Finding]:
                 continue
             if manifest is not None and manifest.entry(path) is not None:
                 findings += _check_module(manifest, path)
-    # A module passed both by name and through its manifest is reported once.
-    return list(dict.fromkeys(findings))
+    # A module passed both by name and through its manifest is reported once (the two name
+    # it by a relative and an absolute path, so compare what the user sees).
+    return list({(f.where, f.message, f.fix): f for f in findings}.values())
 
 
 class _Manifests:
@@ -113,7 +119,19 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Finding]:
     extracted = _extracted_from(manifest, path) if manifest else {}
     findings: list[Finding] = []
     name = shown(path)
+    if legacy := legacy_format(notebook):
+        findings.append(Finding(str(path), *legacy))
     for parsed in parse_cells(path, notebook.cells):
+        findings += [
+            Finding(
+                str(d.location),
+                f"{d.kind} `{d.name}` is defined in a notebook, and {d.why}",
+                f"port the cell to Python 3, then `dsprod extract {name}`; to keep it here, "
+                f"mark it `# {KEEP_COMMENT}`",
+                notebook=path,
+            )
+            for d in unparsed_definitions(parsed)
+        ]
         for node, kept in top_level_definitions(parsed):
             if kept:
                 continue

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dsprod._fs import atomic_write_text, check_writable, restore, snapshot
+from dsprod._fs import atomic_write_text, restore, snapshot
 from dsprod._output import Output, shown
 from dsprod.errors import DsprodError, TargetError, UserError
 from dsprod.notebook._manifest import Manifest, ModuleEntry, SymbolEntry, digest, load_manifest
@@ -22,15 +22,22 @@ from dsprod.notebook._module import (
 )
 from dsprod.notebook._parse import gc_paused
 from dsprod.notebook._plan import ExtractionPlan, plan_extraction
-from dsprod.notebook._read import read_notebook
+from dsprod.notebook._read import legacy_format, read_notebook
 from dsprod.notebook._rewrite import (
     import_anchor,
     import_line,
+    import_summary,
     new_cell_sources,
     render_notebook,
 )
 from dsprod.notebook._statements import ImportKey, import_keys
-from dsprod.notebook._target import Target, find_project, missing_inits, resolve_target
+from dsprod.notebook._target import (
+    Target,
+    check_writable_for,
+    find_project,
+    missing_inits,
+    resolve_target,
+)
 from dsprod.notebook._tests import write_characterization_tests
 from dsprod.notebook._verify import Verification, verify_after, verify_before
 
@@ -95,6 +102,8 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         )
     notebook = read_notebook(path)
     result = ExtractResult(notebook=path)
+    if legacy := legacy_format(notebook):
+        output.status("warning", f"{path}: {legacy[0]}; {legacy[1]}")
     if notebook.language != "python":
         output.status("skip", f"{path}: {notebook.language} kernel; dsprod extracts Python only")
         return result
@@ -166,6 +175,8 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
     notebook_text = render_notebook(notebook, sources)
     old_module = current.text if current else ""
 
+    if not options.dry_run:  # refuse before announcing what would move
+        check_writable_for(target, path, manifest.path)
     for definition in plan.moved:
         output.status("extract", f"{definition.name} ({definition.location})")
     result.extracted = moved_names
@@ -174,7 +185,6 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         _show_diff(output, path, _code_view(notebook), _code_view_after(notebook, sources))
         return result
 
-    check_writable(target.path.parent, path.resolve().parent, manifest.path.parent)
     before = verify_before(notebook, target, options.timeout, output) if options.verify else None
     inits = missing_inits(target, project)
     saved = snapshot(target.path, path, manifest.path, *inits)
@@ -189,7 +199,7 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         result.written.append(target.path)
     if notebook_text != notebook.text:
         atomic_write_text(path, notebook_text)
-        imported = f": {import_text.splitlines()[-1]}" if import_text else ""
+        imported = f": {import_summary(import_text)}" if import_text else ""
         output.status("update", f"{path}{imported}")
         result.written.append(path)
     _record(manifest, target, written, plan, notebook_key)
