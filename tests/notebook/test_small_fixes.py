@@ -83,7 +83,7 @@ def test_check_reports_a_def_in_a_cell_that_does_not_parse(
         "legacy.ipynb:cell 4:line 2: function `shout` is defined in a notebook, and its cell "
         "does not parse as Python 3 ("
     )
-    assert ", at line 3; fix: port the cell to Python 3" in found[0]
+    assert ", at line 3; fix: make the cell parse on Python 3." in found[0]
     assert found[1].startswith("legacy.ipynb:cell 4:line 5: class `Legacy` is defined")
     for quiet in ("kept_by_tag", "kept_by_comment", "nested", "method"):
         assert quiet not in result.out
@@ -103,7 +103,7 @@ def test_extract_reports_a_def_in_a_cell_that_does_not_parse(
         in result.err
     )
     assert f"{nb}:cell 4:line 5: Legacy not extracted" in result.err
-    assert "port the cell to Python 3 and run again" in result.err
+    assert "make the cell parse on Python 3." in result.err and "and run again" in result.err
     assert "kept_by_tag not extracted" not in result.err
     # The cell is left exactly as it was; the rest of the notebook was processed.
     assert {c["id"]: c for c in read_cells(nb)}["c3"] == original[3]

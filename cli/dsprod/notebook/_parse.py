@@ -6,6 +6,7 @@ import ast
 import contextlib
 import gc
 import re
+import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -100,6 +101,11 @@ class UnparsedDefinition:
     kind: str  # "function" or "class"
     name: str
     why: str  # `its cell does not parse as Python 3 (...), at line L`
+    # Not always "port it from Python 2": syntax newer than this interpreter fails too.
+    fix: str = (
+        f"make the cell parse on Python {sys.version_info.major}.{sys.version_info.minor} "
+        "(Python 2's `print x` is `print(x)`)"
+    )
 
 
 def unparsed_definitions(parsed: ParsedCell) -> list[UnparsedDefinition]:
@@ -144,7 +150,7 @@ def cell_issues(parsed: ParsedCell) -> list[CellIssue]:
         *(
             CellIssue(
                 d.location,
-                f"{d.name} not extracted: {d.why}; port the cell to Python 3 and run again",
+                f"{d.name} not extracted: {d.why}; {d.fix}, and run again",
                 True,
             )
             for d in unparsed_definitions(parsed)

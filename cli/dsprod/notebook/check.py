@@ -126,7 +126,7 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Finding]:
             Finding(
                 str(d.location),
                 f"{d.kind} `{d.name}` is defined in a notebook, and {d.why}",
-                f"port the cell to Python 3, then `dsprod extract {name}`; to keep it here, "
+                f"{d.fix}, then `dsprod extract {name}`; to keep it here, "
                 f"mark it `# {KEEP_COMMENT}`",
                 notebook=path,
             )
