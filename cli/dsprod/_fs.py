@@ -28,7 +28,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     except OSError as exc:
         raise TargetError(
             f"cannot write in {path.parent}: {exc.strerror or exc}",
-            hint="check the folder's permissions, or choose another target with --module",
+            hint="make the folder writable, then run again",
         ) from exc
     try:
         with os.fdopen(fd, "wb") as fh:

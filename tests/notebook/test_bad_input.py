@@ -331,7 +331,8 @@ def test_target_module_does_not_parse(tmp_path: Path, capsys: pytest.CaptureFixt
     module = tmp_path / "prices.py"
     module.write_text('"""Helpers."""\n\nX = 1\n\ndef broken(:\n    pass\n', encoding="utf-8")
     before = snapshot(tmp_path)
-    result = run_cli(capsys, "extract", str(nb))
+    # Named on purpose: by default a module dsprod did not write is not a target at all.
+    result = run_cli(capsys, "extract", "--module", "prices.py", str(nb))
     assert_refused(result, "prices.py:5:", "does not parse")
     assert "--module" in next_step(result)
     assert snapshot(tmp_path) == before

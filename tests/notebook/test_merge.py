@@ -114,7 +114,8 @@ def test_a_name_the_module_has_from_elsewhere_is_refused(
     module = tmp_path / "src" / "mypkg" / "shapes.py"
     module.write_text('def area(r):\n    return "hand written"\n')
     nb = write_notebook(tmp_path / "shapes.ipynb", *FIRST, "def other():\n    return 1")
-    result = run_cli(capsys, "extract", str(nb))
+    # Named on purpose: by default a module dsprod did not write is not a target at all.
+    result = run_cli(capsys, "extract", "--module", "mypkg.shapes", str(nb))
     assert result.code == 0, result.err
     assert "area not extracted: uses" not in result.err
     assert "area not extracted: already exists in src/mypkg/shapes.py:1" in result.err

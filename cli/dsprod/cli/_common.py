@@ -8,7 +8,7 @@ import typer
 
 from dsprod import __version__
 
-__all__ = ["VersionOption"]
+__all__ = ["QuietOption", "VersionOption"]
 
 
 def _show_version(value: bool) -> None:
@@ -23,3 +23,6 @@ VersionOption = Annotated[
         "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
     ),
 ]
+
+# Also accepted after the command name (`dsprod extract -q`), where users and the docs put it.
+QuietOption = Annotated[bool, typer.Option("-q", "--quiet", help="Print problems only.")]

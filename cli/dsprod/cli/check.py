@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from dsprod._output import Output
-from dsprod.cli._common import VersionOption
+from dsprod.cli._common import QuietOption, VersionOption
 
 __all__ = ["check"]
 
@@ -44,6 +44,7 @@ def check(
         bool, typer.Option("--tests", help="With --fix: extract with --tests.")
     ] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    quiet: QuietOption = False,
     version: VersionOption = False,
 ) -> None:
     """Find definitions written into notebooks since dsprod extracted from them."""
@@ -52,6 +53,7 @@ def check(
     from dsprod.notebook.extract import ExtractOptions
 
     output: Output = ctx.obj
+    output.quiet = output.quiet or quiet
     options = ExtractOptions(verify=verify, tests=tests) if fix else None
     findings = run_check(files or [], output, fix=options)
     debt = read_debt(Path.cwd())

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from dsprod._output import Output
-from dsprod.cli._common import VersionOption
+from dsprod.cli._common import QuietOption, VersionOption
 
 __all__ = ["extract"]
 
@@ -72,6 +72,7 @@ def extract(
     timeout: Annotated[
         int, typer.Option("--timeout", help="Seconds each cell may run, with --verify.", min=1)
     ] = 120,
+    quiet: QuietOption = False,
     version: VersionOption = False,
 ) -> None:
     """Move a notebook's functions and classes into a module; the notebook imports them."""
@@ -79,7 +80,17 @@ def extract(
     from dsprod.notebook.extract import extract as run_extract
 
     output: Output = ctx.obj
-    names = frozenset(n.strip() for n in only.split(",") if n.strip()) if only else None
+    output.quiet = output.quiet or quiet
+    names = None
+    if only is not None:
+        names = frozenset(n.strip() for n in only.split(",") if n.strip())
+        if not names:
+            # An empty selection must not widen to "everything".
+            raise typer.BadParameter(
+                f"{only!r} names no definition; give names (--only area,Customer), or leave "
+                "--only out to extract everything",
+                param_hint="--only",
+            )
     options = ExtractOptions(
         module=module,
         only=names,

@@ -5,14 +5,31 @@ from __future__ import annotations
 import ast
 import contextlib
 import gc
+import re
+import sys
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from dsprod.notebook._magics import PYTHON_CELL_MAGICS, cell_magic, mask_line
 from dsprod.notebook._model import Cell, CellIssue, Location, ParsedCell
+from dsprod.notebook._statements import KEEP_COMMENT, KEEP_TAG
 
-__all__ = ["gc_paused", "parse_cell", "parse_cells"]
+__all__ = [
+    "UnparsedDefinition",
+    "cell_issues",
+    "gc_paused",
+    "parse_cell",
+    "parse_cells",
+    "unparsed_definitions",
+]
+
+# What a cell that does not parse says; `unparsed_definitions` quotes the part before `;`.
+_UNPARSED = "does not parse as Python 3 ({}); cell left alone"
+# A definition at column 0: in a cell that does not parse there is no tree to find it in, and a
+# line-level scan is as much as can be trusted (an indented `def` may belong to anything).
+_DEFINITION_LINE = re.compile(r"(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)")
 
 
 def parse_cell(path: Path, cell: Cell) -> ParsedCell:
@@ -66,7 +83,7 @@ def parse_cell(path: Path, cell: Cell) -> ParsedCell:
     except SyntaxError as exc:
         issue = CellIssue(
             Location(path, cell.index + 1, exc.lineno or 1),
-            f"does not parse as Python 3 ({exc.msg}); cell left alone",
+            _UNPARSED.format(exc.msg),
             True,
         )
         return ParsedCell(cell, None, frozenset(masked), header, issue)
@@ -74,6 +91,71 @@ def parse_cell(path: Path, cell: Cell) -> ParsedCell:
 
 def _parse(text: str) -> ast.Module:
     return ast.parse(text)
+
+
+@dataclass(frozen=True)
+class UnparsedDefinition:
+    """A `def` or `class` in a cell that does not parse: never extracted, never silent."""
+
+    location: Location  # the line of the `def` or `class`
+    kind: str  # "function" or "class"
+    name: str
+    why: str  # `its cell does not parse as Python 3 (...), at line L`
+    # Not always "port it from Python 2": syntax newer than this interpreter fails too.
+    fix: str = (
+        f"make the cell parse on Python {sys.version_info.major}.{sys.version_info.minor} "
+        "(Python 2's `print x` is `print(x)`)"
+    )
+
+
+def unparsed_definitions(parsed: ParsedCell) -> list[UnparsedDefinition]:
+    """The definitions at column 0 of a cell that does not parse, unless kept on purpose."""
+    issue = parsed.issue
+    if parsed.tree is not None or issue is None or not issue.is_error:
+        return []
+    if KEEP_TAG in parsed.cell.tags:
+        return []
+    reason = issue.reason.split("; cell left alone")[0]
+    why = f"its cell {reason}, at line {issue.location.line}"
+    found: list[UnparsedDefinition] = []
+    lines = parsed.cell.source.split("\n")
+    for number, line in enumerate(lines, start=1):
+        match = _DEFINITION_LINE.match(line)
+        if match is None or _kept(lines, number):
+            continue
+        kind = "class" if match[1] == "class" else "function"
+        location = Location(issue.location.path, issue.location.cell, number)
+        found.append(UnparsedDefinition(location, kind, match[2], why))
+    return found
+
+
+def _kept(lines: list[str], number: int) -> bool:
+    """`# dsprod: keep` on the definition's line or on the comment and decorator lines above."""
+    if KEEP_COMMENT in lines[number - 1]:
+        return True
+    above = number - 2
+    while above >= 0 and lines[above].startswith(("#", "@")):
+        if KEEP_COMMENT in lines[above]:
+            return True
+        above -= 1
+    return False
+
+
+def cell_issues(parsed: ParsedCell) -> list[CellIssue]:
+    """What extract reports about a cell: why it is left alone, and each definition in it."""
+    if parsed.issue is None:
+        return []
+    return [
+        parsed.issue,
+        *(
+            CellIssue(
+                d.location,
+                f"{d.name} not extracted: {d.why}; {d.fix}, and run again",
+                True,
+            )
+            for d in unparsed_definitions(parsed)
+        ),
+    ]
 
 
 def parse_cells(path: Path, cells: tuple[Cell, ...]) -> tuple[ParsedCell, ...]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._model import CellIssue, Location, Notebook, ParsedCell, Statement
-from dsprod.notebook._parse import parse_cells
+from dsprod.notebook._parse import cell_issues, parse_cells
 from dsprod.notebook._resolve import Resolver
 from dsprod.notebook._statements import (
     DEF_TYPES,
@@ -69,7 +69,7 @@ def plan_extraction(
     `blocked` names may not move, with the reason why.
     """
     parsed = parse_cells(notebook.path, notebook.cells)
-    issues = tuple(p.issue for p in parsed if p.issue is not None)
+    issues = tuple(issue for p in parsed for issue in cell_issues(p))
     if (
         parsed
         and all(p.tree is None for p in parsed)

@@ -8,13 +8,14 @@ their cells are read from the worksheets and written back in place, so the file 
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._model import Cell, Notebook
 
-__all__ = ["cell_dicts", "read_notebook", "source_key"]
+__all__ = ["cell_dicts", "legacy_format", "read_notebook", "source_key"]
 
 _OPEN_HINT = "open it in Jupyter to check it, or restore it from git (git checkout -- FILE)"
 
@@ -93,6 +94,21 @@ def _read_ipynb(path: Path, text: str) -> Notebook:
         document=document,
         text=text,
         indent=_indent(text),
+    )
+
+
+def legacy_format(notebook: Notebook) -> tuple[str, str] | None:
+    """(problem, fix) for a notebook dsprod reads but the project's tools do not: ruff rejects
+    the v3 schema (`unknown field worksheets`), so the lint hooks fail on it with no way out
+    that they name. dsprod keeps the file's format when it rewrites it (it converts in memory
+    only), so the conversion is a command for the user; nbconvert keeps outputs and metadata."""
+    if notebook.format != "ipynb" or notebook.document.get("nbformat") != 3:
+        return None
+    return (
+        "nbformat 3 notebook: dsprod reads it, but ruff (the lint and format hooks) reads "
+        "version 4 only",
+        "convert it: jupyter nbconvert --to notebook --nbformat 4 --inplace "
+        + shlex.quote(str(notebook.path)),
     )
 
 

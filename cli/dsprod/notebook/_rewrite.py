@@ -9,12 +9,13 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import re
 from typing import Any
 
 from dsprod.notebook._model import Notebook, Statement
 from dsprod.notebook._read import source_key
 
-__all__ = ["import_line", "new_cell_sources", "render_notebook"]
+__all__ = ["import_line", "import_summary", "new_cell_sources", "render_notebook"]
 
 _LINE_LIMIT = 100
 
@@ -25,6 +26,13 @@ def import_line(module: str, names: list[str]) -> str:
         return line
     inner = "".join(f"    {n},\n" for n in names)
     return f"from {module} import (\n{inner})"
+
+
+def import_summary(import_text: str) -> str:
+    """The notebook's new import on one line, for a status line: a wrapped import would
+    otherwise show its last line, `)`, and %autoreload lines above it are not the import."""
+    code = [s.strip() for s in import_text.splitlines() if not s.lstrip().startswith("%")]
+    return re.sub(r"\(\s*|,?\s*\)", "", " ".join(s for s in code if s))
 
 
 def import_anchor(removed: tuple[Statement, ...]) -> Statement | None:

@@ -10,11 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dsprod._fs import check_writable
+from dsprod._output import shown
 from dsprod.errors import ConfigError, TargetError
+from dsprod.notebook._manifest import Manifest, load_manifest
 
 __all__ = [
     "Project",
     "Target",
+    "check_writable_for",
     "find_project",
     "missing_inits",
     "module_name_for",
@@ -113,23 +117,107 @@ def resolve_target(notebook: Path, module: str | None, project: Project | None) 
         return _path_target(notebook, Path(module), project)
     if project is not None and project.package_dir is not None and project.package:
         base = project.package_dir.parent
-        dotted = module or f"{project.package}.{module_name_for(notebook)}"
-        _check_dotted(dotted)
-        if module is not None and dotted.split(".")[0] != project.package:
-            dotted = f"{project.package}.{dotted}"
+        if module is None:
+            how = f"package {project.package} of {project.root}"
+            return _default_target(notebook, project.package, base, project.root, how)
+        dotted = _package_module(module, project)
         path = base.joinpath(*dotted.split(".")).with_suffix(".py")
-        how = "--module" if module else f"package {project.package} of {project.root}"
-        return Target(path, dotted, project.root, how)
+        return Target(path, dotted, project.root, f"--module, in package {project.package}")
     folder = notebook.resolve().parent
-    dotted = module or module_name_for(notebook)
-    _check_dotted(dotted)
-    path = folder.joinpath(*dotted.split(".")).with_suffix(".py")
-    if module is None and path == notebook.resolve():
+    if module is None:
+        how = "no project package found; next to the notebook"
+        return _default_target(notebook, None, folder, folder, how)
+    _check_dotted(module)
+    path = folder.joinpath(*module.split(".")).with_suffix(".py")
+    return Target(path, module, folder, "--module")
+
+
+def _package_module(module: str, project: Project) -> str:
+    """`--module` inside a project: a name in the project's package, never silently elsewhere."""
+    _check_dotted(module)
+    package = str(project.package)
+    first, _, rest = module.partition(".")
+    if first == package and rest:
+        return module
+    if first == package:
+        raise TargetError(
+            f"--module {module}: that is the package itself, not a module in it",
+            hint=f"name a module in it, e.g. --module {package}.features",
+        )
+    if rest:
+        elsewhere = (project.package_dir or project.root).parent.joinpath(*module.split("."))
+        # `otherpkg.mod` used to become `<package>.otherpkg.mod` without a word: the user
+        # named another package, so writing into this one would surprise them either way.
+        raise TargetError(
+            f"--module {module}: {first} is not this project's package ({package}, in "
+            f"{shown(project.package_dir or project.root)})",
+            hint=f"for a subpackage of {package}, write --module {package}.{module}; for a "
+            f"module elsewhere, give its path, e.g. --module {shown(elsewhere)}.py",
+        )
+    # A bare name (`--module features`) is a module of the project's package.
+    return f"{package}.{module}"
+
+
+# The suffix for a name that is taken, as for a notebook named like a standard-library module
+# (`random.ipynb` -> `random_nb`): one rule for both, and the import in the notebook
+# (`from pkg.model_nb import fit`) says where the code came from.
+_TAKEN_SUFFIX = "_nb"
+_MAX_CANDIDATES = 100
+
+
+def _default_target(
+    notebook: Path, package: str | None, base: Path, root: Path, how: str
+) -> Target:
+    """The module named after the notebook, unless a module of that name exists that dsprod
+    did not write from this notebook (the template's `model.py` for `model.ipynb`, a module
+    written by hand, or one extracted from another notebook): extract never merges into it."""
+    manifest = load_manifest(root)
+    key = manifest.key(notebook)
+    name = module_name_for(notebook)
+    names = [name, *(f"{name}{_TAKEN_SUFFIX}{n or ''}" for n in range(_MAX_CANDIDATES) if n != 1)]
+
+    def dotted(candidate: str) -> str:
+        return f"{package}.{candidate}" if package else candidate
+
+    def path(candidate: str) -> Path:
+        return base.joinpath(*dotted(candidate).split(".")).with_suffix(".py")
+
+    if path(name) == notebook.resolve():
         # A percent-format notebook `analysis.py` must not become its own module.
-        dotted += "_lib"
-        path = path.with_name(f"{dotted}.py")
-    how = "--module" if module else "no project package found; next to the notebook"
-    return Target(path, dotted, folder, how)
+        names = [f"{name}_lib", *names[1:]]
+    # A module this notebook already went into stays its target, even if the first name has
+    # become free since: the notebook imports from it.
+    chosen = next((n for n in names if _written_from(manifest, path(n), key)), None)
+    if chosen is None:
+        chosen = next((n for n in names if not _taken(manifest, path(n))), None)
+    if chosen is None:
+        raise TargetError(
+            f"{notebook}: {dotted(names[0])} and {_MAX_CANDIDATES - 1} alternatives are all "
+            "taken by modules dsprod did not write from this notebook",
+            hint="choose a module with --module",
+        )
+    if chosen != names[0]:
+        first = shown(path(names[0]))
+        first_package = path(names[0]).with_suffix("") / "__init__.py"
+        if first_package.exists():
+            first = shown(first_package.parent)
+        how = (
+            f"{first} exists and dsprod did not write it from this notebook, so "
+            f"{dotted(chosen)}; {how}"
+        )
+    return Target(path(chosen), dotted(chosen), root, how)
+
+
+def _written_from(manifest: Manifest, path: Path, notebook_key: str) -> bool:
+    entry = manifest.entry(path)
+    return entry is not None and any(s.notebook == notebook_key for s in entry.symbols.values())
+
+
+def _taken(manifest: Manifest, path: Path) -> bool:
+    """A module or package of that name exists, or the manifest gives the name to another
+    notebook (its module may be missing now; taking its name would hide that)."""
+    package = path.with_suffix("") / "__init__.py"
+    return path.exists() or package.exists() or manifest.entry(path) is not None
 
 
 def _check_dotted(dotted: str) -> None:
@@ -177,3 +265,27 @@ def missing_inits(target: Target, project: Project | None) -> list[Path]:
             found.append(current / "__init__.py")
         current = current.parent
     return found
+
+
+def check_writable_for(target: Target, notebook: Path, manifest: Path) -> None:
+    """Refuse, before anything is written or announced, when a folder extract writes in is not
+    writable; the hint fits the folder, since `--module` only moves the module."""
+    folders = [
+        # The notebook first: when the module sits next to it, --module cannot help either.
+        (
+            notebook.resolve().parent,
+            "dsprod rewrites the notebook in place, through a "
+            "temporary file beside it: make the folder writable (chmod u+w), then run again",
+        ),
+        (
+            manifest.parent,
+            f"dsprod records what it extracts in {manifest.name} there: make "
+            "that folder writable, or move away the file in its way, then run again",
+        ),
+        (target.path.parent, None),  # _fs's own hint: fix the folder or choose --module
+    ]
+    for folder, hint in folders:
+        try:
+            check_writable(folder)
+        except TargetError as exc:
+            raise TargetError(exc.message, hint=hint or exc.hint) from exc

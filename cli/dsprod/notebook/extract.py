@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dsprod._fs import atomic_write_text, check_writable, project_lock, restore, snapshot
+from dsprod._fs import atomic_write_text, project_lock, restore, snapshot
 from dsprod._output import Output, shown
 from dsprod.errors import DsprodError, TargetError, UserError
 from dsprod.notebook._lint import (
@@ -33,17 +33,25 @@ from dsprod.notebook._module import (
     new_module_text,
     symbol_sources,
 )
-from dsprod.notebook._parse import gc_paused
+from dsprod.notebook._parse import gc_paused, unparsed_definitions
 from dsprod.notebook._plan import ExtractionPlan, plan_extraction
-from dsprod.notebook._read import read_notebook
+from dsprod.notebook._read import legacy_format, read_notebook
 from dsprod.notebook._rewrite import (
     import_anchor,
     import_line,
+    import_summary,
     new_cell_sources,
     render_notebook,
 )
 from dsprod.notebook._statements import ImportKey, import_keys
-from dsprod.notebook._target import Project, Target, find_project, missing_inits, resolve_target
+from dsprod.notebook._target import (
+    Project,
+    Target,
+    check_writable_for,
+    find_project,
+    missing_inits,
+    resolve_target,
+)
 from dsprod.notebook._tests import write_characterization_tests
 from dsprod.notebook._verify import Verification, project_python, verify_after, verify_before
 
@@ -108,6 +116,8 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
         )
     notebook = read_notebook(path)
     result = ExtractResult(notebook=path)
+    if legacy := legacy_format(notebook):
+        output.status("warning", f"{path}: {legacy[0]}; {legacy[1]}")
     if notebook.language != "python":
         output.status("skip", f"{path}: {notebook.language} kernel; dsprod extracts Python only")
         return result
@@ -126,6 +136,8 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
                 _record(stage, None, notebook.text, output)
             return result
         rendered = _render(stage, options)
+        if not options.dry_run:  # refuse before announcing what would move
+            check_writable_for(target, path, stage.manifest.path)
         for definition in stage.plan.moved:
             output.status("extract", f"{definition.name} ({definition.location})")
         result.extracted = [d.name for d in stage.plan.moved]
@@ -257,7 +269,6 @@ def _apply(
     """Write the module, then the notebook; record; verify (restoring on a new failure);
     write the characterization tests."""
     notebook, target, path = stage.notebook, stage.target, stage.notebook.path
-    check_writable(target.path.parent, path.resolve().parent, stage.manifest.path.parent)
     before = verify_before(notebook, target, options.timeout, output) if options.verify else None
     inits = missing_inits(target, stage.project)
     ledger = [stage.project.root / DEBT_PATH] if stage.project is not None else []
@@ -276,7 +287,7 @@ def _apply(
         result.written.append(target.path)
     if rendered.notebook_text != notebook.text:
         atomic_write_text(path, rendered.notebook_text)
-        imported = f": {_last_import_line(rendered.import_text)}" if rendered.import_text else ""
+        imported = f": {import_summary(rendered.import_text)}" if rendered.import_text else ""
         output.status("update", f"{path}{imported}")
         result.written.append(path)
     _record(stage, rendered.module, rendered.notebook_text, output)
@@ -296,12 +307,6 @@ def _apply(
         result.tests = write_characterization_tests(
             notebook, target, stage.project, manifest, stage.notebook_key, output, recorded
         )
-
-
-def _last_import_line(import_text: str) -> str:
-    """The import for the status line: a wrapped one is shown on one line."""
-    lines = [line for line in import_text.splitlines() if not line.startswith("%")]
-    return " ".join(" ".join(lines).replace("( ", "(").replace(",)", ")").split())
 
 
 def _lint_root(stage: _Stage) -> Path:
@@ -456,6 +461,11 @@ def _left_behind(stage: _Stage, notebook_text: str) -> dict[str, LeftEntry]:
         # A conflict with a hand edit is not left: it fails the run until someone chooses.
         if refusal.name not in stage.conflicts
     }
+    # A definition in a cell that does not parse cannot move either: left, with the reason.
+    for parsed in plan.parsed:
+        for unparsed in unparsed_definitions(parsed):
+            where = f"cell {unparsed.location.cell}:line {unparsed.location.line}"
+            left.setdefault(unparsed.name, LeftEntry(where, f"{unparsed.why}; {unparsed.fix}"))
     if stage.only is None:
         return left
     previous = stage.manifest.left.get(stage.notebook_key, {})
