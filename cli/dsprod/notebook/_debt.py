@@ -12,15 +12,8 @@ from typing import Any
 
 from dsprod._output import Output, shown
 from dsprod.errors import UserError
-from dsprod.notebook._lint import (
-    ModuleDebt,
-    NotebookDebt,
-    ProjectLint,
-    module_debt,
-    read_module_debt,
-    read_notebook_debt,
-    refresh_notebook_debt,
-)
+from dsprod.notebook._ledger import NotebookDebt, read_notebook_debt, refresh_notebook_debt
+from dsprod.notebook._lint import ModuleDebt, ProjectLint, module_debt, read_module_debt
 from dsprod.notebook._manifest import Manifest, load_manifest
 from dsprod.notebook._target import find_project
 

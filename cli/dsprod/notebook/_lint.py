@@ -27,41 +27,26 @@ import json
 import os
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from dsprod._output import Output
+from typing import Any
 
 __all__ = [
-    "DEBT_PATH",
+    "UNSILENCEABLE",
     "ModuleDebt",
-    "NotebookDebt",
     "ProjectLint",
     "module_debt",
-    "notebook_debt_enabled",
     "read_module_debt",
-    "read_notebook_debt",
-    "refresh_notebook_debt",
+    "read_pyproject",
     "strip_debt_header",
 ]
 
-DEBT_PATH = Path(".dsprod") / "ruff-debt.toml"
 _HEADER_NOTE = "# Lint debt of code promoted from notebooks, recorded by dsprod (docs/check.md)."
 _RUFF_LINE = re.compile(r"^# ruff: noqa: (?P<codes>[A-Z0-9, ]+)$")
 _MYPY_LINE = re.compile(r'^# mypy: disable-error-code="(?P<codes>[a-z0-9, -]+)"$')
 _MYPY_ERROR = re.compile(r"^(?P<path>.+?):\d+(?::\d+)?: error: .*\[(?P<code>[a-z0-9-]+)\]$")
 # Codes a per-file switch cannot silence: the file has to be fixed.
-_UNSILENCEABLE = frozenset({"invalid-syntax", "syntax"})
+UNSILENCEABLE = frozenset({"invalid-syntax", "syntax"})
 _MAX_ROUNDS = 4  # fix and format alternate until neither changes the text
 
 
@@ -74,18 +59,6 @@ class ModuleDebt:
     @property
     def size(self) -> int:
         return len(self.ruff) + len(self.mypy)
-
-
-@dataclass(frozen=True)
-class NotebookDebt:
-    """The notebooks' lint debt: codes by notebook, and notebooks ruff cannot read."""
-
-    ignores: dict[str, tuple[str, ...]]  # notebook path relative to the project -> codes
-    excluded: dict[str, str]  # notebook path relative to the project -> why
-
-    @property
-    def size(self) -> int:
-        return sum(len(codes) for codes in self.ignores.values()) + len(self.excluded)
 
 
 class ProjectLint:
@@ -173,17 +146,17 @@ def module_debt(
 ) -> tuple[str, ModuleDebt]:
     """`text` settled, with the debt header it needs; the debt."""
     body = lint.settle(strip_debt_header(text), path)
-    ruff = sorted(lint.ruff_codes(body, path) - _UNSILENCEABLE)
+    ruff = sorted(lint.ruff_codes(body, path) - UNSILENCEABLE)
     measured = lint.mypy_codes(body, path)
     if measured is None:
         # Without mypy nothing can be measured: what was recorded stands.
         mypy = list(previous.mypy) if previous else []
     else:
-        mypy = sorted(measured - _UNSILENCEABLE)
+        mypy = sorted(measured - UNSILENCEABLE)
     debt = ModuleDebt(tuple(ruff), tuple(mypy), mypy_measured=measured is not None)
     text = _with_header(body, debt)
     # The header itself may break a rule (a long mypy line is E501): it is recorded too.
-    if extra := lint.ruff_codes(text, path) - set(ruff) - _UNSILENCEABLE:
+    if extra := lint.ruff_codes(text, path) - set(ruff) - UNSILENCEABLE:
         debt = ModuleDebt(tuple(sorted({*ruff, *extra})), debt.mypy, debt.mypy_measured)
         text = _with_header(body, debt)
     return text, debt
@@ -235,148 +208,6 @@ def _codes(raw: str) -> tuple[str, ...]:
     return tuple(sorted(c.strip() for c in raw.split(",") if c.strip()))
 
 
-# --- notebooks -----------------------------------------------------------------------------
-
-
-def notebook_debt_enabled(root: Path) -> bool:
-    """Whether the project's ruff reads the ledger: `[tool.ruff] extend` names it."""
-    ruff = _pyproject(root).get("tool", {}).get("ruff")
-    extend = ruff.get("extend") if isinstance(ruff, dict) else None
-    return isinstance(extend, str) and Path(extend) == DEBT_PATH
-
-
-def measure_notebook(lint: ProjectLint, text: str, key: str) -> tuple[tuple[str, ...], str | None]:
-    """The codes the project's ruff reports on a notebook's `text`, and why ruff cannot read
-    it (None when it can). `key` is the notebook's path relative to the project."""
-    # Measured under another name in the same folder: the ledger's entry for the notebook
-    # itself would hide the findings it records.
-    probe = Path(key).with_name(f".dsprod-probe-{Path(key).name}")
-    diagnostics = lint.diagnostics(text, probe)
-    unreadable = [d for d in diagnostics if d.get("code") in _UNSILENCEABLE]
-    if unreadable:
-        first = unreadable[0]
-        cell = f"cell {first['cell']}: " if first.get("cell") else ""
-        return (), f"ruff cannot read it: {cell}{str(first.get('message', ''))[:120]}"
-    return tuple(sorted({str(d["code"]) for d in diagnostics if d.get("code")})), None
-
-
-def refresh_notebook_debt(root: Path, texts: Mapping[Path, str | None], output: Output) -> None:
-    """Measure the notebooks in `texts` (path -> the text as now written, None for one that
-    is gone) again and record their debt in the ledger; nothing when the project's ruff does
-    not read the ledger."""
-    if not notebook_debt_enabled(root):
-        return
-    from dsprod.notebook._verify import project_python
-
-    lint = ProjectLint(root, project_python(root))
-    debt = read_notebook_debt(root)
-    ignores, excluded = dict(debt.ignores), dict(debt.excluded)
-    for path, text in texts.items():
-        try:
-            key = path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            continue  # a notebook outside the project: its ruff does not see it
-        ignores.pop(key, None)
-        excluded.pop(key, None)
-        if text is None:
-            continue
-        codes, unreadable = measure_notebook(lint, text, key)
-        if unreadable is not None:
-            excluded[key] = unreadable
-        elif codes:
-            ignores[key] = codes
-    if write_notebook_debt(root, NotebookDebt(ignores, excluded)):
-        from dsprod._output import shown
-
-        output.status(
-            "record",
-            f"{shown(root / DEBT_PATH)}: lint debt of {', '.join(shown(p) for p in texts)}",
-        )
-
-
-def read_notebook_debt(root: Path) -> NotebookDebt:
-    path = root / DEBT_PATH
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return NotebookDebt({}, {})
-    lint = data.get("lint", {})
-    raw = lint.get("extend-per-file-ignores", {}) if isinstance(lint, dict) else {}
-    ignores = {
-        _from_ledger(key): tuple(str(c) for c in codes)
-        for key, codes in (raw.items() if isinstance(raw, dict) else [])
-        if isinstance(codes, list)
-    }
-    excluded_raw = data.get("extend-exclude", [])
-    reasons = _exclusion_reasons(path)
-    excluded = {
-        _from_ledger(str(key)): reasons.get(str(key), "ruff cannot read it")
-        for key in (excluded_raw if isinstance(excluded_raw, list) else [])
-    }
-    return NotebookDebt(ignores, excluded)
-
-
-def write_notebook_debt(root: Path, debt: NotebookDebt) -> bool:
-    """Write the ledger; False when it was already so."""
-    from dsprod._fs import atomic_write_text
-
-    lines = [
-        "# The lint debt of the project's notebooks: what the project's ruff reported in each",
-        "# notebook when dsprod extracted from it. pyproject.toml's [tool.ruff] extends this",
-        "# file. dsprod writes it (`dsprod extract`, `dsprod check --fix` measure again and",
-        "# drop what is fixed); `dsprod check --report` lists it.",
-        "",
-        "extend-exclude = [",
-        *(
-            f"  {_toml_string(_to_ledger(key))},  # {_one_line(why)}"
-            for key, why in sorted(debt.excluded.items())
-        ),
-        "]",
-        "",
-        "[lint.extend-per-file-ignores]",
-        *(
-            f"{_toml_string(_to_ledger(key))} = [{', '.join(_toml_string(c) for c in codes)}]"
-            for key, codes in sorted(debt.ignores.items())
-            if codes
-        ),
-    ]
-    text = "\n".join(lines) + "\n"
-    path = root / DEBT_PATH
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, text)
-    return True
-
-
-def _exclusion_reasons(path: Path) -> dict[str, str]:
-    reasons: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.match(r'^\s*("(?:[^"\\]|\\.)*"),\s*#\s*(.*)$', line)
-        if match:
-            reasons[json.loads(match[1])] = match[2]
-    return reasons
-
-
-def _to_ledger(key: str) -> str:
-    # ruff reads paths in an extended file relative to that file's folder.
-    return "../" * len(DEBT_PATH.parent.parts) + key
-
-
-def _from_ledger(key: str) -> str:
-    prefix = "../" * len(DEBT_PATH.parent.parts)
-    return key[len(prefix) :] if key.startswith(prefix) else key
-
-
-def _toml_string(value: str) -> str:
-    # A JSON string is a TOML basic string for everything a path or a rule code holds.
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _project_ruff(root: Path) -> str | None:
     """The project's own ruff (its lint group pins the version its hooks use), else the ruff
     dsprod was installed with."""
@@ -393,13 +224,18 @@ def _configures_mypy(root: Path) -> bool:
     that does not has no type debt to record."""
     if (root / "mypy.ini").is_file() or (root / ".mypy.ini").is_file():
         return True
-    return isinstance(_pyproject(root).get("tool", {}).get("mypy"), dict)
+    return isinstance(read_pyproject(root).get("tool", {}).get("mypy"), dict)
 
 
-def _pyproject(root: Path) -> dict[str, Any]:
+def read_pyproject(root: Path) -> dict[str, Any]:
+    """The project's pyproject.toml; empty when it is missing or broken (the commands that
+    read it for their own settings report that)."""
+    from dsprod.envs._toml import load_toml
+    from dsprod.errors import ConfigError
+
     try:
-        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = load_toml(root / "pyproject.toml", root)
+    except ConfigError:
         return {}
     return data if isinstance(data.get("tool", {}), dict) else {}
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from dsprod.errors import TargetError
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, render_import
 
-__all__ = ["ModuleText", "compose_module", "ruff_binary", "symbol_sources"]
+__all__ = ["ModuleText", "compose_module", "read_module", "ruff_binary", "symbol_sources"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,18 @@ class ModuleText:
                     else:
                         keys.update(import_keys(node, alias.asname or alias.name))
         return keys
+
+
+def read_module(path: Path) -> ModuleText | None:
+    if not path.exists():
+        return None
+    if path.is_dir():
+        raise TargetError(f"{path}: the target module is a folder")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TargetError(f"{path}: cannot read the target module: {exc}") from exc
+    return ModuleText.parse(text, path)
 
 
 def symbol_sources(module: ModuleText) -> dict[str, str]:

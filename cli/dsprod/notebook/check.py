@@ -172,7 +172,7 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Finding]:
 def _excluded_from_lint(manifest: Manifest | None, notebook: Path) -> bool:
     if manifest is None:
         return False
-    from dsprod.notebook._lint import read_notebook_debt
+    from dsprod.notebook._ledger import read_notebook_debt
 
     return manifest.key(notebook) in read_notebook_debt(manifest.root).excluded
 

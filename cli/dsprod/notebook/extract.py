@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsprod._fs import atomic_write_text, project_lock, restore, snapshot
 from dsprod._output import Output, shown
-from dsprod.errors import DsprodError, TargetError, UserError
-from dsprod.notebook._lint import (
-    DEBT_PATH,
-    ProjectLint,
-    module_debt,
-    read_module_debt,
-    refresh_notebook_debt,
-)
+from dsprod.errors import DsprodError, UserError
+from dsprod.notebook._ledger import DEBT_PATH, refresh_notebook_debt
+from dsprod.notebook._lint import ProjectLint, module_debt, read_module_debt
 from dsprod.notebook._manifest import (
     LeftEntry,
     Manifest,
@@ -26,11 +20,13 @@ from dsprod.notebook._manifest import (
     digest,
     load_manifest,
 )
+from dsprod.notebook._merge import Merge, merge_plan
 from dsprod.notebook._model import Notebook
 from dsprod.notebook._module import (
     ModuleText,
     compose_module,
     new_module_text,
+    read_module,
     symbol_sources,
 )
 from dsprod.notebook._parse import gc_paused, unparsed_definitions
@@ -43,6 +39,7 @@ from dsprod.notebook._rewrite import (
     new_cell_sources,
     render_notebook,
 )
+from dsprod.notebook._show import code_view, code_view_after, report_plan, show_diff
 from dsprod.notebook._statements import ImportKey, import_keys
 from dsprod.notebook._target import (
     Project,
@@ -142,9 +139,9 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
             output.status("extract", f"{definition.name} ({definition.location})")
         result.extracted = [d.name for d in stage.plan.moved]
         if options.dry_run:
-            _show_diff(output, target.path, rendered.old_module, rendered.module.text)
-            _show_diff(
-                output, path, _code_view(notebook), _code_view_after(notebook, rendered.sources)
+            show_diff(output, target.path, rendered.old_module, rendered.module.text)
+            show_diff(
+                output, path, code_view(notebook), code_view_after(notebook, rendered.sources)
             )
             return result
         _apply(stage, rendered, options, output, result)
@@ -162,7 +159,7 @@ class _Stage:
     notebook_key: str
     current: ModuleText | None
     plan: ExtractionPlan
-    merge: _Merge
+    merge: Merge
     conflicts: frozenset[str]
     only: frozenset[str] | None
     blocked: dict[str, str]  # names the module cannot take, and why
@@ -186,7 +183,7 @@ def _plan(
 ) -> _Stage:
     """Plan until the plan and the module agree; report what stays and why."""
     manifest = load_manifest(target.root)
-    current = _read_module(target.path)
+    current = read_module(target.path)
     notebook_key = manifest.key(notebook.path)
     # A symbol the module cannot take (a clash, a hand edit) stays in the notebook, and so does
     # whatever needs it: plan again until the plan and the module agree.
@@ -195,17 +192,17 @@ def _plan(
     notes: dict[str, tuple[str, str]] = {}
     while True:
         plan = plan_extraction(notebook, options.only, blocked, target.import_name)
-        merge = _merge_plan(plan, current, manifest, target, notebook_key, options)
+        merge = merge_plan(plan, current, manifest, target, notebook_key, options.force)
         conflicts |= merge.conflicts
         notes.update((warning, (old, new)) for warning, old, new in merge.notes)
         if not merge.blocked.keys() - blocked.keys():
             break
         blocked.update(merge.blocked)
-    _report_plan(plan, output)
+    report_plan(plan, output)
     for warning, (old, new) in notes.items():
         verb, _, text = warning.partition(": ")
         output.status(verb, text)
-        _show_diff(output, target.path, old, new)
+        show_diff(output, target.path, old, new)
     return _Stage(
         notebook, project, target, manifest, notebook_key, current, plan, merge,
         frozenset(conflicts), options.only, blocked,
@@ -313,73 +310,6 @@ def _lint_root(stage: _Stage) -> Path:
     return stage.project.root if stage.project is not None else stage.target.root
 
 
-@dataclass
-class _Merge:
-    add: set[str] = field(default_factory=set)
-    replace: dict[str, str] = field(default_factory=dict)
-    blocked: dict[str, str] = field(default_factory=dict)
-    conflicts: set[str] = field(default_factory=set)
-    # (warning, old text, new text): shown once the plan is final.
-    notes: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-def _merge_plan(
-    plan: ExtractionPlan,
-    current: ModuleText | None,
-    manifest: Manifest,
-    target: Target,
-    notebook_key: str,
-    options: ExtractOptions,
-) -> _Merge:
-    """Decide, symbol by symbol, how the plan meets what the module already holds."""
-    merge = _Merge()
-    existing = symbol_sources(current) if current else {}
-    spans = current.spans() if current else {}
-    entry = manifest.entry(target.path)
-    for definition in plan.moved:
-        name = definition.name
-        if name not in existing:
-            merge.add.add(name)
-            continue
-        recorded = entry.symbols.get(name) if entry else None
-        where = f"{shown(target.path)}:{spans[name][0]}"
-        if recorded is None or recorded.notebook != notebook_key:
-            merge.blocked[name] = (
-                f"already exists in {where} and did not come from this notebook; "
-                f"rename one of them, or extract to another module with --module"
-            )
-            continue
-        in_module = existing[name]
-        if _same_code(in_module, definition.source):
-            continue
-        if digest(in_module) == recorded.sha256 or options.force:
-            if options.force and digest(in_module) != recorded.sha256:
-                warning = f"warning: --force replaces the hand-edited {name} in {where}"
-                merge.notes.append((warning, in_module, definition.source))
-            merge.replace[name] = definition.source
-            continue
-        merge.conflicts.add(name)
-        merge.blocked[name] = (
-            f"was edited by hand in {where} since dsprod wrote it, and the notebook now has "
-            "another version; keep one: delete the notebook's copy, or run with --force to "
-            "replace the module's"
-        )
-        merge.notes.append((f"conflict: {name} in {where}", in_module, definition.source))
-    return merge
-
-
-def _report_plan(plan: ExtractionPlan, output: Output) -> None:
-    for issue in plan.issues:
-        if issue.is_error:
-            output.problem(f"{issue.location}: {issue.reason}")
-        else:
-            output.status("skip", f"{issue.location}: {issue.reason}")
-    for kept in plan.kept:
-        output.status("skip", f"{kept.name} ({kept.location}): kept in the notebook")
-    for refusal in plan.refusals:
-        output.problem(f"{refusal.location}: {refusal.name} not extracted: {refusal.reason}")
-
-
 def _module_imports(plan: ExtractionPlan) -> list[ImportKey]:
     keys = list(plan.imports)
     for parsed in plan.parsed:
@@ -398,18 +328,6 @@ def _kept_cells(notebook: Notebook, sources: dict[int, str | None]) -> dict[int,
         if sources.get(cell.index, "") is not None:
             kept[cell.index] = len(kept)
     return kept
-
-
-def _read_module(path: Path) -> ModuleText | None:
-    if not path.exists():
-        return None
-    if path.is_dir():
-        raise TargetError(f"{path}: the target module is a folder")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TargetError(f"{path}: cannot read the target module: {exc}") from exc
-    return ModuleText.parse(text, path)
 
 
 def _record(stage: _Stage, module: ModuleText | None, notebook_text: str, output: Output) -> None:
@@ -472,39 +390,3 @@ def _left_behind(stage: _Stage, notebook_text: str) -> dict[str, LeftEntry]:
     moved = {d.name for d in stage.plan.moved}
     kept = {n: e for n, e in previous.items() if n not in stage.only and n not in moved}
     return {**kept, **{n: e for n, e in left.items() if n in stage.only}}
-
-
-def _same_code(left: str, right: str) -> bool:
-    try:
-        return ast.dump(ast.parse(left)) == ast.dump(ast.parse(right))
-    except SyntaxError:
-        return left == right
-
-
-def _code_view(notebook: Notebook) -> str:
-    return "".join(
-        f"# %% cell {c.index + 1}\n{c.source}\n" for c in notebook.cells if c.kind == "code"
-    )
-
-
-def _code_view_after(notebook: Notebook, sources: dict[int, str | None]) -> str:
-    parts = []
-    for cell in notebook.cells:
-        if cell.kind != "code":
-            continue
-        source = sources.get(cell.index, cell.source)
-        if source is not None:
-            parts.append(f"# %% cell {cell.index + 1}\n{source}\n")
-    return "".join(parts)
-
-
-def _show_diff(output: Output, path: Path, old: str, new: str) -> None:
-    # Every line ends with a newline, as in `diff`'s output: a symbol's text has none after
-    # its last line, which would otherwise run into the next line of the diff.
-    diff = difflib.unified_diff(
-        [line + "\n" for line in old.splitlines()],
-        [line + "\n" for line in new.splitlines()],
-        fromfile=f"a/{shown(path)}",
-        tofile=f"b/{shown(path)}",
-    )
-    output.data("".join(diff))

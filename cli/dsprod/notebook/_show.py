@@ -1,0 +1,54 @@
+"""What extract shows: why definitions stay, and diffs of a module and of a notebook's code
+cells (`--dry-run`, conflicts)."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from dsprod._output import Output, shown
+from dsprod.notebook._model import Notebook
+from dsprod.notebook._plan import ExtractionPlan
+
+__all__ = ["code_view", "code_view_after", "report_plan", "show_diff"]
+
+
+def report_plan(plan: ExtractionPlan, output: Output) -> None:
+    for issue in plan.issues:
+        if issue.is_error:
+            output.problem(f"{issue.location}: {issue.reason}")
+        else:
+            output.status("skip", f"{issue.location}: {issue.reason}")
+    for kept in plan.kept:
+        output.status("skip", f"{kept.name} ({kept.location}): kept in the notebook")
+    for refusal in plan.refusals:
+        output.problem(f"{refusal.location}: {refusal.name} not extracted: {refusal.reason}")
+
+
+def code_view(notebook: Notebook) -> str:
+    return "".join(
+        f"# %% cell {c.index + 1}\n{c.source}\n" for c in notebook.cells if c.kind == "code"
+    )
+
+
+def code_view_after(notebook: Notebook, sources: dict[int, str | None]) -> str:
+    parts = []
+    for cell in notebook.cells:
+        if cell.kind != "code":
+            continue
+        source = sources.get(cell.index, cell.source)
+        if source is not None:
+            parts.append(f"# %% cell {cell.index + 1}\n{source}\n")
+    return "".join(parts)
+
+
+def show_diff(output: Output, path: Path, old: str, new: str) -> None:
+    # Every line ends with a newline, as in `diff`'s output: a symbol's text has none after
+    # its last line, which would otherwise run into the next line of the diff.
+    diff = difflib.unified_diff(
+        [line + "\n" for line in old.splitlines()],
+        [line + "\n" for line in new.splitlines()],
+        fromfile=f"a/{shown(path)}",
+        tofile=f"b/{shown(path)}",
+    )
+    output.data("".join(diff))
