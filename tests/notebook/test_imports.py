@@ -283,7 +283,6 @@ def test_the_notebook_prints_the_same_after_its_imports_are_pruned(
 
 
 def test_a_numpy_alias_that_left_still_runs(tmp_path: Path) -> None:
-    pytest.importorskip("numpy")
     cells = [
         "import numpy as np",
         "def norm(xs):\n    return float(np.sqrt(np.sum(np.square(xs))))",
