@@ -35,12 +35,13 @@ ANALYSIS = notebook(
     md("# Churn analysis"),
     "from __future__ import division, print_function\n%matplotlib inline\nimport math\n"
     "import json, os",
-    '# --- constants ---\nTHRESHOLD = 0.5\n\n\nSCALE = 2\nrows = json.loads("[1, 2, 3]")',
+    "# --- constants ---\nTHRESHOLD = 0.5\n\n\nSCALE = 2\nLABELS = ('a', 'b')\nprint(LABELS)",
     "class Customer(object):\n    def __init__(self, spend):\n        self.spend = spend\n\n"
     "    def Score(self):\n        return math.log1p(self.spend) * SCALE",
     "def churned(c):\n    return c.Score() > THRESHOLD",
+    "rows = [Customer(1), Customer(2)]",
     'print "python 2 cell"',
-    "def total():\n    return sum(rows)",
+    "def total():\n    return sum(c.spend for c in rows)",
     "def label(x):\n    return 'a'",
     "def label(x):\n    return 'b' if x else 'c'",
     "print(churned(Customer(10)), total(), label(1), json.dumps({}), os.sep)",

@@ -41,9 +41,16 @@ def atomic_write_text(path: Path, text: str) -> None:
         else:
             Path(tmp).chmod(0o666 & ~_umask())
         Path(tmp).replace(path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
+        if isinstance(exc, OSError):
+            # A full disk, a quota, a read-only file system: the user's to fix, and `path`
+            # itself is untouched (the temporary file took the failed write).
+            raise TargetError(
+                f"cannot write {path}: {exc.strerror or exc}",
+                hint="free some space or make the folder writable, then run again",
+            ) from exc
         raise
 
 
@@ -82,7 +89,8 @@ def restore(saved: dict[Path, str | None]) -> None:
     for path, text in saved.items():
         if text is None:
             path.unlink(missing_ok=True)
-        else:
+        elif not path.exists() or path.read_text(encoding="utf-8") != text:
+            # Only what changed is written back: on a full disk, rewriting the rest would fail.
             atomic_write_text(path, text)
 
 

@@ -541,3 +541,39 @@ def test_a_broken_manifest_is_a_clear_error_for_extract_and_a_finding_for_check(
     checked = run_cli(capsys, "check", "prices.ipynb")
     assert checked.code == 1
     assert checked.out.startswith("prices.ipynb: ") and "cannot read the manifest" in checked.out
+
+
+@pytest.mark.parametrize("failing", ["module", "notebook", "manifest"])
+def test_a_full_disk_while_writing_is_a_clear_error_and_changes_nothing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    failing: str,
+) -> None:
+    make_project(tmp_path)
+    nb = write_notebook(tmp_path / "prices.ipynb", *GOOD_CELLS)
+    target = {
+        "module": "src/mypkg/prices.py",
+        "notebook": "prices.ipynb",
+        "manifest": ".dsprod/manifest.json",
+    }[failing]
+    before = snapshot(tmp_path)
+    real_fsync = os.fsync
+    written: list[str] = []
+
+    def fsync(fd: int) -> None:
+        # The write of `target` fails as on a full disk; the others go through.
+        name = Path(os.readlink(f"/proc/self/fd/{fd}")).name
+        written.append(name)
+        if name.startswith(f".{Path(target).name}."):
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    result = run_cli(capsys, "extract", str(nb))
+
+    assert result.code == 1, result.err
+    assert f"cannot write {tmp_path / target}: No space left on device" in result.err
+    assert "nothing was changed" in result.err and "internal error" not in result.err
+    assert any(name.startswith(f".{Path(target).name}.") for name in written)
+    assert snapshot(tmp_path) == before

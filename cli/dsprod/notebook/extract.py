@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dsprod._fs import atomic_write_text, project_lock, restore, snapshot
 from dsprod._output import Output, shown
-from dsprod.errors import DsprodError, UserError
+from dsprod.errors import DsprodError, TargetError, UserError
 from dsprod.notebook._ledger import DEBT_PATH, refresh_notebook_debt
 from dsprod.notebook._lint import ProjectLint, module_debt, read_module_debt
 from dsprod.notebook._manifest import (
@@ -270,6 +270,39 @@ def _apply(
     inits = missing_inits(target, stage.project)
     ledger = [stage.project.root / DEBT_PATH] if stage.project is not None else []
     saved = snapshot(target.path, path, stage.manifest.path, *inits, *ledger)
+    try:
+        _write(stage, rendered, inits, output, result)
+    except TargetError as exc:
+        # A full disk or a read-only file half way: what was written goes back, so the
+        # project is as it was, not half extracted.
+        restore(saved)
+        raise TargetError(f"{exc.message}; nothing was changed", hint=exc.hint) from exc
+    if before is not None:
+        kept = _kept_cells(notebook, rendered.sources)
+        result.verification = verify_after(
+            notebook, rendered.notebook_text, target, options.timeout, before, kept, output
+        )
+        if result.verification.new_error is not None:
+            restore(saved)
+            output.status("restore", f"{shown(path)} and {shown(target.path)} as they were")
+            return
+    if options.tests:
+        # --verify ran the original: its outputs serve a notebook stored without them.
+        recorded = {run.index: run.outputs for run in before} if before else None
+        manifest = load_manifest(target.root)
+        result.tests = write_characterization_tests(
+            notebook, target, stage.project, manifest, stage.notebook_key, output, recorded
+        )
+
+
+def _write(
+    stage: _Stage,
+    rendered: _Rendered,
+    inits: list[Path],
+    output: Output,
+    result: ExtractResult,
+) -> None:
+    notebook, target, path = stage.notebook, stage.target, stage.notebook.path
     text = rendered.module.text
     if text != rendered.old_module:
         target.path.parent.mkdir(parents=True, exist_ok=True)
@@ -288,22 +321,6 @@ def _apply(
         output.status("update", f"{path}{imported}")
         result.written.append(path)
     _record(stage, rendered.module, rendered.notebook_text, output)
-    if before is not None:
-        kept = _kept_cells(notebook, rendered.sources)
-        result.verification = verify_after(
-            notebook, rendered.notebook_text, target, options.timeout, before, kept, output
-        )
-        if result.verification.new_error is not None:
-            restore(saved)
-            output.status("restore", f"{shown(path)} and {shown(target.path)} as they were")
-            return
-    if options.tests:
-        # --verify ran the original: its outputs serve a notebook stored without them.
-        recorded = {run.index: run.outputs for run in before} if before else None
-        manifest = load_manifest(target.root)
-        result.tests = write_characterization_tests(
-            notebook, target, stage.project, manifest, stage.notebook_key, output, recorded
-        )
 
 
 def _lint_root(stage: _Stage) -> Path:
