@@ -563,7 +563,7 @@ def test_a_full_disk_while_writing_is_a_clear_error_and_changes_nothing(
 
     def fsync(fd: int) -> None:
         # The write of `target` fails as on a full disk; the others go through.
-        name = Path(os.readlink(f"/proc/self/fd/{fd}")).name
+        name = Path(f"/proc/self/fd/{fd}").readlink().name
         written.append(name)
         if name.startswith(f".{Path(target).name}."):
             raise OSError(28, "No space left on device")
