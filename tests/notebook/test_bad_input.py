@@ -577,3 +577,39 @@ def test_a_full_disk_while_writing_is_a_clear_error_and_changes_nothing(
     assert "nothing was changed" in result.err and "internal error" not in result.err
     assert any(name.startswith(f".{Path(target).name}.") for name in written)
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "message"),
+    [
+        ('tool = 3\n[project]\nname = "mypkg"\n', "`tool` must be a table"),
+        ('[project]\nname = "mypkg"\n[tool]\ndsprod = "x"\n', "[tool.dsprod] must be a table"),
+    ],
+)
+def test_a_tool_entry_that_is_not_a_table_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pyproject: str, message: str
+) -> None:
+    make_project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    nb = write_notebook(tmp_path / "prices.ipynb", *GOOD_CELLS)
+    before = snapshot(tmp_path)
+    result = run_cli(capsys, "extract", str(nb))
+    assert result.code == 1, result.err
+    assert message in result.err and "internal error" not in result.err
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("field", ["kernelspec", "language_info", "metadata"])
+def test_metadata_given_as_a_string_is_read_as_python(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str
+) -> None:
+    document = notebook(*GOOD_CELLS)
+    if field == "metadata":
+        document["metadata"] = "python3"
+    else:
+        document["metadata"][field] = "python3"
+    nb = tmp_path / "prices.ipynb"
+    nb.write_text(dumps(document))
+    result = run_cli(capsys, "extract", str(nb))
+    assert result.code == 0, result.err
+    assert "extract " in result.err

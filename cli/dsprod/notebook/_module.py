@@ -33,7 +33,8 @@ class ModuleText:
             return cls(text, ast.parse(text))
         except SyntaxError as exc:
             raise TargetError(
-                f"{path}:{exc.lineno}: the target module does not parse ({exc.msg})",
+                f"{path}{f':{exc.lineno}' if exc.lineno else ''}: the target module does not "
+                f"parse ({exc.msg})",
                 hint="fix the module by hand, or choose another target with --module",
             ) from exc
 

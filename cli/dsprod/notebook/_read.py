@@ -144,10 +144,16 @@ def _cell(index: int, raw: dict[str, Any], version: int) -> Cell:
     return Cell(index=index, kind=kind, source=source, tags=tuple(str(t) for t in tags))
 
 
+def _table(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _language(document: dict[str, Any]) -> str:
-    metadata = document.get("metadata") or {}
-    kernelspec = metadata.get("kernelspec") or {}
-    info = metadata.get("language_info") or {}
+    metadata = _table(document.get("metadata"))
+    # Hand-written or other tools' metadata may hold a string where Jupyter writes a table
+    # (`"kernelspec": "python3"`): such a field says nothing about the language.
+    kernelspec = _table(metadata.get("kernelspec"))
+    info = _table(metadata.get("language_info"))
     language = kernelspec.get("language") or info.get("name") or metadata.get("language")
     if not language and document.get("nbformat") == 3:
         for cell in cell_dicts(document):

@@ -68,9 +68,18 @@ def _read_project(root: Path, pyproject: Path) -> Project:
         raise ConfigError(
             f"{pyproject}: cannot read it: {exc}", hint="fix the TOML syntax and run again"
         ) from exc
-    config = data.get("tool", {}).get("dsprod", {})
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(
+            f"{pyproject}: `tool` must be a table ([tool.dsprod], [tool.ruff]...), not "
+            f"{type(tool).__name__}",
+            hint="fix pyproject.toml and run again",
+        )
+    config = tool.get("dsprod", {})
     if not isinstance(config, dict):
-        raise ConfigError(f"{pyproject}: [tool.dsprod] must be a table")
+        raise ConfigError(
+            f"{pyproject}: [tool.dsprod] must be a table", hint="fix pyproject.toml and run again"
+        )
     name = config.get("package")
     if name is not None:
         package_dir = _find_package(root, str(name))
