@@ -50,8 +50,8 @@ def demo_frame(
 ) -> pd.DataFrame:
     """Two features, one label; each label's points scatter around its own centre.
 
-    `label_noise` is the share of rows whose label is replaced by a random one (0.5 with two
-    labels: coin flips), to make a data set that trains a worse model.
+    `label_noise` is the share of rows whose label is replaced by a random one (1: labels
+    that say nothing about the features), to make a data set that trains a worse model.
     """
     if not 0.0 <= label_noise <= 1.0:
         raise ValueError(f"label_noise must be between 0 and 1, not {label_noise}")
