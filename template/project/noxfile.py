@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import cast
 
 import nox
 
@@ -126,7 +127,7 @@ def pipeline(session: nox.Session) -> None:
 
 
 def _check_served(
-    session: nox.Session, command: str, work: Path, env: dict[str, str], alias: str, version: str
+    session: nox.Session, command: str, work: Path, env: dict[str, str], *, alias: str, version: str
 ) -> None:
     """Start the service on 127.0.0.1, check /ready names the alias's version, stop it."""
     with socket.socket() as probe:
@@ -161,11 +162,9 @@ def _wait_ready(url: str, server: subprocess.Popen[str]) -> dict[str, dict[str, 
     while time.monotonic() < deadline and server.poll() is None:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our URL
-                document: dict[str, dict[str, str]] = json.load(response)
-                return document
+                return cast("dict[str, dict[str, str]]", json.load(response))
         except urllib.error.HTTPError as exc:  # 503: not ready, and the body says why
-            document = json.load(exc)
-            return document
+            return cast("dict[str, dict[str, str]]", json.load(exc))
         except (urllib.error.URLError, ConnectionError):  # not listening yet
             time.sleep(0.3)
     return None
