@@ -76,7 +76,7 @@ def test_show_locates_each_value_by_precedence(
     # the settings' defaults.
     edit(
         project / "conf" / "base.toml",
-        'production_metrics_path = "models/production-metrics.json"\n',
+        'registry_url = "models/registry"  # REGISTRY_URL=s3://bucket/models in staging and prod\n',
         "",
     )
     (project / ".env").write_text("# local\nLOG_FORMAT=json\nLOG_LEVEL=ERROR\n")
@@ -88,8 +88,8 @@ def test_show_locates_each_value_by_precedence(
         "log_format": ("json", "dotenv", ".env:2"),  # beats conf/dev.toml's "pretty"
         "gate.tolerance": (0.5, "env-var", "$GATE__TOLERANCE"),  # nested, with `__`
         "gate.higher_is_better": (["accuracy"], "base", "conf/base.toml:15"),  # same table
-        "model_path": ("models/model.json", "base", "conf/base.toml:8"),
-        "production_metrics_path": ("models/production-metrics.json", "default", "default"),
+        "model_path": ("models/model.skops", "base", "conf/base.toml:8"),
+        "registry_url": ("models/registry", "default", "default"),
     }
     for key, (value, source, where) in expect.items():
         assert (shown[key]["value"], shown[key]["source"], shown[key]["where"]) == (
@@ -109,7 +109,7 @@ def test_show_reads_dotenv_in_dev_only(project: Path, capsys: pytest.CaptureFixt
     (project / ".env").write_text("LOG_LEVEL=ERROR\n")
     prod = values(capsys, "prod")
     assert (prod["log_level"]["value"], prod["log_level"]["where"]) == ("INFO", "conf/prod.toml:2")
-    assert prod["gate.tolerance"]["where"] == "conf/prod.toml:6"  # prod's stricter gate
+    assert prod["gate.tolerance"]["where"] == "conf/prod.toml:8"  # prod's stricter gate
 
 
 def test_show_prints_a_table_and_the_order_of_sources(
@@ -131,7 +131,7 @@ def test_show_prints_a_table_and_the_order_of_sources(
 def test_secrets_are_masked_never_printed(
     project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("MODEL_SIGNING_KEY", "s3cret-from-env")
+    monkeypatch.setenv("MODEL_SIGNING_KEY", "s3cret-from-env" * 3)
     (project / ".env").write_text("MODEL_SIGNING_KEY=s3cret-from-dotenv\n")
     for env in ("dev", "prod"):
         text = cli(capsys, "env", "show", env, *PY)
@@ -143,7 +143,7 @@ def test_secrets_are_masked_never_printed(
         secret = {v["key"]: v for v in json.loads(data.out)["values"]}["model_signing_key"]
         assert secret == secret | {"secret": True, "set": True, "value": None}
         assert secret["where"] == "$MODEL_SIGNING_KEY"
-        assert "model_signing_key        ********" in text.out
+        assert "model_signing_key      ********" in text.out
     monkeypatch.delenv("MODEL_SIGNING_KEY")
     secret = values(capsys, "dev")["model_signing_key"]
     assert (secret["set"], secret["where"]) == (True, ".env:1")  # in dev, from .env
@@ -163,11 +163,11 @@ def test_check_prod_names_the_missing_variable_then_passes_once_it_is_set(
         "of the prod environment)"
     ]
     assert "found  1 problem(s) in prod's configuration" in result.err
-    monkeypatch.setenv("MODEL_SIGNING_KEY", "k")
+    monkeypatch.setenv("MODEL_SIGNING_KEY", "k" * 32)
     result = cli(capsys, "env", "check", "prod", *PY)
     assert result.code == 0, result.out + result.err
     assert result.out == ""
-    assert "ok  prod: 10 values valid, 1 of 1 secret(s) set" in result.err
+    assert "ok  prod: 12 values valid, 1 of 1 secret(s) set" in result.err
 
 
 def test_check_dev_passes_on_a_fresh_project(project: Path) -> None:
@@ -179,7 +179,7 @@ def test_check_dev_passes_on_a_fresh_project(project: Path) -> None:
 def test_a_committed_password_in_conf_is_reported(
     project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("MODEL_SIGNING_KEY", "k")
+    monkeypatch.setenv("MODEL_SIGNING_KEY", "k" * 32)
     prod = project / "conf" / "prod.toml"
     prod.write_text(prod.read_text() + '\n[database]\npassword = "hunter2"\n')
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "leak"]):
@@ -188,14 +188,14 @@ def test_a_committed_password_in_conf_is_reported(
         result = cli(capsys, "env", "check", env, *PY)
         assert result.code == 1
         assert (
-            "conf/prod.toml:9: database.password looks like a secret, committed in a conf file "
+            "conf/prod.toml:11: database.password looks like a secret, committed in a conf file "
             "(conf/ holds constants; secrets come from the environment only); fix: remove it, "
             "set DATABASE__PASSWORD in the environment (.env in dev)"
         ) in result.out
         assert "hunter2" not in result.out + result.err
     # The settings refuse the unknown table too, located where it is written.
     prod_lines = cli(capsys, "env", "check", "prod", *PY).out
-    assert "conf/prod.toml:8: database: Extra inputs are not permitted" in prod_lines
+    assert "conf/prod.toml:10: database: Extra inputs are not permitted" in prod_lines
 
 
 def test_a_declared_secret_in_conf_is_reported_once(
@@ -395,7 +395,7 @@ def test_a_dotenv_that_is_not_utf8(
     project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (project / ".env").write_bytes(b"LOG_LEVEL=\xff\xfe DEBUG\n")
-    monkeypatch.setenv("MODEL_SIGNING_KEY", "k")
+    monkeypatch.setenv("MODEL_SIGNING_KEY", "k" * 32)
     # One problem, located at .env, not an import failure; in prod too, where the settings do
     # not use .env but pydantic-settings still reads it (and fails) as they are built.
     for env, said in (("dev", ""), ("prod", " (read, though unused)")):

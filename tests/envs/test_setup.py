@@ -162,7 +162,7 @@ def test_env_check_runs_in_the_project_venv(set_up: SetUp) -> None:
     code, out, err = set_up.dsprod("env", "check", "prod", check=False)
     assert code == 1
     assert "MODEL_SIGNING_KEY must be set" in out
-    code, out, err = set_up.dsprod("env", "check", "prod", MODEL_SIGNING_KEY="k")
+    code, out, err = set_up.dsprod("env", "check", "prod", MODEL_SIGNING_KEY="k" * 32)
     assert code == 0
     assert "(settings run by .venv/bin/python)" in err
 

@@ -117,6 +117,8 @@ def make_environment(base: Path, wheel: Path, name: str, answers: dict[str, str]
         venv / "bin",
         PRE_COMMIT_HOME=str(base.parent / "pre-commit"),
         PIP_FIND_LINKS=str(wheel.parent),
+        # ...and `dsprod new`'s `uv lock` resolves dsprod (the dev group's) from there too.
+        UV_FIND_LINKS=str(wheel.parent),
     )
     run([sys.executable, "-m", "venv", venv], cwd=base, env=env)
     python = venv / "bin" / "python"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import dsprod.scaffold.new
 from dsprod._output import Output
 from dsprod.scaffold import new_project
 
@@ -37,12 +38,15 @@ COMBOS: dict[str, dict[str, str]] = {
 Render = Callable[[str], Path]
 
 
-def generate(dest: Path, answers: dict[str, str]) -> Path:
+def generate(dest: Path, answers: dict[str, str], *, lock: bool = False) -> Path:
+    """Render in-process. No uv.lock unless asked: resolving costs seconds and the package
+    index; the tests that install a project (tests/scaffold/_env.py) go through `dsprod new`,
+    which locks."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GIT_AUTHOR_NAME", "Ada Lovelace")
         mp.setenv("GIT_AUTHOR_EMAIL", "ada@example.com")
         mp.setenv("HOME", str(dest.parent))
-        new_project(dest, answers, defaults=True, output=Output(quiet=True))
+        new_project(dest, answers, defaults=True, output=Output(quiet=True), lock=lock)
     return dest
 
 
@@ -58,3 +62,11 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Render:
         return projects[combo]
 
     return render
+
+
+@pytest.fixture(autouse=True)
+def _no_lock_unless_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process `dsprod new` skips `uv lock` (seconds, and the package index) except in tests
+    marked `lock`; projects made by an installed dsprod (subprocesses) always lock."""
+    if request.node.get_closest_marker("lock") is None:
+        monkeypatch.setattr(dsprod.scaffold.new, "_lock", lambda project, output: None)

@@ -192,7 +192,8 @@ def test_settings_fail_fast_in_a_real_process(installed: Callable[[str], Generat
     assert done.returncode == 2
     assert "MODEL_SIGNING_KEY must be set in the environment when APP_ENV=prod" in done.stderr
     assert not (generated.project / "d.csv").exists()
-    done = generated.run(command, "demo-data", "data/d.csv", APP_ENV="prod", MODEL_SIGNING_KEY="k")
+    key = "k" * 32
+    done = generated.run(command, "demo-data", "data/d.csv", APP_ENV="prod", MODEL_SIGNING_KEY=key)
     event = json.loads(done.stderr.splitlines()[-1])
     assert event["env"] == "prod"
     assert event["message"] == "wrote demo data"
@@ -240,6 +241,17 @@ def test_service_runs_and_answers(installed: Callable[[str], Generated]) -> None
             assert response.headers["x-request-id"] == "slow-test"
         with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:
             assert b"predictions_total" in response.read()
+        # The input contract: NaN and Infinity (which Python's JSON parser accepts) are 422s.
+        for body in (
+            b'{"instances": [{"x1": NaN, "x2": 0}]}',
+            b'{"instances": [{"x1": "Infinity", "x2": 0}]}',
+        ):
+            refused = urllib.request.Request(
+                f"{base}/predict", data=body, headers={"content-type": "application/json"}
+            )
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(refused, timeout=5)
+            assert caught.value.code == 422
     finally:
         server.terminate()
         _, logs = server.communicate(timeout=30)

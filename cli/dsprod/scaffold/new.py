@@ -49,12 +49,13 @@ def new_project(
     defaults: bool = False,
     output: Output | None = None,
     template: Template | None = None,
+    lock: bool = True,
 ) -> NewResult:
     """Generate a project in `dest` (a new or empty folder) from dsprod's template.
 
     `data` answers questions by name (values as typed on the command line; Copier converts
     them to each question's type and validates them); with `defaults`, every other question
-    takes its default instead of being asked.
+    takes its default instead of being asked. With `lock`, the project gets its uv.lock.
     """
     output = output or Output()
     template = template or find_template()
@@ -80,6 +81,8 @@ def new_project(
             )
             if recorded.get("example_notebook"):
                 _promote_example(staging, output)
+            if lock:
+                _lock(staging, output)
             _move_into_place(staging, dest)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -112,6 +115,43 @@ def _promote_example(project: Path, output: Output) -> None:
     if result.failed or not result.extracted:  # pragma: no cover - the template's own bug
         raise TemplateError(f"the example notebook could not be promoted: {result}")
     output.status("extract", f"{', '.join(result.extracted)} from {EXAMPLE_NOTEBOOK}")
+
+
+def _lock(project: Path, output: Output) -> None:
+    """Resolve the project's uv.lock from the package index, now: the template cannot ship one
+    (the dependencies depend on the answers, and versions move). The Dockerfile and CI install
+    from it, so a project without one is told how to make it."""
+    uv = shutil.which("uv")
+    if uv is None:
+        with contextlib.suppress(ImportError):
+            from uv import find_uv_bin  # the uv wheel, when it shares dsprod's environment
+
+            uv = find_uv_bin()
+    why = "uv is not installed"
+    if uv is not None:
+        try:
+            done = subprocess.run(
+                [uv, "lock", "--quiet"],
+                cwd=project,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            why = f"uv lock failed: {exc}"
+        else:
+            if done.returncode == 0:
+                output.status("lock", "uv.lock (the versions the image and CI install)")
+                return
+            # uv's message spans lines (the conflict, then its causes): one line, bounded.
+            detail = " ".join(done.stderr.split())[:400] or f"exit {done.returncode}"
+            why = f"uv lock failed: {detail}"
+    output.status(
+        "warning",
+        f"no uv.lock: {why}; in the project, run `uv lock` and commit uv.lock (the Dockerfile "
+        "and CI install from it)",
+    )
 
 
 def _check_answers(data: Mapping[str, str], template: Template) -> dict[str, Any]:
