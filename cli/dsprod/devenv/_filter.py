@@ -33,10 +33,24 @@ _SAMPLE = {
             "source": ["print('secret')"],
         }
     ],
-    "metadata": {},
+    "metadata": {"language_info": {"name": "python", "version": "3.11.7"}},
     "nbformat": 4,
     "nbformat_minor": 5,
 }
+# What a kernel writes into a notebook's metadata as it runs, which differs from one machine to
+# the next: stripped too (nbstripout reads filter.nbstripout.extrakeys), so that running a
+# notebook does not make it look modified. `name` stays, as the template's notebook has it.
+EXTRA_KEYS = " ".join(
+    f"metadata.language_info.{key}"
+    for key in (
+        "codemirror_mode",
+        "file_extension",
+        "mimetype",
+        "nbconvert_exporter",
+        "pygments_lexer",
+        "version",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -111,14 +125,17 @@ def _try(root: Path, clean: str) -> str | None:
         last = done.stderr.strip().splitlines()[-1:] or [f"exit code {done.returncode}"]
         return f"fails: {last[0]}"
     try:
-        cells = json.loads(done.stdout)["cells"]
-        cell = cells[0]
-    except (ValueError, KeyError, IndexError, TypeError):
+        written = json.loads(done.stdout)
+        cell = written["cells"][0]
+        language = written["metadata"].get("language_info", {})
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return "does not write a notebook back"
     if cell.get("outputs") or cell.get("execution_count") is not None:
         return "leaves outputs in"
     if cell.get("id") != "dsprod-doctor":
         return "renumbers cell ids (add --keep-id)"
+    if "version" in language:
+        return "keeps the Python version a kernel records: running a notebook makes it modified"
     return None
 
 
@@ -128,6 +145,7 @@ def configure_filter(root: Path, driver: str, venv_python: Path) -> str | None:
     for key, value in (
         ("clean", filter_command(venv_python)),
         ("smudge", "cat"),  # checkouts write what git stores, as it is
+        ("extrakeys", EXTRA_KEYS),
         # A filter that fails stops `git add` rather than letting outputs into a commit.
         ("required", "true"),
     ):
