@@ -65,11 +65,14 @@ def notebooks(session: nox.Session) -> None:
         imports += wanted
     session.install("-e", ".", *groups("notebooks"))
     if imports:
-        # In the session's environment, where the package is installed.
-        done = session.run(
-            "python", "-c", IMPORT_CHECK, json.dumps(imports), silent=True, success_codes=[0, 1]
-        )
-        problems += str(done or "").splitlines()
+        # In the session's environment, where the package is installed; through files, so that
+        # the log shows a command, not the script.
+        script = Path(session.create_tmp(), "check_imports.py")
+        script.write_text(IMPORT_CHECK, encoding="utf-8")
+        wanted = script.with_suffix(".json")
+        wanted.write_text(json.dumps(imports), encoding="utf-8")
+        done = session.run("python", str(script), str(wanted), silent=True, success_codes=[0, 1])
+        problems += [line for line in str(done or "").splitlines() if line.strip()]
     if problems:
         session.error("\n".join(["notebooks that would not run:", *problems]))
     skipped = len(paths) - len(run)
@@ -98,7 +101,9 @@ IPYTHON_LINE = re.compile(r"^\s*([%!]|[\w.]+\s*=\s*[%!]|\?+[\w.]+\s*$|[\w.]+\?+\
 IMPORT_CHECK = """
 import importlib, json, sys
 bad = []
-for module, name, where in json.loads(sys.argv[1]):
+with open(sys.argv[1], encoding="utf-8") as wanted:
+    imports = json.load(wanted)
+for module, name, where in imports:
     try:
         loaded = importlib.import_module(module)
     except Exception as exc:  # whatever the module raises as it loads

@@ -73,6 +73,9 @@ def test_setup_makes_the_environment(set_up: SetUp) -> None:
         "--group dev",
         "done  installed in ",
         "create  hooks (.git/hooks/pre-commit runs pre-commit from .venv)",
+        "install  hook environments: .venv/bin/pre-commit install-hooks",
+        "create  hook envs (",
+        "create  filter (notebooks are committed stripped by ",
         f'create  kernel ({NAME}: "{NAME} (.venv)" starts .venv/bin/python)',
         "next  dsprod doctor",
     ):
@@ -134,7 +137,7 @@ def test_a_second_setup_changes_nothing_and_says_so(set_up: SetUp) -> None:
     packages = sorted(p.name for p in project.glob(".venv/lib/python*/site-packages/*"))
     code, _, said = set_up.dsprod("setup")
     assert code == 0, said
-    assert [line.split()[0] for line in said.splitlines()] == ["identical"] * 6, said
+    assert [line.split()[0] for line in said.splitlines()] == ["identical"] * 8, said
     assert said.splitlines()[-1] == (
         " identical  nothing to do: the development environment is set up"
     )

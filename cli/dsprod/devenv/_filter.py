@@ -80,7 +80,8 @@ def filter_state(root: Path) -> FilterState:
     on disk."""
     code, said = _git(root, "check-attr", "filter", "--", _PROBE_PATH)
     if code != 0:
-        return FilterState(False, said or "not a git repository", None, repository=False)
+        detail = said if code == -1 else "not a git repository"
+        return FilterState(False, detail, None, repository=False)
     driver = said.rsplit(": ", 1)[-1]
     if driver in {"unspecified", "unset", "set"}:
         return FilterState(

@@ -154,7 +154,8 @@ def _filter(project: Project) -> DoctorCheck:
     if state.ok:
         return DoctorCheck("filter", "ok", state.detail)
     if not state.repository:
-        return DoctorCheck("filter", "problem", state.detail, "git init && dsprod setup")
+        fix = INSTALL_GIT if "not installed" in state.detail else "git init && dsprod setup"
+        return DoctorCheck("filter", "problem", state.detail, fix)
     if state.driver is None:
         config = toplevel(project.root) / CONFIG
         text = config.read_text(encoding="utf-8") if config.is_file() else ""
