@@ -95,7 +95,7 @@ def _hook_envs(
     if not after.ok:
         raise UserError(f"pre-commit install-hooks ran, yet {after.detail}", hint=hint)
     output.status("done", f"built in {took:.0f} s")
-    return say(output, SetupStep("hook envs", True, f"{len(before.missing)} built"))
+    return say(output, SetupStep("hook envs", True, f"built for {len(before.missing)} hook(s)"))
 
 
 def filter_step(project: Project, output: Output) -> SetupStep:
