@@ -108,9 +108,8 @@ def filter_state(root: Path) -> FilterState:
             driver,
             configured=True,
         )
-    return FilterState(
-        True, f"notebooks are committed stripped by {clean}; outputs stay on disk", driver, True
-    )
+    detail = f"notebooks are committed stripped by {clean}; outputs stay on disk"
+    return FilterState(True, detail, driver, configured=True)
 
 
 def _try(root: Path, clean: str) -> str | None:
