@@ -264,12 +264,18 @@ def test_doctor_finds_hook_environments_missing_without_making_them(
 
 def test_doctor_runs_the_hooks_and_finds_a_broken_one(set_up: SetUp) -> None:
     home = Path(set_up.env["PRE_COMMIT_HOME"])
-    (ruff,) = [p for p in home.glob("repo*/py_env-*/bin/ruff") if p.is_file()][:1]
+    # The ruff hooks' environment (dsprod's has a ruff too: it depends on it).
+    (ruff,) = [
+        p for p in home.glob("repo*/py_env-*/bin/ruff") if not p.with_name("dsprod").exists()
+    ]
+    # A damaged environment: its ruff no longer runs.
     ruff.rename(ruff.with_name("ruff.away"))
+    ruff.write_text("#!/bin/sh\necho 'ruff: damaged' >&2\nexit 3\n")
+    ruff.chmod(0o755)
     try:
         code, out, _ = set_up.dsprod("doctor", check=False)
     finally:
-        ruff.with_name("ruff.away").rename(ruff)
+        ruff.with_name("ruff.away").replace(ruff)
     assert code == 1
     line = next(line for line in out.splitlines() if " hook envs: " in line)
     assert "installed, but the hooks failed on sample files: ruff check" in line, line
