@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
+import dsprod
 from dsprod.devenv import checks
 from dsprod.devenv._filter import DRIVER, configure_filter, filter_command, filter_state
-from dsprod.devenv._wheel import _repack, _source_folder, find_links_env, findable
+from dsprod.devenv._wheel import _repack, _source_folder, find_links_env, findable, make_wheel
 from dsprod.errors import UserError
 
 # --- the filter ------------------------------------------------------------------------------
@@ -242,3 +243,16 @@ def test_a_checkout_install_is_built_from_its_folder(tmp_path: Path) -> None:
     wheel_url = {"url": (tmp_path / "d.whl").as_uri(), "archive_info": {}}
     assert _source_folder(installed(tmp_path / "b", {}, wheel_url)) is None
     assert _source_folder(installed(tmp_path / "c", {})) is None
+
+
+@pytest.mark.slow
+def test_the_running_checkout_is_built_into_a_wheel(tmp_path: Path) -> None:
+    """The tests run dsprod from this checkout (an editable install): setup builds its wheel,
+    template included, as `pip wheel` would."""
+    wheel, how = make_wheel(tmp_path)
+    assert how.startswith("built from ")
+    assert wheel.parent == tmp_path
+    assert wheel.name.startswith(f"dsprod-{dsprod.__version__}-")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "dsprod/devenv/_wheel.py" in names
+    assert "dsprod/_template/copier.yml" in names

@@ -65,7 +65,7 @@ def _hook_envs(
     if before.ok:
         return say(output, SetupStep("hook envs", False, before.detail))
     if not before.known:
-        fix = "dsprod setup  (it reinstalls pre-commit in .venv)"
+        fix = f"fix what it says ({CONFIG}, or pre-commit in .venv), then dsprod setup"
         return say(output, SetupStep("hook envs", False, before.detail, fix=fix))
     top = toplevel(project.root)
     text = (top / CONFIG).read_text(encoding="utf-8")
