@@ -60,18 +60,18 @@ def notebooks(session: nox.Session) -> None:
     problems: list[str] = []
     imports: list[tuple[str, str, str]] = []
     for path in paths:
-        found, wanted = read_notebook(path)
+        found, imported = read_notebook(path)
         problems += found
-        imports += wanted
+        imports += imported
     session.install("-e", ".", *groups("notebooks"))
     if imports:
         # In the session's environment, where the package is installed; through files, so that
         # the log shows a command, not the script.
         script = Path(session.create_tmp(), "check_imports.py")
         script.write_text(IMPORT_CHECK, encoding="utf-8")
-        wanted = script.with_suffix(".json")
-        wanted.write_text(json.dumps(imports), encoding="utf-8")
-        done = session.run("python", str(script), str(wanted), silent=True, success_codes=[0, 1])
+        listed = script.with_suffix(".json")
+        listed.write_text(json.dumps(imports), encoding="utf-8")
+        done = session.run("python", str(script), str(listed), silent=True, success_codes=[0, 1])
         problems += [line for line in str(done or "").splitlines() if line.strip()]
     if problems:
         session.error("\n".join(["notebooks that would not run:", *problems]))
