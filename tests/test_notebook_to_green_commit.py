@@ -86,7 +86,7 @@ def test_extract_then_commit_and_ci_stay_green(tmp_path: Path, wheel: Path) -> N
     if first.returncode != 0:
         run([*git, "add", "-A"], cwd=project, env=env)
         run([*git, "commit", "-qm", "Promote notebook code"], cwd=project, env=env, timeout=900)
-    # OUTPUTS assert _outputs(project) == outputs_before, "the commit must leave outputs on disk"
+    assert _outputs(project) == outputs_before, "the commit must leave outputs on disk"
     assert run([*git, "status", "--porcelain"], cwd=project, env=env).stdout == ""
 
     # The project's CI sessions are green.

@@ -7,8 +7,10 @@ needs the `dev` group's developer tools.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -54,13 +56,150 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def notebooks(session: nox.Session) -> None:
-    """Execute every notebook top to bottom, as a smoke test (outputs are not saved)."""
-    paths = sorted(str(p) for p in Path("notebooks").glob("*.ipynb"))
+    """Execute the notebooks that can run in CI and render them to HTML in build/notebooks/;
+    check the others without running them (they read data git does not have): every cell
+    parses, and every name they import from the package exists.
+
+    Which notebooks run: `[tool.dsprod.notebooks] execute` in pyproject.toml (paths or globs).
+    Outputs on disk are left alone: nbconvert writes the executed copy as HTML only.
+    """
+    paths = sorted(p for p in Path("notebooks").rglob("*.ipynb") if CHECKPOINTS not in p.parts)
     if not paths:
         session.skip("no notebooks in notebooks/")
-    session.install("-e", ".", *groups("notebooks"))
+    run = executed(session, paths)
+    problems: list[str] = []
+    imports: list[tuple[str, str, str]] = []
     for path in paths:
-        session.run("jupyter", "execute", path)
+        found, imported = read_notebook(path)
+        problems += found
+        imports += imported
+    session.install("-e", ".", *groups("notebooks"))
+    if imports:
+        # In the session's environment, where the package is installed; through files, so that
+        # the log shows a command, not the script.
+        script = Path(session.create_tmp(), "check_imports.py")
+        script.write_text(IMPORT_CHECK, encoding="utf-8")
+        listed = script.with_suffix(".json")
+        listed.write_text(json.dumps(imports), encoding="utf-8")
+        done = session.run("python", str(script), str(listed), silent=True, success_codes=[0, 1])
+        problems += [line for line in str(done or "").splitlines() if line.strip()]
+    if problems:
+        session.error("\n".join(["notebooks that would not run:", *problems]))
+    skipped = len(paths) - len(run)
+    session.log(f"{len(paths)} notebook(s) parse and import what exists; {skipped} not executed")
+    # The session's own kernel, whichever kernel a notebook was saved with (the project's
+    # kernel from `dsprod setup` does not exist in CI).
+    share = Path(str(session.bin)).parent / "share" / "jupyter"
+    for path in run:
+        session.run(
+            "jupyter", "nbconvert", "--to", "html", "--execute", "--output-dir", REPORTS,
+            "--ExecutePreprocessor.kernel_name=python3", "--ExecutePreprocessor.timeout=600",
+            str(path), env={"JUPYTER_PATH": str(share)},
+        )  # fmt: skip
+
+
+# --- the notebooks session's helpers ----------------------------------------------------------
+
+REPORTS = "build/notebooks"  # HTML reports of the executed notebooks: CI uploads them
+CHECKPOINTS = ".ipynb_checkpoints"
+PACKAGE: str = PYPROJECT["tool"]["dsprod"]["package"]
+# Cell magics whose body is Python; any other (%%bash, %%sql, %%html...) is not parsed.
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
+# IPython lines that are not Python: %magic, !shell, name = %magic/!shell, name? and ?name.
+IPYTHON_LINE = re.compile(r"^\s*([%!]|[\w.]+\s*=\s*[%!]|\?+[\w.]+\s*$|[\w.]+\?+\s*$)")
+# Run by the session's python: each (module, name, where) that does not import.
+IMPORT_CHECK = """
+import importlib, json, sys
+bad = []
+with open(sys.argv[1], encoding="utf-8") as wanted:
+    imports = json.load(wanted)
+for module, name, where in imports:
+    try:
+        loaded = importlib.import_module(module)
+    except Exception as exc:  # whatever the module raises as it loads
+        bad.append(f"{where}: {module} does not import: {type(exc).__name__}: {exc}")
+        continue
+    if name and not hasattr(loaded, name):
+        try:
+            importlib.import_module(f"{module}.{name}")
+        except ImportError:
+            bad.append(f"{where}: {module} has no {name} (extracted under another name?)")
+print("\\n".join(bad))
+sys.exit(1 if bad else 0)
+"""
+
+
+def executed(session: nox.Session, paths: list[Path]) -> list[Path]:
+    """The notebooks `[tool.dsprod.notebooks] execute` names; a pattern that names none is an
+    error, not a notebook quietly left out."""
+    patterns = PYPROJECT["tool"]["dsprod"].get("notebooks", {}).get("execute", [])
+    chosen: list[Path] = []
+    for pattern in patterns:
+        matched = [p for p in paths if p.match(pattern) or p.as_posix() == pattern]
+        if not matched:
+            session.error(
+                f"pyproject.toml: [tool.dsprod.notebooks] execute lists {pattern!r}, which "
+                "names no notebook under notebooks/: fix the path or remove it"
+            )
+        chosen += [p for p in matched if p not in chosen]
+    return chosen
+
+
+def read_notebook(path: Path) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The cells of `path` that do not parse, and what it imports from the package."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        metadata = document.get("metadata", {})
+        cells = document.get("cells") or [  # nbformat 3 keeps cells in worksheets
+            c for sheet in document.get("worksheets", []) for c in sheet.get("cells", [])
+        ]
+    except (OSError, ValueError, AttributeError) as exc:
+        return [f"{path}: not a notebook: {exc}"], []
+    language = (metadata.get("kernelspec", {}).get("language") or "python").lower()
+    if language != "python":
+        return [], []  # another kernel's code: not Python to parse
+    problems: list[str] = []
+    imports: list[tuple[str, str, str]] = []
+    for number, cell in enumerate(cells, 1):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", cell.get("input", ""))
+        text = "".join(source) if isinstance(source, list) else str(source)
+        python = as_python(text)
+        if python is None:
+            continue
+        try:
+            tree = ast.parse(python)
+        except SyntaxError as exc:
+            problems.append(f"{path}:cell {number}:line {exc.lineno}: does not parse: {exc.msg}")
+            continue
+        for node in ast.walk(tree):
+            where = f"{path}:cell {number}:line {getattr(node, 'lineno', 1)}"
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and ours(node.module):
+                imports += [(str(node.module), a.name, where) for a in node.names if a.name != "*"]
+            elif isinstance(node, ast.Import):
+                imports += [(a.name, "", where) for a in node.names if ours(a.name)]
+    return problems, imports
+
+
+def ours(module: str | None) -> bool:
+    return module is not None and (module == PACKAGE or module.startswith(f"{PACKAGE}."))
+
+
+def as_python(text: str) -> str | None:
+    """The cell as Python: IPython-only lines become `pass` (line numbers kept); None for a
+    cell magic whose body is not Python."""
+    lines = text.splitlines()
+    if lines and lines[0].startswith("%%"):
+        if lines[0][2:].split(" ")[0] not in PYTHON_CELL_MAGICS:
+            return None
+        lines[0] = ""
+    return "\n".join(
+        line[: len(line) - len(line.lstrip())] + "pass" if IPYTHON_LINE.match(line) else line
+        for line in lines
+    )
+
+
 
 
 @nox.session

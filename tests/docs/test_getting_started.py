@@ -2,15 +2,18 @@
 
 The page's `bash` blocks are read from the Markdown (never copied here), joined in order into
 one script, and run by bash in an empty folder with a HOME of its own. dsprod is not on the
-package index yet, so `pip install dsprod` finds this checkout's wheel through
-PIP_FIND_LINKS (and uv, for `dsprod setup`, through UV_FIND_LINKS); everything else comes
-from the index as it would for a user. Then the results the page promises are checked.
+package index yet: the page installs it from a wheel in `~/wheels`, where the test puts this
+checkout's. Nothing else is told where dsprod is (no PIP_FIND_LINKS, no UV_FIND_LINKS):
+`dsprod setup` must hand the project's dev group and its dsprod-check hook the dsprod the page
+installed. Everything else comes from the index as it would for a user. Then the results the
+page promises are checked.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,12 +41,15 @@ def test_the_page_runs_as_printed(tmp_path: Path, wheel: Path) -> None:
     home = tmp_path / "home"
     work = tmp_path / "work"
     work.mkdir()
-    env = tool_env(
-        home,
-        PIP_FIND_LINKS=str(wheel.parent),
-        UV_FIND_LINKS=str(wheel.parent),
-        PRE_COMMIT_HOME=str(tmp_path / "pre-commit"),
-    )
+    env = tool_env(home, PRE_COMMIT_HOME=str(tmp_path / "pre-commit"))
+    # Where the page says the wheel is; the machine's own find-links (a pip.conf, a variable)
+    # stay, but none of them has dsprod.
+    (home / "wheels").mkdir()
+    shutil.copy2(wheel, home / "wheels" / wheel.name)
+    for variable in ("PIP_FIND_LINKS", "UV_FIND_LINKS"):
+        assert not any(
+            Path(folder, wheel.name).exists() for folder in env.get(variable, "").split()
+        )
     # A user's PATH: a Python, uv, git and the shell's tools; not the test environment's bin
     # folder, where dsprod is installed already.
     bin_dir = tmp_path / "bin"
@@ -69,6 +75,17 @@ def test_the_page_runs_as_printed(tmp_path: Path, wheel: Path) -> None:
     ).stdout.splitlines()
     assert log == ["Features: spend on a log scale", "Project as generated"]
     assert (project / ".git" / "hooks" / "pre-commit").is_file()
+    # setup gave the hook its own dsprod (from the wheel it made) and the notebook filter.
+    assert " wheel  dsprod-" in done.stderr
+    assert "create  hook envs (" in done.stderr
+    config = subprocess.run(
+        ["git", "config", "filter.nbstripout.clean"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert config.strip().endswith("-m nbstripout --keep-id")
     assert (project / ".env").is_file()
     kernel = home / ".local" / "share" / "jupyter" / "kernels" / "churn" / "kernel.json"
     assert str(project / ".venv" / "bin" / "python") in kernel.read_text()

@@ -13,11 +13,14 @@ from typing import Any
 
 import pytest
 
+import dsprod
 from dsprod._output import Output
 from dsprod.devenv import SetupResult, SetupStep, checks, doctor
 from dsprod.devenv import setup as devsetup
 from dsprod.devenv._hooks import hook_state
 from dsprod.devenv._kernel import kernel_name, kernel_state
+from dsprod.devenv._setup_git import hook_steps
+from dsprod.devenv._wheel import WheelSource
 from dsprod.envs._project import find_project, venv_python
 from tests.helpers import run_cli
 
@@ -48,6 +51,16 @@ def commands(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     monkeypatch.setattr(devsetup, "run_long", run_long)
     monkeypatch.setattr(devsetup, "_imports_from_tree", lambda *_: True)
     return ran
+
+
+@pytest.fixture
+def wheels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WheelSource:
+    """The user's PIP_FIND_LINKS holds dsprod's wheel already: setup builds none."""
+    folder = tmp_path / "wheels"
+    folder.mkdir()
+    (folder / f"dsprod-{dsprod.__version__}-py3-none-any.whl").touch()
+    monkeypatch.setenv("PIP_FIND_LINKS", str(folder))
+    return WheelSource(lambda _: None)
 
 
 def pre_commit_hook(project: Path, python: Path) -> None:
@@ -92,12 +105,12 @@ def test_hooks_and_kernel_are_not_ok_without_their_tools_in_venv(
 
 
 def test_setup_reinstalls_when_dev_tools_are_missing(
-    project: Path, bare_venv: Path, commands: list[list[str]]
+    project: Path, bare_venv: Path, commands: list[list[str]], wheels: WheelSource
 ) -> None:
     root = find_project(project)
     stamp = project / ".venv" / devsetup.STAMP
     stamp.write_text(json.dumps({"inputs": devsetup._inputs(root)}))
-    step = devsetup._install(root, quiet(), None)
+    step = devsetup._install(root, quiet(), None, wheels)
     assert step.changed  # not "unchanged since the last install"
     assert commands[-1] == [str(bare_venv), "-m", "pip", "install", "-e", ".", "--group", "dev"]
 
@@ -115,21 +128,25 @@ def test_missing_names_the_dev_group_with_included_groups(project: Path, bare_ve
 
 
 def test_a_uv_install_is_not_redone_by_pip(
-    project: Path, bare_venv: Path, commands: list[list[str]], monkeypatch: pytest.MonkeyPatch
+    project: Path,
+    bare_venv: Path,
+    commands: list[list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    wheels: WheelSource,
 ) -> None:
     monkeypatch.setattr(devsetup, "_missing", lambda *_: [])
     root = find_project(project)
-    assert devsetup._install(root, quiet(), "/usr/bin/uv").changed  # made by uv
+    assert devsetup._install(root, quiet(), "/usr/bin/uv", wheels).changed  # made by uv
     made = len(commands)
-    step = devsetup._install(root, quiet(), None)  # again, without uv
+    step = devsetup._install(root, quiet(), None, wheels)  # again, without uv
     assert not step.changed
     assert len(commands) == made
 
 
 def test_pip_is_brought_by_ensurepip_into_a_venv_without_it(
-    project: Path, bare_venv: Path, commands: list[list[str]]
+    project: Path, bare_venv: Path, commands: list[list[str]], wheels: WheelSource
 ) -> None:
-    devsetup._install(find_project(project), quiet(), None)
+    devsetup._install(find_project(project), quiet(), None, wheels)
     python = str(bare_venv)
     assert commands[0] == [python, "-m", "ensurepip", "--upgrade"]
     assert [python, "-m", "pip", "install", "-e", "."] == commands[-1][:6]
@@ -143,7 +160,7 @@ def test_without_git_the_fix_is_to_install_it(
 ) -> None:
     monkeypatch.setenv("PATH", str(project / "no-such-folder"))
     root = find_project(project)
-    step = devsetup._hooks(root, quiet())
+    (step,) = hook_steps(root, quiet(), WheelSource(lambda _: None))
     assert step.detail == "git is not installed"
     assert step.fix == "install git (apt-get install git, brew install git), then dsprod setup"
     check = checks._hooks(root, venv_python(project))

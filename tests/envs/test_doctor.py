@@ -40,6 +40,8 @@ def test_doctor_reports_each_missing_piece_with_its_fix(
         "python",
         "venv",
         "hooks",
+        "hook",
+        "filter",
         "kernel",
         "env",
         ".env",
@@ -63,7 +65,13 @@ def test_doctor_reports_each_missing_piece_with_its_fix(
         f"ok       template: template {dsprod.__version__}, the one dsprod "
         f"{dsprod.__version__} ships"
     )
-    assert "found  5 problem(s); run the fix of each" in result.err
+    assert checks["hook"] == (
+        "problem  hook envs: no pre-commit in .venv to build them; fix: dsprod setup"
+    )
+    assert checks["filter"] == (
+        "problem  filter: not a git repository; fix: git init && dsprod setup"
+    )
+    assert "found  7 problem(s); run the fix of each" in result.err
 
 
 def test_doctor_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,9 @@ def test_setup_makes_the_environment(set_up: SetUp) -> None:
         "--group dev",
         "done  installed in ",
         "create  hooks (.git/hooks/pre-commit runs pre-commit from .venv)",
+        "install  hook environments: .venv/bin/pre-commit install-hooks",
+        "create  hook envs (",
+        "create  filter (notebooks are committed stripped by ",
         f'create  kernel ({NAME}: "{NAME} (.venv)" starts .venv/bin/python)',
         "next  dsprod doctor",
     ):
@@ -134,7 +138,7 @@ def test_a_second_setup_changes_nothing_and_says_so(set_up: SetUp) -> None:
     packages = sorted(p.name for p in project.glob(".venv/lib/python*/site-packages/*"))
     code, _, said = set_up.dsprod("setup")
     assert code == 0, said
-    assert [line.split()[0] for line in said.splitlines()] == ["identical"] * 6, said
+    assert [line.split()[0] for line in said.splitlines()] == ["identical"] * 8, said
     assert said.splitlines()[-1] == (
         " identical  nothing to do: the development environment is set up"
     )
@@ -183,3 +187,112 @@ def test_setup_without_uv_uses_venv_and_pip(wheel: Path, tmp_path: Path) -> None
         )[1]["status"]
         == "ok"
     )
+
+
+# --- hook environments and the notebook filter (issue 12: items 4 and 8) --------------------
+
+NOTEBOOK = "notebooks/01-explore-demo-data.ipynb"
+
+
+def with_outputs(path: Path, extra: dict[str, object] | None = None) -> int:
+    """Give every code cell an output, as running the notebook would; return how many."""
+    document = json.loads(path.read_text())
+    code = [cell for cell in document["cells"] if cell["cell_type"] == "code"]
+    for number, cell in enumerate(code, 1):
+        cell["execution_count"] = number
+        cell["outputs"] = [{"name": "stdout", "output_type": "stream", "text": [f"{number}\n"]}]
+    document["metadata"]["language_info"]["version"] = "3.11.7"  # what a kernel records
+    if extra:
+        document["cells"].append(extra)
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    return len(code)
+
+
+def outputs(text: str) -> int:
+    return sum(bool(cell.get("outputs")) for cell in json.loads(text)["cells"])
+
+
+def git(set_up: SetUp, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return run(["git", *args], cwd=set_up.project, env=set_up.env, check=check)
+
+
+def test_a_refused_commit_keeps_outputs_on_disk_and_installs_nothing(set_up: SetUp) -> None:
+    path = set_up.project / NOTEBOOK
+    definition: dict[str, object] = {
+        "cell_type": "code", "execution_count": None, "id": "added", "metadata": {},
+        "outputs": [], "source": ["def double(x: int) -> int:\n", "    return 2 * x"],
+    }  # fmt: skip
+    shown = with_outputs(path, definition)
+    git(set_up, "add", "-A")
+    refused = git(set_up, "commit", "-m", "a definition in a notebook", check=False)
+    said = refused.stdout + refused.stderr
+    assert refused.returncode == 1, said
+    assert "function `double` is defined in a notebook" in said
+    assert "Installing environment" not in said  # setup built them all
+    assert outputs(path.read_text()) == shown  # the refused commit left them on disk
+    staged = git(set_up, "show", f":{NOTEBOOK}").stdout
+    assert outputs(staged) == 0
+    assert '"version"' not in staged  # nor what the kernel recorded
+
+    document = json.loads(path.read_text())
+    document["cells"] = [cell for cell in document["cells"] if cell["id"] != "added"]
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    git(set_up, "add", "-A")
+    done = git(set_up, "commit", "-m", "Project as generated, run once")
+    assert "Installing environment" not in done.stdout + done.stderr
+    assert outputs(path.read_text()) == shown
+    committed = json.loads(git(set_up, "show", f"HEAD:{NOTEBOOK}").stdout)
+    assert outputs(json.dumps(committed)) == 0
+    assert [c["id"] for c in committed["cells"]] == [c["id"] for c in document["cells"]]
+    # No phantom change: a notebook touched (or run again) is not "modified".
+    path.touch()
+    assert git(set_up, "status", "--porcelain").stdout == ""
+    assert git(set_up, "diff").stdout == ""
+
+
+def test_doctor_finds_hook_environments_missing_without_making_them(
+    set_up: SetUp, tmp_path: Path
+) -> None:
+    empty = tmp_path / "no-pre-commit-home"
+    code, out, _ = set_up.dsprod("doctor", check=False, PRE_COMMIT_HOME=str(empty))
+    assert code == 1
+    line = next(line for line in out.splitlines() if " hook envs: " in line)
+    assert line.startswith("problem  hook envs: not installed: ruff-check, ruff-format, "), line
+    assert line.endswith("(a commit would install them); fix: dsprod setup  (it builds them)")
+    assert not empty.exists()  # asked, not made
+
+
+def test_doctor_runs_the_hooks_and_finds_a_broken_one(set_up: SetUp) -> None:
+    home = Path(set_up.env["PRE_COMMIT_HOME"])
+    # The ruff hooks' environment (dsprod's has a ruff too: it depends on it).
+    (ruff,) = [
+        p for p in home.glob("repo*/py_env-*/bin/ruff") if not p.with_name("dsprod").exists()
+    ]
+    # A damaged environment: its ruff no longer runs.
+    ruff.rename(ruff.with_name("ruff.away"))
+    ruff.write_text("#!/bin/sh\necho 'ruff: damaged' >&2\nexit 3\n")
+    ruff.chmod(0o755)
+    try:
+        code, out, _ = set_up.dsprod("doctor", check=False)
+    finally:
+        ruff.with_name("ruff.away").replace(ruff)
+    assert code == 1
+    line = next(line for line in out.splitlines() if " hook envs: " in line)
+    assert "installed, but the hooks failed on sample files: ruff check" in line, line
+    assert line.endswith("fix: .venv/bin/pre-commit clean && dsprod setup  (it builds them again)")
+    assert set_up.dsprod("doctor")[0] == 0
+
+
+def test_a_clone_without_the_filter_is_told_and_setup_configures_it(set_up: SetUp) -> None:
+    for key in ("clean", "smudge", "required", "extrakeys"):
+        git(set_up, "config", "--unset", f"filter.nbstripout.{key}")
+    assert git(set_up, "status", "--porcelain").returncode == 0  # git works without it
+    code, out, _ = set_up.dsprod("doctor", check=False)
+    assert code == 1
+    assert (
+        "problem  filter: .gitattributes gives notebooks the filter nbstripout, which git is not "
+        "configured to run: commits would keep the outputs; fix: dsprod setup  (it configures it)"
+    ) in out.splitlines()
+    _, _, said = set_up.dsprod("setup")
+    assert "create  filter (notebooks are committed stripped by " in said
+    assert set_up.dsprod("doctor")[0] == 0

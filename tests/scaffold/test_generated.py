@@ -283,3 +283,49 @@ def test_uv_sync_installs_the_project(wheel: Path, tmp_path: Path) -> None:
     )
     assert " passed" in done.stdout
     assert (project / "uv.lock").is_file()
+
+
+def test_the_notebooks_session_runs_what_ci_can_and_checks_the_rest(
+    installed: Callable[[str], Generated], tmp_path: Path
+) -> None:
+    shared = installed("default")
+    copy = tmp_path / "project"
+    shutil.copytree(shared.project, copy, ignore=shutil.ignore_patterns(".git", ".nox", "build"))
+    generated = Generated(copy, shared.venv, shared.env)
+    package = "default_project"  # of the project named default-project
+
+    def notebook(name: str, *sources: str) -> None:
+        cells: list[dict[str, object]] = [
+            {"cell_type": "code", "execution_count": None, "id": str(n), "metadata": {},
+             "outputs": [], "source": source}
+            for n, source in enumerate(sources)
+        ]  # fmt: skip
+        document = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        (copy / "notebooks" / name).write_text(json.dumps(document, indent=1) + "\n")
+
+    # Real notebooks read data that is not in git: not listed in `execute`, so not run.
+    notebook(
+        "02-needs-data.ipynb",
+        f"%matplotlib inline\nimport csv\nfrom {package}.nb_01_explore_demo_data import spread\n",
+        "rows = list(csv.reader(open('../data/not-in-git.csv')))\nrows?",
+        "%%bash\nls ../data",
+    )
+    nox = generated.bin("nox")
+    done = generated.run(nox, "-s", "notebooks", check=False)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert "2 notebook(s) parse and import what exists; 1 not executed" in done.stderr
+    assert sorted(p.name for p in (copy / "build" / "notebooks").iterdir()) == [
+        "01-explore-demo-data.html"
+    ]
+    # A name the package does not have, a cell that does not parse: located, and the job fails.
+    notebook(
+        "03-broken.ipynb",
+        f"import os\nfrom {package}.nb_01_explore_demo_data import spread, nothere\n",
+        "print 'python 2'",
+    )
+    done = generated.run(nox, "-s", "notebooks", check=False)
+    assert done.returncode == 1
+    assert (
+        f"notebooks/03-broken.ipynb:cell 1:line 2: {package}.nb_01_explore_demo_data has no nothere"
+    ) in done.stderr
+    assert "notebooks/03-broken.ipynb:cell 2:line 1: does not parse: " in done.stderr

@@ -194,9 +194,13 @@ def test_pre_commit_hooks_install_from_the_package_index(rendered: Render) -> No
     hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
     assert {repo["repo"] for repo in config["repos"]} == {"local"}
     assert all(hook["language"] == "python" for hook in hooks)
-    assert {"ruff-check", "ruff-format", "nbstripout", "detect-private-key"} <= {
+    assert {"ruff-check", "ruff-format", "dsprod-check", "detect-private-key"} <= {
         hook["id"] for hook in hooks
     }
+    # Outputs are stripped by the git filter, not by a hook that rewrites the files on disk.
+    assert "nbstripout" not in {hook["id"] for hook in hooks}
+    attributes = (rendered("default") / ".gitattributes").read_text().splitlines()
+    assert "*.ipynb filter=nbstripout" in attributes
     for hook in hooks:
         for requirement in hook["additional_dependencies"]:
             assert re.fullmatch(r"[a-z0-9-]+==[0-9.]+", requirement), requirement

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import collections
+import os
 import shlex
 import shutil
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -35,13 +36,21 @@ def shown_command(args: Sequence[str | Path], root: Path | None = None) -> str:
 
 
 def quick(
-    args: Sequence[str | Path], *, cwd: Path, timeout: float = 120
+    args: Sequence[str | Path],
+    *,
+    cwd: Path,
+    timeout: float = 120,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str] | None:
-    """Run a short command and capture its output; None when it cannot be started at all."""
+    """Run a short command and capture its output; None when it cannot be started at all.
+    `env` is added to the environment; `stdin` is given as its input."""
     try:
         return subprocess.run(
             [str(a) for a in args],
             cwd=cwd,
+            env={**os.environ, **env} if env else None,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -52,7 +61,13 @@ def quick(
 
 
 def run_long(
-    args: Sequence[str | Path], *, cwd: Path, output: Output, what: str, hint: str
+    args: Sequence[str | Path],
+    *,
+    cwd: Path,
+    output: Output,
+    what: str,
+    hint: str,
+    env: Mapping[str, str] | None = None,
 ) -> float:
     """Run a long command (creating an environment, installing packages); return how long it
     took. On a terminal a line under the status shows the time so far and the tool's latest
@@ -66,6 +81,7 @@ def run_long(
         process = subprocess.Popen(
             [str(a) for a in args],
             cwd=cwd,
+            env={**os.environ, **env} if env else None,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

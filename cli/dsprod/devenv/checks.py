@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsprod import __version__
-from dsprod.devenv._hooks import CONFIG, INSTALL_GIT, hook_state
+from dsprod.devenv._filter import DRIVER, filter_state
+from dsprod.devenv._hookenvs import hook_envs, run_on_samples, toplevel
+from dsprod.devenv._hooks import CONFIG, INSTALL_GIT, hook_state, pre_commit_installed
 from dsprod.devenv._kernel import install_command, kernel_state
 from dsprod.devenv._python import choose_python, package_location, python_version, satisfies
 from dsprod.devenv._run import quick, shown_command
@@ -43,6 +45,8 @@ def doctor(start: Path | None = None) -> list[DoctorCheck]:
         _python(project, interpreter if venv else None),
         _venv(project, interpreter if venv else None),
         _hooks(project, interpreter),
+        _hook_envs(project, interpreter if venv else None),
+        _filter(project),
         _kernel(project, interpreter if venv else None),
         _env_dev(project, interpreter if venv else None),
         _dotenv(project),
@@ -121,6 +125,54 @@ def _hooks(project: Project, interpreter: Path) -> DoctorCheck:
     if not state.tool:
         return DoctorCheck("hooks", "problem", state.detail, f"{_SETUP}  (it reinstalls it)")
     return DoctorCheck("hooks", "problem", state.detail, ".venv/bin/pre-commit install")
+
+
+def _hook_envs(project: Project, interpreter: Path | None) -> DoctorCheck:
+    """Would a commit run its hooks without installing anything first? Asked of pre-commit
+    without writing; then the hooks run for real on sample files in a copy of the index."""
+    name = "hook envs"
+    if not (project.root / CONFIG).is_file():
+        return DoctorCheck(name, "ok", f"no {CONFIG}: no hooks")
+    if interpreter is None or not pre_commit_installed(interpreter):
+        return DoctorCheck(name, "problem", "no pre-commit in .venv to build them", _SETUP)
+    state = hook_envs(project.root, interpreter)
+    if not state.ok:
+        return DoctorCheck(name, "problem", state.detail, f"{_SETUP}  (it builds them)")
+    failed = run_on_samples(project.root, interpreter, state.skip)
+    if failed:
+        return DoctorCheck(
+            name,
+            "problem",
+            f"installed, but the hooks {failed}",
+            ".venv/bin/pre-commit clean && dsprod setup  (it builds them again)",
+        )
+    return DoctorCheck(name, "ok", "installed; the hooks pass on sample files in a copy")
+
+
+def _filter(project: Project) -> DoctorCheck:
+    state = filter_state(project.root)
+    if state.ok:
+        return DoctorCheck("filter", "ok", state.detail)
+    if not state.repository:
+        fix = INSTALL_GIT if "not installed" in state.detail else "git init && dsprod setup"
+        return DoctorCheck("filter", "problem", state.detail, fix)
+    if state.driver is None:
+        config = toplevel(project.root) / CONFIG
+        text = config.read_text(encoding="utf-8") if config.is_file() else ""
+        if f"id: {DRIVER}" in text:
+            # A project of an older template: its hook strips the working copy too.
+            return DoctorCheck(
+                "filter",
+                "note",
+                f"the {DRIVER} pre-commit hook strips notebooks on disk as it commits them; "
+                "the git filter keeps outputs on disk",
+                "dsprod update",
+            )
+        return DoctorCheck("filter", "note", state.detail)
+    if state.driver != DRIVER:
+        fix = f"git config filter.{state.driver}.clean COMMAND"
+        return DoctorCheck("filter", "problem", state.detail, fix)
+    return DoctorCheck("filter", "problem", state.detail, f"{_SETUP}  (it configures it)")
 
 
 def _kernel(project: Project, interpreter: Path | None) -> DoctorCheck:

@@ -3,8 +3,11 @@
 Steps, each skipped when its result is already there: `.env` from `.env.example`; the `.venv`
 (uv when present, else venv); the project installed in it with its dev group (skipped while
 pyproject.toml, and uv.lock when there is one, are unchanged since the last install and the
-package still imports from the working tree); the git hooks (pre-commit); a Jupyter kernel
-named after the project that runs the .venv's interpreter.
+package still imports from the working tree); the git hooks (pre-commit) and every hook's
+environment, so the first commit installs nothing; the git filter that strips notebooks in
+commits; a Jupyter kernel named after the project that runs the .venv's interpreter. Where an
+installer needs dsprod (the dev group, the dsprod-check hook), it is handed a wheel of the
+running dsprod (`_wheel.py`): dsprod is not on the package index yet.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsprod._output import Output, shown
-from dsprod.devenv._hooks import CONFIG, INSTALL_GIT, hook_state
 from dsprod.devenv._kernel import install_command, kernel_name, kernel_state
 from dsprod.devenv._python import choose_python, package_location, python_version, satisfies
 from dsprod.devenv._run import quick, run_long, shown_command
+from dsprod.devenv._setup_git import filter_step, hook_steps
+from dsprod.devenv._step import SetupStep, say
+from dsprod.devenv._wheel import WheelSource
 from dsprod.envs._project import Project, find_project, venv_python
 from dsprod.envs._toml import load_toml
 from dsprod.errors import UserError
@@ -44,14 +49,6 @@ for name in sys.argv[1:]:
     except PackageNotFoundError:
         print(name)
 """
-
-
-@dataclass(frozen=True)
-class SetupStep:
-    name: str  # .env, .venv, install, hooks, kernel
-    changed: bool
-    detail: str
-    fix: str | None = None  # for a step that could not be done: what to run
 
 
 @dataclass(frozen=True)
@@ -86,19 +83,16 @@ def setup_project(
         raise UserError("uv is not on PATH", hint="install it (pip install uv), or drop --uv")
     # Every refusal (a broken .venv, no suitable Python) comes before anything is written.
     chosen = _preflight(project, python)
-    steps = [_dotenv(project, output), _venv(project, output, chosen, uv_path)]
-    steps.append(_install(project, output, uv_path))
-    steps.append(_hooks(project, output))
-    steps.append(_kernel(project, output))
+    wheels = WheelSource(lambda text: output.status("wheel", text))
+    try:
+        steps = [_dotenv(project, output), _venv(project, output, chosen, uv_path)]
+        steps.append(_install(project, output, uv_path, wheels))
+        steps.extend(hook_steps(project, output, wheels))
+        steps.append(filter_step(project, output))
+        steps.append(_kernel(project, output))
+    finally:
+        wheels.close()
     return SetupResult(project, tuple(steps))
-
-
-def _say(output: Output, step: SetupStep) -> SetupStep:
-    if step.fix:
-        output.status("warning", f"{step.name}: {step.detail}; fix: {step.fix}")
-    else:
-        output.status("create" if step.changed else "identical", f"{step.name} ({step.detail})")
-    return step
 
 
 def _dotenv(project: Project, output: Output) -> SetupStep:
@@ -106,9 +100,9 @@ def _dotenv(project: Project, output: Output) -> SetupStep:
     # lexists: a dangling symbolic link is a .env too (the user's, pointing at a file to come);
     # it is neither replaced nor written through.
     if os.path.lexists(dotenv):
-        return _say(output, SetupStep(".env", False, "exists; left as it is"))
+        return say(output, SetupStep(".env", False, "exists; left as it is"))
     if not example.is_file():
-        return _say(output, SetupStep(".env", False, "no .env.example to copy"))
+        return say(output, SetupStep(".env", False, "no .env.example to copy"))
     try:
         fd, tmp = tempfile.mkstemp(dir=project.root, prefix=".env.", suffix=".tmp")
     except OSError as exc:
@@ -124,14 +118,14 @@ def _dotenv(project: Project, output: Output) -> SetupStep:
             # A link, not a replace: a .env that appeared meanwhile is never overwritten.
             os.link(tmp, dotenv)
         except FileExistsError:
-            return _say(output, SetupStep(".env", False, "exists; left as it is"))
+            return say(output, SetupStep(".env", False, "exists; left as it is"))
         except OSError:  # a file system without hard links
             if os.path.lexists(dotenv):
-                return _say(output, SetupStep(".env", False, "exists; left as it is"))
+                return say(output, SetupStep(".env", False, "exists; left as it is"))
             Path(tmp).replace(dotenv)
     finally:
         Path(tmp).unlink(missing_ok=True)
-    return _say(output, SetupStep(".env", True, "from .env.example: put your local values there"))
+    return say(output, SetupStep(".env", True, "from .env.example: put your local values there"))
 
 
 def _preflight(project: Project, python: str | Path | None) -> tuple[Path | None, str]:
@@ -162,7 +156,7 @@ def _venv(
     venv = project.root / ".venv"
     base, version = chosen
     if base is None:
-        return _say(output, SetupStep(".venv", False, f"Python {version}"))
+        return say(output, SetupStep(".venv", False, f"Python {version}"))
     if uv:
         command = [uv, "venv", "--quiet", "--python", str(base), str(venv)]
     else:
@@ -182,7 +176,7 @@ def _venv(
     return SetupStep(".venv", True, f"Python {version}")
 
 
-def _install(project: Project, output: Output, uv: str | None) -> SetupStep:
+def _install(project: Project, output: Output, uv: str | None, wheels: WheelSource) -> SetupStep:
     interpreter = venv_python(project.root)
     stamp = project.root / ".venv" / STAMP
     lock = project.root / "uv.lock"
@@ -196,7 +190,7 @@ def _install(project: Project, output: Output, uv: str | None) -> SetupStep:
             detail = (
                 "pyproject.toml unchanged since the last install; imports from the working tree"
             )
-            return _say(output, SetupStep("install", False, detail))
+            return say(output, SetupStep("install", False, detail))
         output.status("missing", f"from .venv: {', '.join(missing)}")
     groups = load_toml(project.root / "pyproject.toml", project.root).get("dependency-groups", {})
     group = ["--group", "dev"] if isinstance(groups, dict) and "dev" in groups else []
@@ -223,8 +217,12 @@ def _install(project: Project, output: Output, uv: str | None) -> SetupStep:
             output.status("install", f"a newer pip, for --group ({shown_upgrade})")
             run_long(upgrade, cwd=project.root, output=output, what="upgrading pip", hint=hint)
     what = f"{project.name} and its dev group" if group else project.name
+    # dsprod itself (the dev group has it) is not on the package index yet: the installer
+    # finds the running one's wheel (made now, so its line comes first).
+    wanted = {name.lower().replace("_", "-") for name in _requirements(project)}
+    env = wheels.env() if "dsprod" in wanted else None
     output.status("install", f"{what}: {shown_command(command, project.root)}")
-    took = run_long(command, cwd=project.root, output=output, what="installing", hint=hint)
+    took = run_long(command, cwd=project.root, output=output, what="installing", hint=hint, env=env)
     location = _imports_from_tree(project, interpreter)
     if project.package and not location:
         raise UserError(
@@ -317,46 +315,11 @@ def _pip_version(interpreter: Path) -> tuple[int, ...]:
         return (0,)
 
 
-def _hooks(project: Project, output: Output) -> SetupStep:
-    if not (project.root / CONFIG).is_file():
-        return _say(output, SetupStep("hooks", False, f"no {CONFIG}: no hooks to install"))
-    interpreter = venv_python(project.root)
-    state = hook_state(project.root, interpreter)
-    if state.ok:
-        return _say(output, SetupStep("hooks", False, state.detail))
-    if not state.git:
-        fix = f"{INSTALL_GIT}, then dsprod setup"
-        return _say(output, SetupStep("hooks", False, state.detail, fix=fix))
-    if not state.repository:
-        return _say(output, SetupStep("hooks", False, state.detail, fix="git init && dsprod setup"))
-    pre_commit = interpreter.parent / "pre-commit"
-    if not pre_commit.exists():
-        return _say(
-            output,
-            SetupStep(
-                "hooks",
-                False,
-                "pre-commit is not installed in .venv",
-                fix="add pre-commit to the dev dependency group, then dsprod setup",
-            ),
-        )
-    command = [str(pre_commit), "install"]
-    done = quick(command, cwd=project.root)
-    if done is None or done.returncode != 0:
-        said = (done.stdout + done.stderr).strip() if done else "it did not start"
-        raise UserError(
-            f"{shown_command(command, project.root)} failed: {said}",
-            hint="fix what pre-commit says, then dsprod setup",
-        )
-    after = hook_state(project.root, interpreter)
-    return _say(output, SetupStep("hooks", True, after.detail))
-
-
 def _kernel(project: Project, output: Output) -> SetupStep:
     interpreter = venv_python(project.root)
     state = kernel_state(project, interpreter)
     if state.ok:
-        return _say(output, SetupStep("kernel", False, state.detail))
+        return say(output, SetupStep("kernel", False, state.detail))
     command = install_command(project, interpreter)
     done = quick(command, cwd=project.root)
     if done is None or done.returncode != 0:
@@ -366,4 +329,4 @@ def _kernel(project: Project, output: Output) -> SetupStep:
             f"{said[0] if said else 'the command did not start'}",
             hint="add ipykernel to the dev dependency group, then dsprod setup",
         )
-    return _say(output, SetupStep("kernel", True, kernel_state(project, interpreter).detail))
+    return say(output, SetupStep("kernel", True, kernel_state(project, interpreter).detail))

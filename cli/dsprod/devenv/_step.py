@@ -1,0 +1,25 @@
+"""One step of `dsprod setup`: what it did, and for a step it could not do, the fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dsprod._output import Output
+
+__all__ = ["SetupStep", "say"]
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    name: str  # .env, .venv, install, hooks, hook envs, filter, kernel
+    changed: bool
+    detail: str
+    fix: str | None = None  # for a step that could not be done: what to run
+
+
+def say(output: Output, step: SetupStep) -> SetupStep:
+    if step.fix:
+        output.status("warning", f"{step.name}: {step.detail}; fix: {step.fix}")
+    else:
+        output.status("create" if step.changed else "identical", f"{step.name} ({step.detail})")
+    return step
