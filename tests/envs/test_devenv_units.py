@@ -190,3 +190,32 @@ def test_a_dangling_dotenv_link_is_left_as_it_is(project: Path) -> None:
     assert (step.changed, step.detail) == (False, "exists; left as it is")
     assert dotenv.is_symlink() and not dotenv.exists()
     assert not (project / "elsewhere").exists()
+
+
+def test_doctor_reports_what_promoted_code_still_owes(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The generated project's example notebook extracts whole, with no debt.
+    assert {c.name: c for c in doctor()}["debt"].status == "ok"
+    notebook = project / "notebooks" / "state.ipynb"
+    notebook.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {"cell_type": "code", "id": "a", "metadata": {}, "outputs": [],
+                     "execution_count": None, "source": "import os\ndata = sorted(os.environ)"},
+                    {"cell_type": "code", "id": "b", "metadata": {}, "outputs": [],
+                     "execution_count": None, "source": "def Size():\n    return len(data)"},
+                ],
+                "metadata": {"kernelspec": {"name": "python3", "language": "python"}},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )  # fmt: skip
+    assert run_cli(capsys, "extract", "notebooks/state.ipynb").code == 0
+    debt = {c.name: c for c in doctor()}["debt"]
+    assert debt.status == "note"
+    # `Size` moved (a CamelCase function, untyped): its module carries that debt.
+    assert "rule code(s) recorded for 1 module(s)" in debt.detail
+    assert debt.fix == "dsprod check --report lists it"

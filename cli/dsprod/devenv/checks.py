@@ -52,6 +52,7 @@ def doctor(start: Path | None = None) -> list[DoctorCheck]:
         _dotenv(project),
         _git(project),
         _template(project),
+        _debt(project),
     ]
 
 
@@ -241,6 +242,16 @@ def _git(project: Project) -> DoctorCheck:
     if inside is None or inside.returncode != 0:
         return DoctorCheck("git", "problem", f"git {said}; not a git repository", "git init")
     return DoctorCheck("git", "ok", f"git {said}; repository at {inside.stdout.strip()}")
+
+
+def _debt(project: Project) -> DoctorCheck:
+    """What promoted code still owes: a note, never a problem (the commit and CI pass)."""
+    from dsprod.notebook._debt import read_debt
+
+    debt = read_debt(project.root)
+    if debt is None or not (debt.left or debt.lint_size):
+        return DoctorCheck("debt", "ok", "nothing left in notebooks, no lint debt recorded")
+    return DoctorCheck("debt", "note", debt.summary(), "dsprod check --report lists it")
 
 
 def _template(project: Project) -> DoctorCheck:
