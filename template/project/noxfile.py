@@ -200,8 +200,6 @@ def as_python(text: str) -> str | None:
     )
 
 
-
-
 @nox.session
 def pipeline(session: nox.Session) -> None:
     """The CD path, locally: demo data -> train -> evaluate -> gate -> publish -> staging; the
