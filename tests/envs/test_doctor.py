@@ -47,6 +47,7 @@ def test_doctor_reports_each_missing_piece_with_its_fix(
         ".env",
         "git",
         "template",
+        "debt",
     ]
     checks = {line.split()[1].rstrip(":"): line for line in lines}
     assert checks["venv"] == "problem  venv: no .venv; fix: dsprod setup"

@@ -31,7 +31,9 @@ def generated_project(root: Path) -> Path:
     make_project(root)
     package = root / "src" / "mypkg"
     for name in ("model.py", "data.py"):
-        (package / name).write_bytes((TEMPLATE_PACKAGE / name).read_bytes())
+        # The template's own file (rendered by Copier when its name ends in .jinja).
+        source = next(TEMPLATE_PACKAGE.glob(f"{name}*"))
+        (package / name).write_bytes(source.read_bytes())
     (package / "settings.py").write_text(SETTINGS, encoding="utf-8")
     return package
 
