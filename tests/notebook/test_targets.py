@@ -31,9 +31,14 @@ def generated_project(root: Path) -> Path:
     make_project(root)
     package = root / "src" / "mypkg"
     for name in ("model.py", "data.py"):
-        # The template's own file (rendered by Copier when its name ends in .jinja).
+        # The template's own file, rendered as Copier would when its name ends in .jinja.
         source = next(TEMPLATE_PACKAGE.glob(f"{name}*"))
-        (package / name).write_bytes(source.read_bytes())
+        text = source.read_text(encoding="utf-8")
+        if source.suffix == ".jinja":
+            import jinja2
+
+            text = jinja2.Template(text, keep_trailing_newline=True).render(package_name="mypkg")
+        (package / name).write_text(text, encoding="utf-8")
     (package / "settings.py").write_text(SETTINGS, encoding="utf-8")
     return package
 
@@ -179,7 +184,7 @@ def test_an_explicit_module_may_hold_hand_written_code(
     result = run_cli(capsys, "extract", "--module", "mypkg.model", str(nb))
     assert result.code == 0, result.err
     text = (package / "model.py").read_text(encoding="utf-8")
-    assert "def area(r)" in text and "def train(rows" in text
+    assert "def area(r)" in text and "def train(" in text
 
 
 # --- --module naming another package ---------------------------------------------------------
