@@ -72,14 +72,15 @@ class ProjectLint:
     def settle(self, text: str, path: Path) -> str:
         """`text` after the project's `ruff check --fix` and `ruff format`, repeated until
         neither changes it; the text unchanged when ruff is absent or refuses it."""
+        text = _whitespace_fixed(text)
         if self.ruff is None:
             return text
         for _ in range(_MAX_ROUNDS):
             fixed = self._ruff(["check", "--fix", "--exit-zero", "--quiet"], text, path)
             formatted = self._ruff(["format"], fixed, path) if fixed is not None else None
-            if formatted is None or formatted == text:
+            if formatted is None or _whitespace_fixed(formatted) == text:
                 return text
-            text = formatted
+            text = _whitespace_fixed(formatted)
         return text
 
     def diagnostics(self, text: str, path: Path) -> list[dict[str, Any]]:
@@ -139,6 +140,12 @@ class ProjectLint:
         if done.returncode != 0 or not done.stdout:
             return None
         return done.stdout
+
+
+def _whitespace_fixed(text: str) -> str:
+    """What the project's trailing-whitespace and end-of-file hooks would leave: they rewrite
+    every line, strings included, so dsprod writes it that way first."""
+    return "\n".join(line.rstrip() for line in text.rstrip().split("\n")) + "\n"
 
 
 def module_debt(
