@@ -208,7 +208,12 @@ def pipeline(session: nox.Session) -> None:
     service serves staging's model; prod takes it from staging; a worse model is refused by
     the gate and prod keeps serving the previous one. A local folder stands in for the
     registry, a random key for MODEL_SIGNING_KEY; settings are staging's and prod's own."""
-    if shutil.which("uv"):
+    locked = Path("uv.lock").is_file()
+    if not locked:
+        # `dsprod new` could not resolve one (it said why). The path can still be tried, with
+        # the versions pyproject.toml allows; the image and CI cannot do without the lock.
+        session.warn("no uv.lock: the runtime is installed unlocked; run `uv lock` and commit it")
+    if shutil.which("uv") and locked:
         # The locked runtime, as the image installs it: no test or developer tools.
         session.run_install(
             "uv",

@@ -11,6 +11,7 @@ page promises are checked.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -93,7 +94,22 @@ def test_the_page_runs_as_printed(tmp_path: Path, wheel: Path) -> None:
     assert "passed" in done.stdout  # pytest -q
     assert "ok  prod:" in done.stderr
     assert "identical  notebooks/02-features.ipynb: " in done.stderr  # --verify
-    # The output the page shows for `dsprod extract` is what it printed (but for the folder).
-    shown = next(b for b in CONSOLE_BLOCK.findall(PAGE.read_text()) if "log_spend (" in b)
-    for line in shown.splitlines():
-        assert line.replace("/home/you/churn", str(project)) in done.stderr, line
+    # A model went to staging and prod through the registry; the worse one did not.
+    registry = project / "models" / "registry"
+    assert (registry / "versions" / "1" / "model.skops").is_file()
+    assert not (registry / "versions" / "2").exists()
+    for alias in ("staging", "prod"):
+        assert (
+            json.loads((registry / "aliases" / f"{alias}.json").read_text())["current"]["version"]
+            == 1
+        )
+    assert "gate: FAILED, keep the production model" in done.stdout
+    assert "pipeline: model version 1 in staging and prod; the worse one refused" in done.stderr
+    # Every output the page shows after the commands that print it (a block that starts with
+    # `$ ` shows a command the page does not run) is what they printed, but for the folder.
+    shown = [b for b in CONSOLE_BLOCK.findall(PAGE.read_text()) if not b.startswith("$ ")]
+    assert len(shown) >= 4, "the page lost the output it shows"
+    printed = done.stdout + done.stderr
+    for block in shown:
+        for line in block.splitlines():
+            assert line.replace("/home/you/churn", str(project)) in printed, line

@@ -12,9 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["Row", "dataset_hash", "demo_frame", "make_demo_data", "read_csv", "write_csv"]
-
-Row = dict[str, str]
+__all__ = ["dataset_hash", "demo_frame", "read_csv", "write_csv"]
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -63,9 +61,3 @@ def demo_frame(
     noisy = rng.random(rows) < label_noise
     label = np.where(noisy, rng.choice(names, size=rows), label)
     return pd.DataFrame({"x1": points[:, 0].round(4), "x2": points[:, 1].round(4), "label": label})
-
-
-def make_demo_data(rows: int = 200, seed: int = 0) -> list[Row]:
-    """The demo data as rows of text, as csv.DictReader would give them."""
-    frame = demo_frame(rows, seed).astype(str)
-    return [{str(k): str(v) for k, v in record.items()} for record in frame.to_dict("records")]
