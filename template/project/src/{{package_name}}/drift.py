@@ -44,7 +44,8 @@ class Profile:
         for name in list(features.columns)[:MAX_FEATURES]:
             values = features[name].to_numpy(dtype=float)
             cuts = np.unique(np.quantile(values, np.arange(1, BINS) / BINS))
-            counts = np.bincount(np.searchsorted(cuts, values, side="right"), minlength=len(cuts) + 1)
+            bins = np.searchsorted(cuts, values, side="right")
+            counts = np.bincount(bins, minlength=len(cuts) + 1)
             edges[str(name)] = tuple(float(c) for c in cuts)
             shares[str(name)] = tuple(float(c) / len(values) for c in counts)
         labels, counts = np.unique(np.asarray(predictions, dtype=str), return_counts=True)
@@ -65,9 +66,12 @@ class Profile:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Profile:
-        edges, shares, predicted = data["edges"], data["feature_shares"], data["prediction_shares"]
-        if not (isinstance(edges, dict) and isinstance(shares, dict) and isinstance(predicted, dict)):
-            raise ValueError("a profile's edges, feature_shares and prediction_shares are tables")
+        edges, shares = data["edges"], data["feature_shares"]
+        predicted = data["prediction_shares"]
+        if not (isinstance(edges, dict) and isinstance(shares, dict)):
+            raise ValueError("a profile's edges and feature_shares are tables")
+        if not isinstance(predicted, dict):
+            raise ValueError("a profile's prediction_shares is a table")
         return cls(
             {str(k): tuple(map(float, v)) for k, v in edges.items()},
             {str(k): tuple(map(float, v)) for k, v in shares.items()},
@@ -81,7 +85,7 @@ def psi(expected: Sequence[float], observed: Sequence[float]) -> float:
     if len(expected) != len(observed):
         raise ValueError(f"{len(expected)} expected shares, {len(observed)} observed")
     total = 0.0
-    for e, o in zip(expected, observed, strict=True):
-        e, o = max(e, _FLOOR), max(o, _FLOOR)
+    for want, got in zip(expected, observed, strict=True):
+        e, o = max(want, _FLOOR), max(got, _FLOOR)
         total += (o - e) * math.log(o / e)
     return total
