@@ -27,6 +27,8 @@ else:  # pragma: no cover - Python 3.10 only
 # Template syntax that must not survive rendering. GitHub Actions' own `${{ ... }}` is kept.
 UNRENDERED = re.compile(r"\{\{|\{%|\{#|%\}|#\}")
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+# {{ $labels.job }} in alert annotations, {{status}} in dashboard legends.
+MONITORING_TEMPLATE = re.compile(r"\{\{ \$labels\.\w+ \}\}|\{\{\w+\}\}")
 
 
 def files(project: Path) -> set[str]:
@@ -50,6 +52,8 @@ def test_generates_without_template_syntax_left(rendered: Render, combo: str) ->
         for number, line in enumerate(text.splitlines(), 1):
             if path.parent.name == "workflows":
                 line = GITHUB_EXPRESSION.sub("", line)  # noqa: PLW2901 - only what is left counts
+            if path.parent.name == "monitoring":  # Prometheus's and Grafana's own templates
+                line = MONITORING_TEMPLATE.sub("", line)  # noqa: PLW2901 - only what is left counts
             assert not UNRENDERED.search(line), f"{path}:{number}: {line}"
         assert "{" not in path.name, path
         assert text.endswith("\n") or not text, f"{path}: no final newline"
@@ -76,13 +80,20 @@ def test_files_follow_the_options(rendered: Render, combo: str) -> None:
         f"src/{package}/logs.py", f"src/{package}/cli.py", f"src/{package}/model.py",
         f"src/{package}/gate.py", f"src/{package}/py.typed", "tests/test_settings.py",
         "tests/test_logging.py", "tests/test_cli.py", "tests/test_gate.py",
+        f"src/{package}/predictor.py", f"src/{package}/scores.py", f"src/{package}/drift.py",
+        f"src/{package}/tracing.py", f"src/{package}/jobs.py", "tests/test_jobs.py",
+        "tests/test_predictor.py", "tests/test_tracing.py", "deploy/monitoring/alerts.yaml",
+        "deploy/monitoring/alerts.test.yaml", "deploy/monitoring/dashboard.json",
     }  # fmt: skip
     assert always <= present, always - present
     fastapi = options["service"] == "fastapi"
-    assert (f"src/{package}/service.py" in present) == fastapi
+    for name in ("service", "metrics", "server"):
+        assert (f"src/{package}/{name}.py" in present) == fastapi, name
     assert ("tests/test_service.py" in present) == fastapi
+    assert ("tests/test_serve.py" in present) == fastapi
     k8s = fastapi and options["kubernetes"] == "true"
     assert ("deploy/k8s/overlays/prod/kustomization.yaml" in present) == k8s
+    assert ("deploy/k8s/components/monitoring/servicemonitor.yaml" in present) == k8s
     assert (".github/workflows/ci.yml" in present) == (options["ci"] == "github")
     assert (".gitlab-ci.yml" in present) == (options["ci"] == "gitlab")
     notebook = "notebooks/01-explore-demo-data.ipynb"
@@ -184,7 +195,10 @@ def test_env_file_is_ignored_and_example_complete(rendered: Render) -> None:
     assert ".env" in ignored
     assert "!.env.example" in ignored
     example = (project / ".env.example").read_text()
-    for variable in ("MODEL_SIGNING_KEY", "LOG_LEVEL", "GATE__TOLERANCE", "SERVICE__PORT"):
+    for variable in (
+        "MODEL_SIGNING_KEY", "LOG_LEVEL", "GATE__TOLERANCE", "SERVICE__PORT", "SERVICE__WORKERS",
+        "PUSHGATEWAY_URL", "SCORES_PATH", "OTEL_EXPORTER_OTLP_ENDPOINT",
+    ):  # fmt: skip
         assert variable in example
 
 

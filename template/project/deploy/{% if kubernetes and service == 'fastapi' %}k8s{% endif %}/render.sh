@@ -21,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # A kustomization of its own, in a temporary folder: the committed overlay stays as it is.
-cp -R "$here/base" "$here/overlays" "$work/"
+cp -R "$here/base" "$here/components" "$here/overlays" "$work/"
 cat > "$work/kustomization.yaml" <<KUSTOMIZATION
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
