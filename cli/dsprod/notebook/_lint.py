@@ -54,7 +54,6 @@ _MAX_ROUNDS = 4  # fix and format alternate until neither changes the text
 class ModuleDebt:
     ruff: tuple[str, ...] = ()
     mypy: tuple[str, ...] = ()
-    mypy_measured: bool = True  # False: no mypy in the project's environment
 
     @property
     def size(self) -> int:
@@ -160,11 +159,11 @@ def module_debt(
         mypy = list(previous.mypy) if previous else []
     else:
         mypy = sorted(measured - UNSILENCEABLE)
-    debt = ModuleDebt(tuple(ruff), tuple(mypy), mypy_measured=measured is not None)
+    debt = ModuleDebt(tuple(ruff), tuple(mypy))
     text = _with_header(body, debt)
     # The header itself may break a rule (a long mypy line is E501): it is recorded too.
     if extra := lint.ruff_codes(text, path) - set(ruff) - UNSILENCEABLE:
-        debt = ModuleDebt(tuple(sorted({*ruff, *extra})), debt.mypy, debt.mypy_measured)
+        debt = ModuleDebt(tuple(sorted({*ruff, *extra})), debt.mypy)
         text = _with_header(body, debt)
     return text, debt
 
@@ -221,9 +220,14 @@ def _project_ruff(root: Path) -> str | None:
     for candidate in (root / ".venv" / "bin" / "ruff", root / ".venv" / "Scripts" / "ruff.exe"):
         if candidate.exists():
             return str(candidate)
-    from dsprod.notebook._module import ruff_binary
+    try:
+        from ruff.__main__ import find_ruff_bin
 
-    return ruff_binary()
+        return str(find_ruff_bin())
+    except (ImportError, FileNotFoundError):
+        import shutil
+
+        return shutil.which("ruff")
 
 
 def _configures_mypy(root: Path) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 from dsprod.errors import TargetError
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, render_import
 
-__all__ = ["ModuleText", "compose_module", "read_module", "ruff_binary", "symbol_sources"]
+__all__ = ["ModuleText", "compose_module", "read_module", "symbol_sources"]
 
 
 @dataclass(frozen=True)
@@ -165,17 +165,6 @@ def compose_module(
     for first, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         lines[first:end] = new
     return "\n".join(lines).strip("\n") + "\n"
-
-
-def ruff_binary() -> str | None:
-    try:
-        from ruff.__main__ import find_ruff_bin
-
-        return str(find_ruff_bin())
-    except (ImportError, FileNotFoundError):
-        import shutil
-
-        return shutil.which("ruff")
 
 
 def _all_order(name: str) -> tuple[int, list[tuple[int, int | str]]]:
