@@ -15,6 +15,7 @@ from dsprod.notebook._statements import (
     KEEP_COMMENT,
     ImportKey,
     cell_statements,
+    import_keys,
     is_kept,
     words,
 )
@@ -56,6 +57,17 @@ class ExtractionPlan:
     @property
     def moved(self) -> tuple[Definition, ...]:
         return self.constants + self.definitions
+
+    def module_imports(self) -> list[ImportKey]:
+        """The imports the module needs: the moved code's, and the notebook's __future__
+        imports, which change how the definitions compile and so travel with them."""
+        keys = list(self.imports)
+        for parsed in self.parsed:
+            for node in parsed.tree.body if parsed.tree else []:
+                if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                    for alias in node.names:
+                        keys += import_keys(node, alias.asname or alias.name)
+        return keys
 
 
 def plan_extraction(

@@ -25,6 +25,7 @@ __all__ = [
     "CellRun",
     "Verification",
     "compare_runs",
+    "kept_cells",
     "module_root",
     "project_python",
     "run_notebook",
@@ -312,3 +313,12 @@ def verify_after(
             "identical", f"{where}: {verification.compared} cells show the same as before"
         )
     return verification
+
+
+def kept_cells(notebook: Notebook, sources: dict[int, str | None]) -> dict[int, int]:
+    """Original cell index -> index in the rewritten notebook, for the cells that remain."""
+    kept: dict[int, int] = {}
+    for cell in notebook.cells:
+        if sources.get(cell.index, "") is not None:
+            kept[cell.index] = len(kept)
+    return kept

@@ -40,7 +40,6 @@ from dsprod.notebook._rewrite import (
     render_notebook,
 )
 from dsprod.notebook._show import code_view, code_view_after, report_plan, show_diff
-from dsprod.notebook._statements import ImportKey, import_keys
 from dsprod.notebook._target import (
     Project,
     Target,
@@ -50,7 +49,13 @@ from dsprod.notebook._target import (
     resolve_target,
 )
 from dsprod.notebook._tests import write_characterization_tests
-from dsprod.notebook._verify import Verification, project_python, verify_after, verify_before
+from dsprod.notebook._verify import (
+    Verification,
+    kept_cells,
+    project_python,
+    verify_after,
+    verify_before,
+)
 
 __all__ = ["ExtractOptions", "ExtractResult", "extract", "extract_notebook"]
 
@@ -216,7 +221,7 @@ def _render(stage: _Stage, options: ExtractOptions) -> _Rendered:
     base = stage.current or ModuleText.parse(new_module_text([stage.notebook_key]), target.path)
     text = compose_module(
         base,
-        imports=_module_imports(plan),
+        imports=plan.module_imports(),
         constants=[(d.name, d.source) for d in plan.constants if d.name in stage.merge.add],
         definitions=[(d.name, d.source) for d in plan.definitions if d.name in stage.merge.add],
         replacements=stage.merge.replace,
@@ -278,7 +283,7 @@ def _apply(
         restore(saved)
         raise TargetError(f"{exc.message}; nothing was changed", hint=exc.hint) from exc
     if before is not None:
-        kept = _kept_cells(notebook, rendered.sources)
+        kept = kept_cells(notebook, rendered.sources)
         result.verification = verify_after(
             notebook, rendered.notebook_text, target, options.timeout, before, kept, output
         )
@@ -325,26 +330,6 @@ def _write(
 
 def _lint_root(stage: _Stage) -> Path:
     return stage.project.root if stage.project is not None else stage.target.root
-
-
-def _module_imports(plan: ExtractionPlan) -> list[ImportKey]:
-    keys = list(plan.imports)
-    for parsed in plan.parsed:
-        for node in parsed.tree.body if parsed.tree else []:
-            # __future__ imports change how the definitions compile: they travel with them.
-            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-                for alias in node.names:
-                    keys += import_keys(node, alias.asname or alias.name)
-    return keys
-
-
-def _kept_cells(notebook: Notebook, sources: dict[int, str | None]) -> dict[int, int]:
-    """Original cell index -> index in the rewritten notebook, for the cells that remain."""
-    kept: dict[int, int] = {}
-    for cell in notebook.cells:
-        if sources.get(cell.index, "") is not None:
-            kept[cell.index] = len(kept)
-    return kept
 
 
 def _record(stage: _Stage, module: ModuleText | None, notebook_text: str, output: Output) -> None:
