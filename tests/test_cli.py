@@ -213,8 +213,7 @@ def test_real_processes(tmp_path: Path) -> None:
 
     # The console script of this interpreter first, so a stale one on PATH is not tested.
     script = shutil.which("dsprod", path=str(Path(sys.executable).parent)) or shutil.which("dsprod")
-    if script is None:
-        pytest.skip("the dsprod console script is not installed")
+    assert script is not None, "the dsprod console script is not installed: pip install -e ."
     shown = subprocess.run(
         [script, "--help"], cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120
     )

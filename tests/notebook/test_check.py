@@ -25,6 +25,7 @@ def test_definitions_are_findings_and_kept_ones_are_not(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     nb = write_notebook(tmp_path / "shapes.ipynb", *WITH_DEFS)
+    before = nb.read_bytes()
     result = run_cli(capsys, "check", "shapes.ipynb")
     assert result.code == 1
     lines = result.out.splitlines()
@@ -35,7 +36,7 @@ def test_definitions_are_findings_and_kept_ones_are_not(
     )
     assert lines[1].startswith("shapes.ipynb:cell 4:line 3: class `Box` is defined")
     assert "found  2 problem(s)" in result.err
-    assert nb.exists()
+    assert nb.read_bytes() == before  # check reads; it never rewrites the notebook
 
 
 def test_a_clean_notebook_passes_silently(

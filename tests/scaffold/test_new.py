@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 import dsprod
 from dsprod.notebook._target import find_project
@@ -107,7 +108,6 @@ def test_files_follow_the_options(rendered: Render, combo: str) -> None:
 @pytest.mark.parametrize("combo", sorted(COMBOS))
 def test_structured_files_parse(rendered: Render, combo: str) -> None:
     project = rendered(combo)
-    yaml = pytest.importorskip("yaml")
     for path in project.rglob("*"):
         if path.suffix == ".py":
             ast.parse(path.read_text(encoding="utf-8"), str(path))
@@ -203,7 +203,6 @@ def test_env_file_is_ignored_and_example_complete(rendered: Render) -> None:
 
 
 def test_pre_commit_hooks_install_from_the_package_index(rendered: Render) -> None:
-    yaml = pytest.importorskip("yaml")
     config = yaml.safe_load((rendered("default") / ".pre-commit-config.yaml").read_text())
     hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
     assert {repo["repo"] for repo in config["repos"]} == {"local"}
