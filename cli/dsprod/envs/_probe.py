@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dsprod.envs._project import Project, venv_python
+from dsprod._project import Project, venv_python
 from dsprod.envs._secrets import SENSITIVE_NAME
 from dsprod.errors import ConfigError
 

@@ -27,6 +27,7 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,9 @@ class ModuleDebt:
 class ProjectLint:
     """The project's ruff (and mypy, when its environment has it), run on text in memory."""
 
-    def __init__(self, root: Path, python: str | None) -> None:
+    def __init__(self, root: Path, python: str | Path | None) -> None:
         self.root = root
-        self.python = python
+        self.python = str(python) if python is not None else None
         self.ruff = _project_ruff(root)
 
     def settle(self, text: str, path: Path) -> str:
@@ -238,14 +239,14 @@ def _configures_mypy(root: Path) -> bool:
     return isinstance(read_pyproject(root).get("tool", {}).get("mypy"), dict)
 
 
-def read_pyproject(root: Path) -> dict[str, Any]:
+def read_pyproject(root: Path) -> Mapping[str, Any]:
     """The project's pyproject.toml; empty when it is missing or broken (the commands that
     read it for their own settings report that)."""
-    from dsprod.envs._toml import load_toml
+    from dsprod._project import read_pyproject as parsed
     from dsprod.errors import ConfigError
 
     try:
-        data = load_toml(root / "pyproject.toml", root)
+        data = parsed(root)
     except ConfigError:
         return {}
     return data if isinstance(data.get("tool", {}), dict) else {}

@@ -18,13 +18,13 @@ from typing import Any
 
 from dsprod._fs import atomic_write_text
 from dsprod._output import Output, shown
+from dsprod._project import Project, project_python
 from dsprod.notebook._lint import ProjectLint
 from dsprod.notebook._manifest import Manifest
 from dsprod.notebook._model import Notebook
 from dsprod.notebook._parse import parse_cells
 from dsprod.notebook._read import cell_dicts
-from dsprod.notebook._target import Project, Target
-from dsprod.notebook._verify import project_python
+from dsprod.notebook._target import Target
 
 __all__ = ["write_characterization_tests"]
 
@@ -200,7 +200,7 @@ def _deterministic(candidates: list[_Candidate], target: Target) -> list[_Candid
     """The candidates that give what the notebook showed, twice in a row, in a fresh process."""
     if not candidates:
         return []
-    root = target.path.parents[target.import_name.count(".")]
+    root = target.module_root
     done = subprocess.run(
         [project_python(target.root), "-c", _PROBE, target.import_name],
         input=json.dumps([c.call for c in candidates]),

@@ -10,13 +10,13 @@ import atexit
 import difflib
 import json
 import re
-import sys
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from dsprod._output import Output, shown
+from dsprod._project import project_python
 from dsprod.errors import UserError
 from dsprod.notebook._model import Notebook
 from dsprod.notebook._target import Target
@@ -26,8 +26,6 @@ __all__ = [
     "Verification",
     "compare_runs",
     "kept_cells",
-    "module_root",
-    "project_python",
     "run_notebook",
     "verify_after",
     "verify_before",
@@ -66,14 +64,6 @@ class Verification:
     @property
     def identical(self) -> bool:
         return not self.differences and self.new_error is None
-
-
-def project_python(root: Path) -> str:
-    """The interpreter of the project: its virtual environment's, else the one running dsprod."""
-    for candidate in (root / ".venv" / "bin" / "python", root / ".venv" / "Scripts" / "python.exe"):
-        if candidate.exists():
-            return str(candidate)
-    return sys.executable
 
 
 def run_notebook(
@@ -251,17 +241,12 @@ def discount_unstable(
     )
 
 
-def module_root(target: Target) -> Path:
-    """The folder to put on sys.path so that `target.import_name` imports."""
-    return target.path.parents[target.import_name.count(".")]
-
-
 def verify_before(
     notebook: Notebook, target: Target, timeout: int, output: Output
 ) -> list[CellRun]:
     output.status("run", f"{shown(notebook.path)} as it is (a kernel, cell by cell)")
-    python = project_python(target.root)
-    return run_notebook(notebook, notebook.text, python, [module_root(target)], timeout)
+    python = str(project_python(target.root))
+    return run_notebook(notebook, notebook.text, python, [target.module_root], timeout)
 
 
 def verify_after(
@@ -275,14 +260,14 @@ def verify_after(
 ) -> Verification:
     """Run the rewritten notebook `text`, compare with `before`, and report."""
     output.status("run", f"{shown(notebook.path)} after extraction")
-    python = project_python(target.root)
-    after = run_notebook(notebook, text, python, [module_root(target)], timeout)
+    python = str(project_python(target.root))
+    after = run_notebook(notebook, text, python, [target.module_root], timeout)
     verification = compare_runs(before, after, kept)
     where = shown(notebook.path)
     if verification.differences and verification.new_error is None:
         # Only now, as it costs a third run: does the original itself show the same twice?
         output.status("run", f"{where} as it was, again: do those cells change on every run?")
-        again = run_notebook(notebook, notebook.text, python, [module_root(target)], timeout)
+        again = run_notebook(notebook, notebook.text, python, [target.module_root], timeout)
         verification = discount_unstable(verification, before, again)
     if verification.original_error is not None:
         cell, error = verification.original_error
