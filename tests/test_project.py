@@ -13,6 +13,7 @@ import pytest
 import dsprod._project as project_module
 from dsprod._git import run_git, toplevel
 from dsprod._project import find_project, project_python, require_project, venv_python
+from dsprod._toml import load_toml
 from dsprod.errors import ConfigError
 from tests.helpers import make_project, run_cli, snapshot, write_notebook
 
@@ -65,7 +66,7 @@ def test_pyproject_is_parsed_once_per_command(
     # Lint reads it too ([tool.mypy], [tool.ruff]), and so does the debt ledger.
     nb = write_notebook(tmp_path / "notebooks" / "prices.ipynb", DEFINITION, "double(2)")
     parsed: list[Path] = []
-    real = project_module.load_toml
+    real = load_toml
 
     def counting(path: Path, root: Path | None = None) -> dict[str, Any]:
         parsed.append(path)
