@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dsprod.errors import TargetError
+
 __all__ = [
     "UNSILENCEABLE",
     "ModuleDebt",
@@ -76,8 +78,8 @@ class ProjectLint:
         if self.ruff is None:
             return text
         for _ in range(_MAX_ROUNDS):
-            fixed = self._ruff(["check", "--fix", "--exit-zero", "--quiet"], text, path)
-            formatted = self._ruff(["format"], fixed, path) if fixed is not None else None
+            fixed = self._ruff(["check", "--fix", "--exit-zero", "--quiet"], text, path, True)
+            formatted = self._ruff(["format"], fixed, path, True) if fixed is not None else None
             if formatted is None or _whitespace_fixed(formatted) == text:
                 return text
             text = _whitespace_fixed(formatted)
@@ -127,7 +129,10 @@ class ProjectLint:
                 codes.add(match["code"])
         return codes
 
-    def _ruff(self, args: list[str], text: str, path: Path) -> str | None:
+    def _ruff(self, args: list[str], text: str, path: Path, required: bool = False) -> str | None:
+        """ruff's output on `text`; None when it cannot run. With `required` (formatting), a
+        ruff that runs and fails is an error: a module written unformatted without a word
+        would fail the project's hooks at the commit, for a reason nobody was told."""
         if self.ruff is None:
             return None
         try:
@@ -137,6 +142,13 @@ class ProjectLint:
             )  # fmt: skip
         except OSError:
             return None
+        if done.returncode != 0 and required:
+            said = " ".join(done.stderr.split())[:600] or f"exit code {done.returncode}"
+            raise TargetError(
+                f"{path}: the project's ruff ({self.ruff}) cannot {args[0]} it: {said}",
+                hint="fix what ruff says (its settings: [tool.ruff] in pyproject.toml, or "
+                "ruff.toml), then run again; or extract without formatting: --no-format",
+            )
         if done.returncode != 0 or not done.stdout:
             return None
         return done.stdout

@@ -76,7 +76,14 @@ def read_module(path: Path) -> ModuleText | None:
         raise TargetError(f"{path}: the target module is a folder")
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise TargetError(
+            f"{path}:{line}: the target module is not UTF-8 (byte {exc.object[exc.start]:#x}): "
+            "dsprod reads and writes Python source as UTF-8; nothing was changed",
+            hint="save the module as UTF-8, or choose another module with --module",
+        ) from exc
+    except OSError as exc:
         raise TargetError(f"{path}: cannot read the target module: {exc}") from exc
     return ModuleText.parse(text, path)
 

@@ -133,13 +133,36 @@ def run_notebook(
                 said = log.read_text(encoding="utf-8").strip()[-2000:]
                 raise UserError(
                     f"cannot run a Jupyter kernel with {python}: {exc}\n{said}".rstrip(),
-                    hint=f"install ipykernel there: {python} -m pip install ipykernel",
+                    hint=_kernel_hint(python),
                 ) from exc
             finally:
                 # nbclient leaves an exit hook behind when the kernel never started; it would
                 # print a traceback as dsprod exits.
                 atexit.unregister(client._cleanup_kernel)
     return [_cell_run(i, c) for i, c in enumerate(node.cells) if c.cell_type == "code"]
+
+
+def _kernel_hint(python: str) -> str:
+    """The next step for a kernel that did not start: installing ipykernel only helps when
+    that is what is missing."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            [python, "-c", "import ipykernel_launcher"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return f"{python} does not run: point the project's .venv at a working Python"
+    if "No module named" in done.stderr:
+        return f"install ipykernel there: {python} -m pip install ipykernel"
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return f"ipykernel is installed but does not import ({last}): reinstall it there"
+    return "fix what the kernel says above, then run again (ipykernel is installed there)"
 
 
 def _mark_last_started(node: Any, error: Exception, timeout: int) -> None:
