@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from dsprod import __version__
 from dsprod._git import run_git, toplevel
@@ -19,7 +20,10 @@ from dsprod.devenv._run import shown_command
 from dsprod.envs._project import environments
 from dsprod.errors import ConfigError
 
-__all__ = ["DoctorCheck", "doctor"]
+__all__ = ["CheckStatus", "DoctorCheck", "doctor"]
+
+# A note is worth knowing and does not fail the doctor; a problem does.
+CheckStatus = Literal["ok", "problem", "note"]
 
 _TEMPLATE_VERSION = re.compile(r"^template_version:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
 _SETUP = "dsprod setup"
@@ -28,7 +32,7 @@ _SETUP = "dsprod setup"
 @dataclass(frozen=True)
 class DoctorCheck:
     name: str
-    status: str  # ok, problem, or note (worth knowing; does not fail the doctor)
+    status: CheckStatus
     detail: str
     fix: str | None = None
 

@@ -84,7 +84,6 @@ class Resolution:
     values: tuple[ResolvedValue, ...]
     sources: tuple[str, ...]  # what the settings read, highest precedence first
     problems: tuple[EnvProblem, ...]  # what the settings refused, located
-    accepts: tuple[str, ...] | None  # the environments the settings accept, when they say
 
     @property
     def valid(self) -> bool:
@@ -164,7 +163,6 @@ def resolve(project: Project, env: Environment, python: str | Path | None = None
         # probe passes none.
         sources=tuple(locator.describe(s) for s in probe.sources if s.kind != "init"),
         problems=problems,
-        accepts=probe.accepts,
     )
 
 
