@@ -1,4 +1,4 @@
-"""Where extracted code goes: the project, its package, and the module for a notebook."""
+"""Where extracted code goes: the module for a notebook, in the project's package or beside it."""
 
 from __future__ import annotations
 
