@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -182,6 +181,8 @@ def project_python(root: Path, python: str | Path | None = None) -> Path:
     another venv), the environment the user activated is the one with the project's
     dependencies, and `extract --verify`, `--tests` and `env show` must all use the same."""
     if python is not None:
+        import shutil  # here, not at the top: the hook's path (`dsprod check`) never asks
+
         chosen = Path(python)
         if not chosen.exists() and (found := shutil.which(str(python))):
             chosen = Path(found)

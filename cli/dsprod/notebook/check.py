@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dsprod._git import run_git
 from dsprod._output import Output, shown
 from dsprod._project import find_project
 from dsprod.errors import UserError
@@ -210,6 +209,8 @@ _SKIPPED_FOLDERS = frozenset(
 
 def _discover(folder: Path) -> list[Path]:
     """Notebooks and manifests under `folder`: git's files when it is a repository."""
+    from dsprod._git import run_git  # here: `dsprod check FILES` (the hook) starts no process
+
     listed = run_git(
         "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=folder, timeout=None
     )
