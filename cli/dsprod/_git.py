@@ -47,6 +47,8 @@ def git(
     check: bool = True,
 ) -> str:
     """Run `git ARGS` and return its stdout; a failure raises GitError with git's stderr."""
+    # Decoded strictly, in the locale's encoding: a caller that writes what git printed back
+    # to a file must fail on bytes that are not text, never write them changed.
     done = _run(require_git(), args, cwd=cwd, env=env, stdin=stdin, timeout=None)
     if check and done.returncode != 0:
         where = f" in {shown(cwd)}" if cwd else ""
@@ -67,7 +69,9 @@ def run_git(
     if found is None:
         return None
     try:
-        return _run(found, args, cwd=cwd, env=None, stdin=stdin, timeout=timeout)
+        # Decoded leniently: these callers read names and states, and a path that is not
+        # UTF-8 must not stop them.
+        return _run(found, args, cwd=cwd, stdin=stdin, timeout=timeout, encoding="utf-8")
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -77,9 +81,10 @@ def _run(
     args: tuple[str | Path, ...],
     *,
     cwd: Path | None,
-    env: Mapping[str, str] | None,
     stdin: str | None,
     timeout: float | None,
+    env: Mapping[str, str] | None = None,
+    encoding: str | None = None,  # None: the locale's, strictly; else with replacements
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [executable, *map(str, args)],
@@ -87,9 +92,9 @@ def _run(
         env={**os.environ, **env} if env else None,
         input=stdin,
         capture_output=True,
-        # Paths in a repository are bytes: one that is not UTF-8 must not stop the command.
-        encoding="utf-8",
-        errors="replace",
+        text=True,
+        encoding=encoding,
+        errors="replace" if encoding else None,
         timeout=timeout,
         check=False,
     )
