@@ -68,9 +68,9 @@ def test_pyproject_is_parsed_once_per_command(
     parsed: list[Path] = []
     real = load_toml
 
-    def counting(path: Path, root: Path | None = None) -> dict[str, Any]:
+    def counting(path: Path, root: Path | None = None, data: bytes | None = None) -> dict[str, Any]:
         parsed.append(path)
-        return real(path, root)
+        return real(path, root, data)
 
     monkeypatch.setattr(project_module, "load_toml", counting)
     for command in (["extract", str(nb)], ["check", str(nb)]):
@@ -79,10 +79,15 @@ def test_pyproject_is_parsed_once_per_command(
         result = run_cli(capsys, *command)
         assert result.code == 0, result.err
         assert parsed == [tmp_path / "pyproject.toml"], command
-    # A file edited since is read again, not served from the cache.
-    (tmp_path / "pyproject.toml").write_text("tool = 3\n")
+    # A file edited since is read again, not served from the cache, even at the same size
+    # within one tick of the file system's clock.
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text("tool = 3\n")
     with pytest.raises(ConfigError, match="`tool` must be a table"):
         find_project(tmp_path)
+    pyproject.write_text("tooo = 3\n")  # the same size, at once
+    found = find_project(tmp_path)
+    assert found is not None and found.pyproject == {"tooo": 3}
 
 
 def test_a_declared_package_that_is_missing_is_never_swapped_for_another(

@@ -103,22 +103,23 @@ def require_project(start: Path | None = None) -> Project:
 
 
 def read_pyproject(root: Path) -> Mapping[str, Any]:
-    """The parsed pyproject.toml of `root` (empty when there is none). Parsed once while the
-    file stays the same: the project model, lint and the debt ledger all read it."""
+    """The parsed pyproject.toml of `root` (empty when there is none). Parsed once while its
+    text stays the same: the project model, lint and the debt ledger all ask for it."""
     path = root / PYPROJECT
     try:
-        stat = path.stat()
+        data = path.read_bytes()
     except FileNotFoundError:
         return {}
     except OSError:
-        stat = None  # load_toml says what is wrong with it
-    key = (stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat else None
-    return _parsed(path.resolve(), root.resolve(), key)
+        return load_toml(path, root)  # which says what is wrong with it
+    return _parsed(path, root, data)
 
 
-@functools.lru_cache(maxsize=16)
-def _parsed(path: Path, root: Path, _stamp: tuple[int, int, int] | None) -> Mapping[str, Any]:
-    return load_toml(path, root)
+@functools.lru_cache(maxsize=8)
+def _parsed(path: Path, root: Path, data: bytes) -> Mapping[str, Any]:
+    # Keyed by the text itself: a file rewritten within the file system's clock tick, at the
+    # same size, is still read again.
+    return load_toml(path, root, data)
 
 
 def _read(root: Path) -> Project:
