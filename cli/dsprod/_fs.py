@@ -14,7 +14,14 @@ from dsprod.errors import TargetError
 if TYPE_CHECKING:
     from dsprod._output import Output
 
-__all__ = ["atomic_write_text", "check_writable", "project_lock", "restore", "snapshot"]
+__all__ = [
+    "atomic_write_text",
+    "check_writable",
+    "project_lock",
+    "restore",
+    "snapshot",
+    "umask",
+]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -39,7 +46,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             # Keep the permissions the user gave the file.
             Path(tmp).chmod(path.stat().st_mode & 0o7777)
         else:
-            Path(tmp).chmod(0o666 & ~_umask())
+            Path(tmp).chmod(0o666 & ~umask())
         Path(tmp).replace(path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -73,7 +80,8 @@ def check_writable(*folders: Path) -> None:
             )
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

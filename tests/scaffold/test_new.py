@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 import dsprod
-from dsprod.notebook._target import find_project
+from dsprod._project import find_project
 from tests.scaffold.conftest import COMBOS, Render
 
 if sys.version_info >= (3, 11):

@@ -5,7 +5,7 @@ No typer here: the CLI (`dsprod.cli.env`) calls these.
 
 from __future__ import annotations
 
-from dsprod.envs._project import Environment, Project, find_project, list_environments
+from dsprod.envs._project import Environment, list_environments
 from dsprod.envs.check import EnvCheck, check_environment
 from dsprod.envs.show import EnvProblem, Resolution, ResolvedValue, show_environment
 
@@ -13,11 +13,9 @@ __all__ = [
     "EnvCheck",
     "EnvProblem",
     "Environment",
-    "Project",
     "Resolution",
     "ResolvedValue",
     "check_environment",
-    "find_project",
     "list_environments",
     "show_environment",
 ]

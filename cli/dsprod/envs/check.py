@@ -11,15 +11,15 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsprod.envs._project import Project, find_project, get_environment
+from dsprod._git import run_git
+from dsprod._project import Project, require_project
+from dsprod._toml import key_lines, leaves, line_of, load_toml
+from dsprod.envs._project import get_environment
 from dsprod.envs._secrets import looks_secret
-from dsprod.envs._toml import key_lines, leaves, line_of, load_toml
 from dsprod.envs.show import EnvProblem, Resolution, ResolvedValue, resolve
 
 __all__ = ["EnvCheck", "check_environment", "check_resolution"]
@@ -42,7 +42,7 @@ def check_environment(
 ) -> EnvCheck:
     """Check environment `name` of the project at or above `start`; the settings run in
     `python` (default: the project's .venv)."""
-    project = find_project(start)
+    project = require_project(start)
     env = get_environment(project, name)
     # Every conf file, not only the two this environment reads: a secret committed in any of
     # them is a leak, and a broken one stops with its file:line.
@@ -118,22 +118,10 @@ def _same_secret(problem: EnvProblem, secrets: list[EnvProblem]) -> bool:
 
 
 def _tracked_dotenv(project: Project) -> list[EnvProblem]:
-    git = shutil.which("git")
-    if git is None:
-        return []  # `dsprod doctor` says git is missing
-    try:
-        done = subprocess.run(
-            [git, "ls-files", "-z", "--", ".env"],
-            cwd=project.root,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+    done = run_git("ls-files", "-z", "--", ".env", cwd=project.root)
+    if done is None or done.returncode != 0 or not done.stdout.strip("\0"):
+        # No git (`dsprod doctor` says so), not a git repository, or .env not tracked.
         return []
-    if done.returncode != 0 or not done.stdout.strip("\0"):
-        return []  # not a git repository, or .env not tracked
     return [
         EnvProblem(
             ".env",

@@ -15,16 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dsprod._project import Project, project_python, require_project
+from dsprod._toml import key_lines, line_of, load_toml
 from dsprod.envs._probe import Field, SettingsProblem, Source, run_probe
-from dsprod.envs._project import (
-    Environment,
-    Project,
-    find_project,
-    get_environment,
-    project_python,
-)
+from dsprod.envs._project import Environment, get_environment
 from dsprod.envs._secrets import MASK, redact
-from dsprod.envs._toml import key_lines, line_of, load_toml
 
 __all__ = [
     "EnvProblem",
@@ -89,7 +84,6 @@ class Resolution:
     values: tuple[ResolvedValue, ...]
     sources: tuple[str, ...]  # what the settings read, highest precedence first
     problems: tuple[EnvProblem, ...]  # what the settings refused, located
-    accepts: tuple[str, ...] | None  # the environments the settings accept, when they say
 
     @property
     def valid(self) -> bool:
@@ -142,7 +136,7 @@ def show_environment(
 ) -> Resolution:
     """The configuration of environment `name` of the project at or above `start`, as the
     project's settings resolve it in `python` (default: the project's .venv)."""
-    project = find_project(start)
+    project = require_project(start)
     return resolve(project, get_environment(project, name), python)
 
 
@@ -153,7 +147,7 @@ def resolve(project: Project, env: Environment, python: str | Path | None = None
     for path in read:
         if path.is_file():
             load_toml(path, project.root)
-    interpreter = project_python(project, python)
+    interpreter = project_python(project.root, python)
     probe = run_probe(project, env.name, interpreter)
     locator = _Locator(project)
     values = tuple(_resolved(field, locator) for field in probe.fields)
@@ -169,7 +163,6 @@ def resolve(project: Project, env: Environment, python: str | Path | None = None
         # probe passes none.
         sources=tuple(locator.describe(s) for s in probe.sources if s.kind != "init"),
         problems=problems,
-        accepts=probe.accepts,
     )
 
 

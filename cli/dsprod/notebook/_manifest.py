@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dsprod.errors import ConfigError
+from dsprod.notebook._model import DefinitionKind
 
 __all__ = [
     "MANIFEST_PATH",
@@ -24,6 +25,13 @@ __all__ = [
     "digest",
     "load_manifest",
 ]
+
+# A kind the manifest does not know is a malformed entry (KeyError), not a new kind.
+_KINDS: dict[object, DefinitionKind] = {
+    "function": "function",
+    "class": "class",
+    "constant": "constant",
+}
 
 # 2 adds `notebooks`: the definitions extract left in each notebook, and why. Version 1 is
 # read as version 2 without them; a dsprod that reads only 1 refuses 2 rather than drop them.
@@ -39,7 +47,7 @@ def digest(text: str) -> str:
 @dataclass(frozen=True)
 class SymbolEntry:
     notebook: str  # path relative to the manifest's root, POSIX separators
-    kind: str
+    kind: DefinitionKind
     sha256: str
 
 
@@ -138,7 +146,7 @@ def load_manifest(root: Path) -> Manifest:
     try:
         for key, raw in document.get("modules", {}).items():
             symbols = {
-                name: SymbolEntry(str(s["notebook"]), str(s["kind"]), str(s["sha256"]))
+                name: SymbolEntry(str(s["notebook"]), _KINDS[s["kind"]], str(s["sha256"]))
                 for name, s in raw.get("symbols", {}).items()
             }
             modules[key] = ModuleEntry(str(raw["module"]), str(raw["sha256"]), symbols)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dsprod.errors import NotebookError
-from dsprod.notebook._model import Cell, Notebook
+from dsprod.notebook._model import Cell, CellKind, Notebook
 
 __all__ = ["cell_dicts", "legacy_format", "read_notebook", "source_key"]
 
@@ -131,9 +131,15 @@ def source_key(cell: dict[str, Any]) -> str:
 
 
 def _cell(index: int, raw: dict[str, Any], version: int) -> Cell:
-    kind = raw["cell_type"]
-    if version == 3 and kind == "heading":
-        kind = "markdown"
+    cell_type = raw["cell_type"]
+    # v3 headings are markdown; a type no Jupyter writes is left alone, like a raw cell.
+    kind: CellKind = (
+        "code"
+        if cell_type == "code"
+        else "markdown"
+        if cell_type == "markdown" or (version == 3 and cell_type == "heading")
+        else "raw"
+    )
     source = raw.get(source_key(raw), "")
     if isinstance(source, list):
         source = "".join(source)

@@ -7,19 +7,18 @@ commit hook runs on every commit and must cost little more than reading the file
 from __future__ import annotations
 
 import ast
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dsprod._output import Output, shown
+from dsprod._project import find_project
 from dsprod.errors import UserError
 from dsprod.notebook._manifest import MANIFEST_PATH, Manifest, load_manifest
 from dsprod.notebook._parse import gc_paused, parse_cells, unparsed_definitions
 from dsprod.notebook._read import legacy_format, read_notebook
 from dsprod.notebook._statements import KEEP_COMMENT, KEEP_TAG, top_level_definitions
-from dsprod.notebook._target import find_project
 
 if TYPE_CHECKING:
     from dsprod.notebook.extract import ExtractOptions
@@ -210,15 +209,14 @@ _SKIPPED_FOLDERS = frozenset(
 
 def _discover(folder: Path) -> list[Path]:
     """Notebooks and manifests under `folder`: git's files when it is a repository."""
-    try:
-        listed = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=folder,
-            capture_output=True,
-            check=True,
-        ).stdout.decode("utf-8", "replace")
-        candidates = [Path(name) for name in listed.split("\0") if name]
-    except (OSError, subprocess.CalledProcessError):
+    from dsprod._git import run_git  # here: `dsprod check FILES` (the hook) starts no process
+
+    listed = run_git(
+        "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=folder, timeout=None
+    )
+    if listed is not None and listed.returncode == 0:
+        candidates = [Path(name) for name in listed.stdout.split("\0") if name]
+    else:
         candidates = [
             p.relative_to(folder)
             for p in [*folder.rglob("*.ipynb"), *folder.rglob(MANIFEST_PATH.name)]

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dsprod._git import git, toplevel
 from dsprod._output import shown
+from dsprod._project import ANSWERS_FILE
 from dsprod.errors import UserError
-from dsprod.scaffold._git import git, toplevel
 from dsprod.scaffold._history import SOURCE, TemplateSource, tag_for, version_of_tag
 from dsprod.scaffold._template import Template
-from dsprod.scaffold.new import ANSWERS_FILE
 
 __all__ = ["check_clean", "check_versions", "has_tag", "locate", "read_answers"]
 

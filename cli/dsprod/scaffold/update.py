@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dsprod._git import git, require_git
 from dsprod._output import Output, shown
 from dsprod.errors import TemplateError
-from dsprod.scaffold._git import git, require_git
 from dsprod.scaffold._history import TemplateSource, materialise, version_of_tag
 from dsprod.scaffold._template import Template, find_template
 from dsprod.scaffold._update_checks import (
