@@ -28,8 +28,8 @@ RENAME_MIGRATION = f"""_migrations:
   - version: "2.0.0"
     when: "{{{{ _stage == 'after' }}}}"
     command: >-
-      git cat-file -e HEAD:{OLD_NAME} 2>/dev/null
-      && git show HEAD:{OLD_NAME} > {NEW_NAME} || true"""
+      git cat-file -e HEAD:./{OLD_NAME} 2>/dev/null
+      && git show HEAD:./{OLD_NAME} > {NEW_NAME} || true"""
 
 
 def replace_once(path: Path, old: str, new: str) -> None:

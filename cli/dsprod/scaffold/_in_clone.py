@@ -135,6 +135,19 @@ def outcome(work: Path, clone: Path, project: Path, old: OldRender) -> Outcome:
             (work / rel).unlink()
         else:
             changes.append((verb, rel))
+    # A file of the old version that git ignores in the project is not in the clone, so copier
+    # took it for one the project deleted and left it alone: the project's copy stays.
+    inside = "" if prefix == "." else prefix + "/"
+    kept_paths = {rel for rel, _ in kept} | {rel for _, rel in changes}
+    for name in sorted(old.files):
+        rel = name.removeprefix(inside)
+        if (
+            name.startswith(inside)
+            and rel not in kept_paths
+            and not os.path.lexists(clone / name)
+            and os.path.lexists(project / rel)
+        ):
+            kept.append((rel, IGNORED))
     unmerged: dict[str, str] = {}
     for line in git("ls-files", "--unmerged", "--", ".", cwd=work).splitlines():
         meta, rel = line.split("\t", 1)
@@ -152,7 +165,7 @@ def outcome(work: Path, clone: Path, project: Path, old: OldRender) -> Outcome:
     return Outcome(
         tuple(sorted(changes, key=lambda c: c[1])),
         tuple(conflicts),
-        tuple(kept),
+        tuple(sorted(kept)),
         tuple(sorted(listed)),
         old.watched,
     )
