@@ -12,6 +12,7 @@ from dsprod.errors import TemplateError
 from dsprod.scaffold._dropped import OldRender, carried, watch
 from dsprod.scaffold._git import git
 from dsprod.scaffold._history import TemplateSource
+from dsprod.scaffold._jinja_cache import shared_compilation
 from dsprod.scaffold._template import Template
 
 __all__ = ["Outcome", "outcome", "run_copier"]
@@ -48,7 +49,7 @@ def run_copier(
     extracted = sorted(load_manifest(work).modules)
     owned = _matcher([*template.skip_if_exists, *extracted])
     try:
-        with watch(clone) as old:
+        with watch(clone) as old, shared_compilation():
             copier.run_update(
                 work,
                 skip_if_exists=extracted,
