@@ -14,6 +14,7 @@ from dsprod.scaffold._git import git
 from dsprod.scaffold._history import TemplateSource
 from dsprod.scaffold._jinja_cache import shared_compilation
 from dsprod.scaffold._template import Template
+from dsprod.scaffold._version_pins import settle_pins
 
 __all__ = ["Outcome", "outcome", "run_copier"]
 
@@ -80,6 +81,7 @@ def run_copier(
             git("checkout", "--quiet", "HEAD", "--", rel, cwd=work)
             old.edited.pop((prefix / rel).as_posix(), None)
     _keep_edited_deletions(old, clone)
+    settle_pins(clone)
     return old
 
 
