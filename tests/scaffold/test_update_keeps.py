@@ -95,7 +95,10 @@ def test_a_deleted_example_notebook_stays_deleted(
     result = run_cli(capsys, "update", str(project))
     assert result.code == 0, result.err
     assert not (project / notebook).exists()
-    assert f"keep  {notebook} (you deleted it: it stays deleted)" in result.err
+    # The choice is recorded: the answer, and what the template does with it.
+    assert f"record  example_notebook=false (you deleted {notebook})" in result.err
+    assert "example_notebook: false" in (project / ".copier-answers.yml").read_text()
+    assert "execute = []" in (project / "pyproject.toml").read_text()
     commit_all(project, "Template 2.0.0")
 
     again = run_cli(capsys, "update", str(project), "-d", "service=fastapi")

@@ -29,6 +29,7 @@ from dsprod._output import Output, shown
 from dsprod.errors import TemplateError, UserError
 from dsprod.scaffold._bring_in import Journal, Workspace, changes_between, workspace_for
 from dsprod.scaffold._bring_in import conflict_index as _conflict_index
+from dsprod.scaffold._choices import deleted_choices
 from dsprod.scaffold._git import git, require_git
 from dsprod.scaffold._history import TemplateSource, materialise, version_of_tag
 from dsprod.scaffold._in_clone import outcome, run_copier
@@ -77,6 +78,9 @@ def update_project(
         dirty = True  # --dry-run writes nothing: it may show the update of the last commit
     source = materialise(template)
     start = check_versions(project, answers, source, template)
+    for name, files in deleted_choices(project, answers, source, start, data).items():
+        data[name] = "false"
+        output.status("record", f"{name}=false (you deleted {', '.join(files)})")
     if start == source.ref and not data:
         output.status("identical", f"{shown(project)} is on template {source.version} already")
         return UpdateResult(project, version_of_tag(start), source.version, dry_run=dry_run)
