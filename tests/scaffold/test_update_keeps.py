@@ -8,6 +8,9 @@ dirty tree. (Kills of a real process: tests/scaffold/test_update_kills.py.)
 from __future__ import annotations
 
 import errno
+import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -162,6 +165,33 @@ def test_ctrl_c_says_nothing_was_changed(
     assert "nothing was changed: the project is as it was committed" in result.err
     assert state(v1_project) == before
     assert not (v1_project / ".git" / "dsprod-update").exists()
+
+
+def test_a_signal_copier_reports_as_a_failure_is_an_interruption(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    v1_project: Path,
+    dsprod_v2: Template,
+) -> None:
+    # A Ctrl-C in a terminal reaches the git processes copier runs too; copier may then report
+    # the failure of one of them instead of the KeyboardInterrupt.
+    import copier
+    from copier.errors import CopierError
+
+    def git_died(*_: object, **__: object) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            raise CopierError("git checkout died of signal 2") from None
+
+    monkeypatch.setattr(copier, "run_update", git_died)
+    before = state(v1_project)
+    result = run_cli(capsys, "update", str(v1_project))
+    assert result.code == 130, result.err
+    assert "nothing was changed: the project is as it was committed" in result.err
+    assert "the template update failed" not in result.err
+    assert state(v1_project) == before
 
 
 def test_a_full_disk_while_writing_is_undone_and_said(

@@ -14,31 +14,45 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["as_keyboard_interrupt", "deferred"]
+__all__ = ["as_keyboard_interrupt", "deferred", "received"]
 
 _NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
 _SIGNALS = tuple(getattr(signal, name) for name in _NAMES if hasattr(signal, name))
 
 
+# The signals received while `as_keyboard_interrupt` was in force: a Ctrl-C in a terminal also
+# reaches the git processes copier runs, and copier may then report their failure rather than
+# the KeyboardInterrupt; this says it was an interruption all the same.
+_received: list[str] = []
+
+
+def received() -> bool:
+    return bool(_received)
+
+
 def _raise(signum: int, _frame: FrameType | None) -> None:
+    _received.append(signal.Signals(signum).name)
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 @contextlib.contextmanager
 def as_keyboard_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise KeyboardInterrupt, as Ctrl-C does; restored after."""
+    """SIGTERM and SIGHUP raise KeyboardInterrupt, as Ctrl-C does (and all three are
+    remembered: `received`); the handlers are restored after."""
     # Handlers can only be set from the main thread; a library caller in another thread keeps
     # its own (Ctrl-C still reaches the main thread's KeyboardInterrupt).
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous: dict[int, signal._HANDLER] = {}
+    _received.clear()
     for signum in _SIGNALS:
-        if signum == signal.SIGINT:
-            continue
         handler = signal.getsignal(signum)
-        if handler is signal.SIG_IGN:  # nohup: the caller asked not to be stopped by it
+        # Ignored (nohup; a background job's SIGINT): the caller asked not to be stopped by it.
+        if handler is signal.SIG_IGN:
             continue
+        if signum == signal.SIGINT and handler is not signal.default_int_handler:
+            continue  # someone else's Ctrl-C handler: theirs to run
         previous[signum] = handler
         signal.signal(signum, _raise)
     try:

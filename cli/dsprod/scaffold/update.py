@@ -33,7 +33,7 @@ from dsprod.scaffold._choices import deleted_choices
 from dsprod.scaffold._git import git, require_git
 from dsprod.scaffold._history import TemplateSource, materialise, version_of_tag
 from dsprod.scaffold._in_clone import outcome, run_copier
-from dsprod.scaffold._interrupt import as_keyboard_interrupt, deferred
+from dsprod.scaffold._interrupt import as_keyboard_interrupt, deferred, received
 from dsprod.scaffold._template import Template, find_template
 from dsprod.scaffold._update_checks import check_clean, check_versions, locate, read_answers
 from dsprod.scaffold._update_report import report
@@ -142,13 +142,19 @@ def _update(
         raise
     except OSError as exc:  # a full disk, a folder that cannot be written
         _discard(workspace)
+        if received():
+            _say(output, f"interrupted before the update was brought in: {_UNTOUCHED}")
+            raise KeyboardInterrupt from exc
         raise TemplateError(
             f"the update failed: {exc}",
             hint=f"{_UNTOUCHED}; fix the cause (free disk space, make the folder writable), "
             "then dsprod update",
         ) from exc
-    except BaseException:
+    except BaseException as exc:
         _discard(workspace)
+        if received():  # a Ctrl-C that copier reported as the failure of a git it ran
+            _say(output, f"interrupted before the update was brought in: {_UNTOUCHED}")
+            raise KeyboardInterrupt from exc
         raise
     finally:
         if dry_run:
@@ -173,7 +179,8 @@ def _bring_in(workspace: Workspace, journal: Journal, result: UpdateResult, outp
             _discard(workspace)
             _say(output, f"interrupted before the update was brought in: {_UNTOUCHED}")
         else:
-            report(result, output)
+            with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+                report(result, output)
             _say(output, "interrupted after the update was brought in: the project is fully "
                  "updated; review with git diff, then commit")  # fmt: skip
         raise
