@@ -168,7 +168,15 @@ def _bring_in(workspace: Workspace, journal: Journal, result: UpdateResult, outp
     committed = False
     try:
         with deferred():
-            workspace.commit(journal)
+            try:
+                workspace.commit(journal)
+            except OSError as exc:  # the journal could not be written: nothing was
+                _discard(workspace)
+                raise TemplateError(
+                    f"the update failed: {exc}",
+                    hint=f"{_UNTOUCHED}; fix the cause (free disk space, make the folder "
+                    "writable), then dsprod update",
+                ) from exc
             committed = True
             try:
                 workspace.apply(journal)
@@ -225,8 +233,15 @@ def _finish(
             f"{files} (check git status), then dsprod update",
         )
     output.status("finish", "the update that was interrupted while it was brought in")
-    with deferred():
-        workspace.apply(journal)
+    try:
+        with deferred():
+            workspace.apply(journal)
+    except (OSError, TemplateError) as exc:
+        raise TemplateError(
+            f"finishing the interrupted update failed: {exc}",
+            hint="fix the cause (free disk space, make the folder writable), then dsprod "
+            "update again: it goes on where it stopped",
+        ) from exc
     result = _from_record(project, journal.report)
     report(result, output)
     return result
