@@ -3,8 +3,10 @@ changed there: the files to bring into the project, the conflicts, and what is k
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +41,10 @@ class Outcome:
 def run_copier(
     work: Path, clone: Path, source: TemplateSource, template: Template, data: Mapping[str, str]
 ) -> OldRender:
-    """Run copier's update in the clone (`work`: the project's folder in it)."""
+    """Run copier's update in the clone (`work`: the project's folder in it).
+
+    Copier's own temporary folders (template clones, the old and new renders) go next to the
+    clone, so that a `kill -9` leaves nothing outside it, and the next run removes it all."""
     import copier
     from copier.errors import CopierError
 
@@ -50,7 +55,7 @@ def run_copier(
     extracted = sorted(load_manifest(work).modules)
     owned = _matcher([*template.skip_if_exists, *extracted])
     try:
-        with watch(clone) as old, shared_compilation():
+        with watch(clone) as old, shared_compilation(), _temporary_files(clone.parent / "tmp"):
             copier.run_update(
                 work,
                 skip_if_exists=extracted,
@@ -83,6 +88,16 @@ def run_copier(
     _keep_edited_deletions(old, clone)
     settle_pins(clone)
     return old
+
+
+@contextlib.contextmanager
+def _temporary_files(folder: Path) -> Iterator[None]:
+    folder.mkdir(exist_ok=True)
+    previous, tempfile.tempdir = tempfile.tempdir, str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
 
 
 def _keep_edited_deletions(old: OldRender, clone: Path) -> None:
