@@ -180,7 +180,7 @@ def test_a_signal_copier_reports_as_a_failure_is_an_interruption(
 
     def git_died(*_: object, **__: object) -> None:
         try:
-            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGINT)
             time.sleep(5)
         except KeyboardInterrupt:
             raise CopierError("git checkout died of signal 2") from None

@@ -25,6 +25,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
     return make_releases(tmp_path_factory.mktemp("releases"))
 
 
+@pytest.mark.slow  # runs the release script as a process, as nox does
 def test_release_template_tags_the_version_of_the_checkout(tmp_path: Path) -> None:
     # The checkout says 9.9.9; the dsprod this Python imports says something else.
     checkout = tmp_path / "checkout"
