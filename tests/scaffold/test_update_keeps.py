@@ -249,3 +249,45 @@ def test_dry_run_on_a_dirty_tree_shows_the_update_of_the_last_commit(
     assert "+++ b/CHANGELOG.md" in result.out
     assert "your uncommitted changes are not in this diff" in result.err
     assert state(v1_project) == before
+
+
+class Killed(BaseException):
+    """A stand-in for SIGKILL in-process: nothing catches it, nothing cleans up."""
+
+
+def test_an_interrupted_update_is_not_finished_over_later_edits(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    v1_project: Path,
+    dsprod_v2: Template,
+) -> None:
+    put, written = _bring_in._put, list[Path]()
+
+    def killed_after_two(source: Path, target: Path) -> None:
+        if len(written) == 2:
+            raise Killed
+        put(source, target)
+        written.append(target)
+
+    monkeypatch.setattr(_bring_in, "_put", killed_after_two)
+    with pytest.raises(Killed):
+        run_cli(capsys, "update", str(v1_project))
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert (v1_project / ".git" / "dsprod-update" / "journal.json").is_file()
+    # The user edits a file the update had written, then runs the update again.
+    with written[0].open("a", encoding="utf-8") as edited:
+        edited.write("# mine, after the crash\n")
+    kept = written[0].read_bytes()
+
+    result = run_cli(capsys, "update", str(v1_project))
+
+    assert result.code == 1, result.err
+    assert (
+        "was interrupted while it was brought in, and the project has changed since" in result.err
+    )
+    assert f"edits in {written[0].relative_to(v1_project)}" in result.err
+    assert "rm -r" in result.err
+    assert written[0].read_bytes() == kept
+    shown = run_cli(capsys, "update", "--dry-run", str(v1_project))
+    assert "it must be finished before another can be shown" in shown.err
