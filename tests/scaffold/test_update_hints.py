@@ -1,4 +1,7 @@
-"""The refusals of `dsprod update` about the recorded version point at the right fix."""
+"""The refusals of `dsprod update` about the recorded version point at the right fix.
+
+They come before copier runs, so the project is only what they read: a committed answers file
+(no rendering: these tests stay cheap)."""
 
 from __future__ import annotations
 
@@ -8,15 +11,27 @@ import pytest
 
 from dsprod.scaffold._history import SOURCE, materialise
 from dsprod.scaffold._template import Template
-from tests.scaffold._releases import Releases, commit_all, git, make_releases, replace_once
-from tests.scaffold.test_update import dsprod_v2, refused, v1_project
+from tests.scaffold._releases import (
+    Releases,
+    answers_only_project,
+    commit_all,
+    git,
+    make_releases,
+    replace_once,
+)
+from tests.scaffold.test_update import dsprod_v2, refused
 
-__all__ = ["dsprod_v2", "v1_project"]  # fixtures used here
+__all__ = ["dsprod_v2"]  # a fixture used here
 
 
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
     return make_releases(tmp_path_factory.mktemp("releases"))
+
+
+@pytest.fixture
+def v1_project(tmp_path: Path) -> Path:
+    return answers_only_project(tmp_path / "churn")
 
 
 def record(project: Path, commit: str) -> None:

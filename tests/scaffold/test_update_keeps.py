@@ -23,6 +23,7 @@ from tests.scaffold._releases import (
     NEW_NAME,
     USER_NOTE,
     Releases,
+    answers_only_project,
     commit_all,
     git,
     make_releases,
@@ -31,6 +32,12 @@ from tests.scaffold._releases import (
 from tests.scaffold.test_update import check_updated, dsprod_v2, generate, state, v1_project
 
 __all__ = ["dsprod_v2", "v1_project"]  # fixtures used here
+
+
+@pytest.fixture
+def committed(tmp_path: Path) -> Path:
+    """A project as the steps before copier read it (copier is replaced in these tests)."""
+    return answers_only_project(tmp_path / "churn")
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +157,7 @@ def test_the_rename_recipe_of_the_docs_works_in_a_monorepo(
 def test_ctrl_c_says_nothing_was_changed(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    v1_project: Path,
+    committed: Path,
     dsprod_v2: Template,
 ) -> None:
     import copier
@@ -159,18 +166,18 @@ def test_ctrl_c_says_nothing_was_changed(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(copier, "run_update", pressed)
-    before = state(v1_project)
-    result = run_cli(capsys, "update", str(v1_project))
+    before = state(committed)
+    result = run_cli(capsys, "update", str(committed))
     assert result.code == 130
     assert "nothing was changed: the project is as it was committed" in result.err
-    assert state(v1_project) == before
-    assert not (v1_project / ".git" / "dsprod-update").exists()
+    assert state(committed) == before
+    assert not (committed / ".git" / "dsprod-update").exists()
 
 
 def test_a_signal_copier_reports_as_a_failure_is_an_interruption(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    v1_project: Path,
+    committed: Path,
     dsprod_v2: Template,
 ) -> None:
     # A Ctrl-C in a terminal reaches the git processes copier runs too; copier may then report
@@ -186,12 +193,12 @@ def test_a_signal_copier_reports_as_a_failure_is_an_interruption(
             raise CopierError("git checkout died of signal 2") from None
 
     monkeypatch.setattr(copier, "run_update", git_died)
-    before = state(v1_project)
-    result = run_cli(capsys, "update", str(v1_project))
+    before = state(committed)
+    result = run_cli(capsys, "update", str(committed))
     assert result.code == 130, result.err
     assert "nothing was changed: the project is as it was committed" in result.err
     assert "the template update failed" not in result.err
-    assert state(v1_project) == before
+    assert state(committed) == before
 
 
 def test_a_full_disk_while_writing_is_undone_and_said(
@@ -222,7 +229,7 @@ def test_a_full_disk_while_writing_is_undone_and_said(
 def test_an_os_error_in_the_update_is_a_clear_error(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    v1_project: Path,
+    committed: Path,
     dsprod_v2: Template,
 ) -> None:
     import copier
@@ -231,12 +238,12 @@ def test_an_os_error_in_the_update_is_a_clear_error(
         raise PermissionError(errno.EACCES, "Permission denied", "conf/base.toml")
 
     monkeypatch.setattr(copier, "run_update", read_only)
-    before = state(v1_project)
-    result = run_cli(capsys, "update", str(v1_project))
+    before = state(committed)
+    result = run_cli(capsys, "update", str(committed))
     assert result.code == 1, result.err
     assert "Permission denied" in result.err
     assert "nothing was changed: the project is as it was committed" in result.err
-    assert state(v1_project) == before
+    assert state(committed) == before
 
 
 def test_dry_run_on_a_dirty_tree_shows_the_update_of_the_last_commit(
