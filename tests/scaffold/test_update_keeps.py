@@ -174,6 +174,25 @@ def test_ctrl_c_says_nothing_was_changed(
     assert not (committed / ".git" / "dsprod-update").exists()
 
 
+def test_ctrl_c_before_the_update_starts_says_so(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    committed: Path,
+    dsprod_v2: Template,
+) -> None:
+    from dsprod.scaffold import update
+
+    def pressed(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(update, "materialise", pressed)  # while the template history is read
+    before = state(committed)
+    result = run_cli(capsys, "update", str(committed))
+    assert result.code == 130
+    assert "interrupted before the update started: nothing was changed" in result.err
+    assert state(committed) == before
+
+
 def test_a_signal_copier_reports_as_a_failure_is_an_interruption(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,

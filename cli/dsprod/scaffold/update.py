@@ -67,6 +67,26 @@ def update_project(
     journal = workspace.pending()
     if journal is not None:
         return _finish(workspace, journal, project, output, dry_run=dry_run)
+    with as_keyboard_interrupt():
+        try:
+            start, source, dirty = _ready(project, template, data, output, dry_run=dry_run)
+        except KeyboardInterrupt:
+            _say(output, f"interrupted before the update started: {_UNTOUCHED}")
+            raise
+        if start == source.ref and not data:
+            output.status("identical", f"{shown(project)} is on template {source.version} already")
+            return UpdateResult(project, version_of_tag(start), source.version, dry_run=dry_run)
+        return _update(
+            workspace, project, start, source, template, data, output, dry_run=dry_run, dirty=dirty
+        )
+
+
+def _ready(
+    project: Path, template: Template, data: dict[str, str], output: Output, *, dry_run: bool
+) -> tuple[str, TemplateSource, bool]:
+    """The checks before anything is done, and the answers the project's deletions give
+    (added to `data`): the version to start from, the template's, and whether the tree is
+    dirty (a refusal, except for --dry-run)."""
     answers = read_answers(project)
     template.check_answers(data)
     dirty = False
@@ -81,13 +101,7 @@ def update_project(
     for name, files in deleted_choices(project, answers, source, start, data).items():
         data[name] = "false"
         output.status("record", f"{name}=false (you deleted {', '.join(files)})")
-    if start == source.ref and not data:
-        output.status("identical", f"{shown(project)} is on template {source.version} already")
-        return UpdateResult(project, version_of_tag(start), source.version, dry_run=dry_run)
-    with as_keyboard_interrupt():
-        return _update(
-            workspace, project, start, source, template, data, output, dry_run=dry_run, dirty=dirty
-        )
+    return start, source, dirty
 
 
 def _update(
