@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from dsprod._extras import require
 from dsprod._output import Output
 from dsprod.cli._common import QuietOption, VersionOption
 
@@ -81,6 +82,8 @@ def extract(
 
     output: Output = ctx.obj
     output.quiet = output.quiet or quiet
+    if verify:
+        require("verify")  # before anything is written
     names = None
     if only is not None:
         names = frozenset(n.strip() for n in only.split(",") if n.strip())
