@@ -11,7 +11,6 @@ prints the usage errors, in its words).
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -79,6 +78,8 @@ def _version() -> int:
 
 
 def _root_help() -> int | None:
+    import shutil  # here: `dsprod check` does not need it
+
     # click wraps at min(terminal columns, 80) - 2: the stored text is the 80-column one.
     if shutil.get_terminal_size().columns < 80:
         return None

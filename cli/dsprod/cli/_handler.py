@@ -7,10 +7,7 @@ written to a file, named in the message); 130 interrupted. It imports no typer: 
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,6 +57,10 @@ def _internal(output: Output) -> int:
 
 
 def _write_traceback() -> Path:
+    import os  # imported here: the start-up of every command pays for what is at the top
+    import tempfile
+    import traceback
+
     fd, name = tempfile.mkstemp(prefix="dsprod-traceback-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(f"dsprod {__version__}, Python {sys.version}\nargv: {sys.argv}\n\n")

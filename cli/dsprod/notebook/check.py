@@ -7,7 +7,6 @@ commit hook runs on every commit and must cost little more than reading the file
 from __future__ import annotations
 
 import ast
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,6 +229,8 @@ _SKIPPED_FOLDERS = frozenset(
 
 def _discover(folder: Path) -> list[Path]:
     """Notebooks and manifests under `folder`: git's files when it is a repository."""
+    import subprocess  # only without files: a commit hook always names them
+
     try:
         listed = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
