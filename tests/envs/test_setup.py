@@ -152,9 +152,9 @@ def test_removed_hooks_are_reported_with_the_fix_and_setup_restores_them(set_up:
     code, out, err = set_up.dsprod("doctor", check=False)
     assert code == 1
     assert (
-        "problem  hooks: no pre-commit hook at .git/hooks/pre-commit; "
-        "fix: .venv/bin/pre-commit install"
-    ) in out.splitlines()
+        "problem  hooks: no pre-commit hook at .git/hooks/pre-commit\n"
+        "  next: .venv/bin/pre-commit install\n"
+    ) in out
     assert "found  1 problem(s)" in err
     code, _, said = set_up.dsprod("setup")
     assert "create  hooks (.git/hooks/pre-commit runs pre-commit from .venv)" in said
@@ -256,9 +256,12 @@ def test_doctor_finds_hook_environments_missing_without_making_them(
     empty = tmp_path / "no-pre-commit-home"
     code, out, _ = set_up.dsprod("doctor", check=False, PRE_COMMIT_HOME=str(empty))
     assert code == 1
-    line = next(line for line in out.splitlines() if " hook envs: " in line)
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if " hook envs: " in line)
+    line = lines[at]
     assert line.startswith("problem  hook envs: not installed: ruff-check, ruff-format, "), line
-    assert line.endswith("(a commit would install them); fix: dsprod setup  (it builds them)")
+    assert line.endswith("(a commit would install them)")
+    assert lines[at + 1] == "  next: dsprod setup  (it builds them)"
     assert not empty.exists()  # asked, not made
 
 
@@ -277,9 +280,12 @@ def test_doctor_runs_the_hooks_and_finds_a_broken_one(set_up: SetUp) -> None:
     finally:
         ruff.with_name("ruff.away").replace(ruff)
     assert code == 1
-    line = next(line for line in out.splitlines() if " hook envs: " in line)
-    assert "installed, but the hooks failed on sample files: ruff check" in line, line
-    assert line.endswith("fix: .venv/bin/pre-commit clean && dsprod setup  (it builds them again)")
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if " hook envs: " in line)
+    assert "installed, but the hooks failed on sample files: ruff check" in lines[at], lines[at]
+    assert lines[at + 1] == (
+        "  next: .venv/bin/pre-commit clean && dsprod setup  (it builds them again)"
+    )
     assert set_up.dsprod("doctor")[0] == 0
 
 
@@ -291,8 +297,9 @@ def test_a_clone_without_the_filter_is_told_and_setup_configures_it(set_up: SetU
     assert code == 1
     assert (
         "problem  filter: .gitattributes gives notebooks the filter nbstripout, which git is not "
-        "configured to run: commits would keep the outputs; fix: dsprod setup  (it configures it)"
-    ) in out.splitlines()
+        "configured to run: commits would keep the outputs\n"
+        "  next: dsprod setup  (it configures it)\n"
+    ) in out
     _, _, said = set_up.dsprod("setup")
     assert "create  filter (notebooks are committed stripped by " in said
     assert set_up.dsprod("doctor")[0] == 0
