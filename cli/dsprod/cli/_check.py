@@ -33,6 +33,8 @@ def run_check(
         options = ExtractOptions(verify=verify, tests=tests)
     result = check(files, output, fix=options, debt=report)
     problems, debt = result.problems, result.debt
+    for error in result.errors:  # --fix: a notebook that could not be extracted
+        output.error(error)
     if as_json:
         extra = {"debt": debt.as_json() if debt else None} if report else {}
         output.data_json({"problems": [p.as_json() for p in problems], **extra})

@@ -105,6 +105,9 @@ def extract(
         tests=tests,
         timeout=timeout,
     )
-    results = run_extract(notebooks, options, output)
+    results = run_extract(notebooks, options, output=output)
+    for result in results:
+        if result.error is not None:
+            output.error(result.error)
     if any(r.failed for r in results):
         raise typer.Exit(1)

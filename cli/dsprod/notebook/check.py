@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from dsprod._output import Output, shown
 from dsprod._problem import Problem
-from dsprod.errors import UserError
+from dsprod.errors import DsprodError, UserError
 from dsprod.notebook._manifest import MANIFEST_PATH, Manifest, load_manifest
 from dsprod.notebook._parse import gc_paused, parse_cells, unparsed_definitions
 from dsprod.notebook._read import legacy_format, read_notebook
@@ -33,6 +33,8 @@ class CheckResult:
     problems: list[Problem]
     left: int  # definitions extract left in the projects' notebooks, each with its reason
     debt: Debt | None = None  # with `debt=True`: the project's debt (None: no manifest)
+    # With `fix`: the notebooks that could not be extracted, and why.
+    errors: tuple[DsprodError, ...] = ()
 
 
 def check(
@@ -53,9 +55,10 @@ def check(
     files = list(paths) or _discover(Path.cwd())  # relative to the working folder
     manifests = _Manifests()
     problems = check_paths(files, manifests)
+    errors: tuple[DsprodError, ...] = ()
     if fix is not None:
         if problems:
-            _fix(problems, fix, output)
+            errors = _fix(problems, fix, output)
         # The debt is measured again whether or not anything was found: code cleaned by hand
         # since the last extraction drops its entries.
         from dsprod.notebook._debt import refresh_debt
@@ -68,7 +71,7 @@ def check(
         from dsprod.notebook._debt import read_debt
 
         found = read_debt(Path.cwd())
-    return CheckResult(problems, manifests.left(), found)
+    return CheckResult(problems, manifests.left(), found, errors)
 
 
 def check_paths(files: Iterable[Path], manifests: _Manifests | None = None) -> list[Problem]:
@@ -206,12 +209,15 @@ def _extracted_from(manifest: Manifest, notebook: Path) -> dict[str, Path]:
     }
 
 
-def _fix(problems: list[Problem], options: ExtractOptions, output: Output) -> None:
+def _fix(
+    problems: list[Problem], options: ExtractOptions, output: Output
+) -> tuple[DsprodError, ...]:
+    """Extract the notebooks of `problems`; the errors of those that could not be."""
     from dsprod.notebook.extract import extract
 
     notebooks = list(dict.fromkeys(p.path for p in problems if p.path is not None))
-    if notebooks:
-        extract(notebooks, options, output)
+    results = extract(notebooks, options, output=output) if notebooks else []
+    return tuple(r.error for r in results if r.error is not None)
 
 
 def _is_percent(path: Path) -> bool:
