@@ -355,7 +355,8 @@ def test_a_missing_extra_is_named_with_its_install_command(
     )
     result = run_cli(capsys, "new", str(tmp_path / "proj"), "--defaults")
     assert result.code == 1, result.err
-    assert "dsprod new and dsprod update render the template with Copier" in result.err
+    assert "`dsprod new` and `dsprod update` need Copier: copier is not installed" in result.err
+    assert "it comes with dsprod[new]" in result.err
     install = install_command("new")
     assert f"next: {install}" in result.err
     # dsprod runs from this checkout: the extra is installed from it.
@@ -368,3 +369,22 @@ def test_the_error_handler_honours_color(capsys: pytest.CaptureFixture[str]) -> 
     assert "\x1b[31merror\x1b[0m: missing.ipynb: no such file" in coloured.err
     plain = run_cli(capsys, "--no-color", "extract", "missing.ipynb")
     assert plain.err.startswith("error: missing.ipynb: no such file")
+
+
+def test_verify_without_its_extra_stops_before_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    nb = write_notebook(tmp_path / "shapes.ipynb", *CELLS)
+    before = nb.read_bytes()
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "nbclient" else real(name, *a)
+    )
+    result = run_cli(capsys, "extract", "--verify", str(nb))
+    assert result.code == 1, result.err
+    assert "nbclient is not installed beside dsprod" in result.err
+    assert f"next: {install_command('verify')}" in result.err
+    assert nb.read_bytes() == before
+    assert not (tmp_path / "shapes.py").exists()  # no module either

@@ -31,8 +31,8 @@ __all__ = [
 # is the kernel only when dsprod shares the project's environment: the kernel usually runs
 # in the project's .venv, so it is not required of dsprod's own.
 EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "new": ("dsprod new and dsprod update render the template with Copier", ("copier", "yaml")),
-    "verify": ("extract --verify runs the notebook in a Jupyter kernel", ("nbclient",)),
+    "new": ("`dsprod new` and `dsprod update` need Copier", ("copier", "yaml")),
+    "verify": ("`extract --verify` needs a Jupyter kernel client", ("nbclient",)),
 }
 
 
@@ -47,8 +47,8 @@ def require(extra: str) -> None:
     if missing:
         purpose, _ = EXTRAS[extra]
         raise MissingExtraError(
-            f"{purpose}, and {', '.join(missing)} is not installed beside dsprod "
-            f"({sys.executable})",
+            f"{purpose}: {', '.join(missing)} is not installed beside dsprod "
+            f"({sys.executable}); it comes with dsprod[{extra}]",
             extra=extra,
             modules=missing,
             hint=install_command(extra),
@@ -63,7 +63,8 @@ def missing_dependency(error: ModuleNotFoundError) -> MissingExtraError | None:
     for extra, (purpose, modules) in EXTRAS.items():
         if module in modules:
             return MissingExtraError(
-                f"{purpose}, and {module} is not installed beside dsprod ({sys.executable})",
+                f"{purpose}: {module} is not installed beside dsprod ({sys.executable}); it "
+                f"comes with dsprod[{extra}]",
                 extra=extra,
                 modules=(module,),
                 hint=install_command(extra),
