@@ -288,6 +288,15 @@ def test_the_hook_path_needs_none_of_dsprods_dependencies(tmp_path: Path) -> Non
     assert json.loads(without_dependencies(tmp_path, "check", "--json", "clean.ipynb").stdout) == {
         "problems": []
     }
+    # A percent script needs jupytext: said, located, and the other files are still checked.
+    (tmp_path / "analysis.py").write_text("# %%\ndef f():\n    return 1\n")
+    percent = without_dependencies(tmp_path, "check", "analysis.py", "shapes.ipynb")
+    assert percent.returncode == 1, percent.stderr
+    assert percent.stdout.startswith(
+        "analysis.py: a percent-format notebook: reading it needs jupytext, not installed here\n"
+        "  next: "
+    ), percent.stdout + percent.stderr
+    assert "shapes.ipynb:cell 2:line 1: function `area`" in percent.stdout
     shown = without_dependencies(tmp_path, "--help")
     assert (shown.returncode, shown.stdout) == (0, _root_help.TEXT), shown.stderr
     version = without_dependencies(tmp_path, "--version")

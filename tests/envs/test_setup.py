@@ -96,6 +96,22 @@ def test_doctor_is_all_ok_after_setup(set_up: SetUp) -> None:
     assert "ok  the development environment is in order" in err
 
 
+def test_the_dsprod_check_hook_environment_is_light(set_up: SetUp) -> None:
+    """The hook installs dsprod without its dependencies (`dsprod check` needs none): its
+    environment is dsprod, pip and the interpreter, far under 40 MB, and it works (doctor ran
+    it on a sample notebook above)."""
+    home = Path(set_up.env["PRE_COMMIT_HOME"])
+    (environment,) = [p.parents[1] for p in home.glob("repo*/py_env-*/bin/dsprod")]
+    installed = {
+        p.name.split("-")[0].lower()
+        for p in environment.glob("lib/python*/site-packages/*.dist-info")
+    }
+    assert "dsprod" in installed
+    assert not installed & {"typer", "ruff", "jupytext", "nbformat", "copier", "rich"}, installed
+    size = sum(p.lstat().st_size for p in environment.rglob("*") if not p.is_dir())
+    assert size < 40e6, f"{size / 1e6:.1f} MB"
+
+
 def test_the_kernel_imports_the_package(
     set_up: SetUp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -130,6 +130,14 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Problem]:
         manifest = manifests.near(path)
     except UserError as exc:
         return [_unreadable(path, exc)]
+    except ModuleNotFoundError as exc:
+        # A percent script where dsprod runs without jupytext (the light hook environment).
+        from dsprod._extras import missing_dependency
+
+        if (missing := missing_dependency(exc)) is None:
+            raise
+        message = f"a percent-format notebook: reading it needs {exc.name}, not installed here"
+        return [Problem(str(path), message, missing.hint)]
     if notebook.language != "python":
         return []
     extracted = _extracted_from(manifest, path) if manifest else {}
