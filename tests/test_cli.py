@@ -351,6 +351,10 @@ def test_the_fast_check_and_typers_agree(
     assert _fast.run(["check", "--no-such-option"]) is None
     assert _fast.run(["check", "--help"]) is None
     assert _fast.run(["extract", "shapes.ipynb"]) is None
+    # --version is eager there too: the check does not run.
+    capsys.readouterr()
+    assert _fast.run(["--version", "check", "shapes.ipynb"]) == 0
+    assert capsys.readouterr().out == f"dsprod {dsprod.__version__}\n"
 
 
 def test_a_missing_extra_is_named_with_its_install_command(

@@ -43,14 +43,12 @@ def run(argv: list[str]) -> int | None:
     """The exit code, or None when the typer application must answer."""
     globals_ = _leading_globals(argv)
     rest = argv[len(globals_) :]
+    if "--version" in globals_:  # eager, as typer's: whatever follows is not run
+        return _version()
     if not rest:
-        if globals_ and globals_[-1] == "--version":
-            return _version()
         return None  # `dsprod` alone: typer's no-args help and its exit code
     if rest in (["--help"], ["-h"]) and not globals_:
         return _root_help()
-    if rest[0] == "--version":
-        return _version()
     if rest[0] == "check" and not _HELP.intersection(rest):
         try:
             return _check(rest[1:], globals_)
