@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +28,8 @@ def atomic_write_text(path: Path, text: str) -> None:
 
     The same folder matters: `os.replace` is atomic only within one file system.
     """
+    import tempfile  # here, not at the top: `dsprod check` imports this module and never writes
+
     data = text.encode("utf-8")
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -136,6 +137,7 @@ def project_lock(root: Path, output: Output, *, shared: bool = False) -> Iterato
 @contextlib.contextmanager
 def _temporary_file_lock(root: Path, output: Output) -> Iterator[None]:  # pragma: no cover
     import hashlib
+    import tempfile
 
     from filelock import FileLock, Timeout
 

@@ -176,7 +176,7 @@ def test_setup_with_a_step_not_done_does_not_say_nothing_to_do(
     result = SetupResult(require_project(project), (SetupStep(".env", False, "exists"), not_done))
     monkeypatch.setattr(dsprod.devenv, "setup_project", lambda **_: result)
     said = run_cli(capsys, "setup").err
-    assert "1 step(s) not done; see their fix" in said
+    assert "1 step(s) not done; each shows its next step" in said
     assert "nothing to do" not in said
 
 

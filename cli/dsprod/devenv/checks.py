@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from dsprod import __version__
 from dsprod._git import run_git, toplevel
+from dsprod._problem import Problem, render
 from dsprod._project import ANSWERS_FILE, Project, require_project, venv_python
 from dsprod.devenv._filter import DRIVER, filter_state
 from dsprod.devenv._hookenvs import hook_envs, run_on_samples
@@ -37,8 +38,16 @@ class DoctorCheck:
     fix: str | None = None
 
     def __str__(self) -> str:
-        fix = f"; fix: {self.fix}" if self.fix and self.status != "ok" else ""
-        return f"{self.status:<8} {self.name}: {self.detail}{fix}"
+        next_step = self.fix if self.status != "ok" else None
+        return render(f"{self.status:<8} {self.name}: {self.detail}", next_step)
+
+    def problem(self) -> Problem:
+        """The check as a problem record: located by its name."""
+        return Problem(self.name, self.detail, self.fix)
+
+    def as_json(self) -> dict[str, Any]:
+        next_step = self.fix if self.status != "ok" else None
+        return {"name": self.name, "status": self.status, "detail": self.detail, "next": next_step}
 
 
 def doctor(start: Path | None = None) -> list[DoctorCheck]:

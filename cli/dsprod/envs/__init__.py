@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from dsprod.envs._project import Environment, list_environments
 from dsprod.envs.check import EnvCheck, check_environment
-from dsprod.envs.show import EnvProblem, Resolution, ResolvedValue, show_environment
+from dsprod.envs.show import Resolution, ResolvedValue, show_environment
 
 __all__ = [
     "EnvCheck",
-    "EnvProblem",
     "Environment",
     "Resolution",
     "ResolvedValue",

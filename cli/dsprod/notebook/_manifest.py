@@ -6,7 +6,6 @@ hash of the text as dsprod last wrote it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,8 @@ MANIFEST_PATH = Path(".dsprod") / "manifest.json"
 
 
 def digest(text: str) -> str:
+    import hashlib  # only when writing or comparing: `dsprod check` reads the manifest only
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -80,22 +80,29 @@ class ExtractResult:
 
 
 def extract(
-    notebooks: Sequence[Path], options: ExtractOptions, output: Output
+    notebooks: Sequence[Path],
+    options: ExtractOptions | None = None,
+    *,
+    output: Output | None = None,
 ) -> list[ExtractResult]:
-    """Extract from each notebook in turn; a notebook that fails does not stop the others."""
+    """Extract from each notebook in turn; a notebook that fails does not stop the others: its
+    result carries the error (`ExtractResult.error`), for the caller to show."""
     results: list[ExtractResult] = []
     for path in notebooks:
         try:
-            results.append(extract_notebook(path, options, output))
+            results.append(extract_notebook(path, options, output=output))
         except UserError as exc:
-            output.error(exc)
             results.append(ExtractResult(notebook=path, error=exc))
     return results
 
 
-def extract_notebook(path: Path, options: ExtractOptions, output: Output) -> ExtractResult:
+def extract_notebook(
+    path: Path, options: ExtractOptions | None = None, *, output: Output | None = None
+) -> ExtractResult:
+    """Extract from one notebook; `output` (default: status lines on stderr) is told what is
+    done, as `new_project` and `update_project` tell theirs."""
     with gc_paused():
-        return _extract_notebook(path, options, output)
+        return _extract_notebook(path, options or ExtractOptions(), output or Output())
 
 
 def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> ExtractResult:

@@ -112,7 +112,7 @@ def _promote_example(project: Path, output: Output) -> None:
     quiet = Output(quiet=True, err=output.err, out=output.out)
     # The template's code is ruff-formatted already and extraction composes in ruff's layout:
     # no need for the two ruff processes formatting costs.
-    result = extract_notebook(notebook, ExtractOptions(format=False), quiet)
+    result = extract_notebook(notebook, ExtractOptions(format=False), output=quiet)
     if result.failed or not result.extracted:  # pragma: no cover - the template's own bug
         raise TemplateError(f"the example notebook could not be promoted: {result}")
     output.status("extract", f"{', '.join(result.extracted)} from {EXAMPLE_NOTEBOOK}")
