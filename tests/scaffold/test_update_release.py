@@ -68,8 +68,8 @@ def test_an_edit_next_to_the_dsprod_pin_is_no_conflict(
     # to edit (which files the hook checks).
     project = generate(tmp_path, releases.v1_copy(tmp_path / "v1"))
     config = project / ".pre-commit-config.yaml"
-    files = r"        files: (\.ipynb|\.py|(^|/)\.dsprod/manifest\.json)$"
-    replace_once(config, files, files.replace(r"\.py|", r"\.py|\.qmd|"))
+    files = r"        files: (\.ipynb|(^|/)\.dsprod/manifest\.json)$"
+    replace_once(config, files, files.replace(r"\.ipynb|", r"\.ipynb|\.qmd|"))
     commit_all(project, "The hook checks Quarto files too")
 
     result = run_cli(capsys, "update", str(project))
