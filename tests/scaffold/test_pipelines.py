@@ -6,7 +6,8 @@ Spark in local mode on this machine's JVM. A pandas project is installed, withou
 dependencies, into the same environment (the spark project's has all of them), so both engines'
 `dvc repro` run without a second environment: the first run makes the stages' outputs, the
 second has nothing to do, `dvc metrics diff` compares with the last commit, and both engines
-prepare the very same bytes from the same conf.
+prepare the very same bytes from the same conf. (The generated project's CI executes the spark
+notebook, `nox -s notebooks`; here it would cost a kernel and a JVM more.)
 """
 
 from __future__ import annotations
@@ -104,22 +105,6 @@ def test_the_spark_project_passes_its_tests_and_linters(spark_project: Generated
     assert hadolint.returncode == 0 and not hadolint.stdout.strip(), hadolint.stdout
 
 
-def test_the_spark_notebook_runs(spark_project: Generated) -> None:
-    generated = spark_project
-    generated.run(generated.bin("jupyter"), "nbconvert", "--to", "notebook", "--execute",
-                  "--output-dir", "build", "--ExecutePreprocessor.kernel_name=python3",
-                  "notebooks/01-explore-demo-data.ipynb",
-                  JUPYTER_PATH=str(generated.venv / "share" / "jupyter"))  # fmt: skip
-    executed = json.loads((generated.project / "build" / "01-explore-demo-data.ipynb").read_text())
-    (cell,) = [c for c in executed["cells"] if "prepare(raw" in "".join(c["source"])]
-    # The counts of the prepared sets (train, test, dropped), from a local Spark session.
-    (result,) = [o for o in cell["outputs"] if o["output_type"] == "execute_result"]
-    train, test, dropped = json.loads(
-        result["data"]["text/plain"].replace("(", "[").replace(")", "]")
-    )
-    assert train + test == 200 and dropped == 0 and 0 < test < train
-
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_dvc_repro_runs_the_stages_then_has_nothing_to_do(
     projects: dict[str, Generated], reproduced: Repro, engine: str
@@ -147,12 +132,12 @@ def test_both_engines_prepare_the_same_bytes(
         assert pandas.read_bytes() == spark.read_bytes(), name
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_dvc_metrics_diff_compares_with_the_last_commit(
-    projects: dict[str, Generated], reproduced: Repro, engine: str
+    projects: dict[str, Generated], reproduced: Repro
 ) -> None:
-    reproduced(engine)
-    generated = projects[engine]
+    # The engine makes no difference to DVC: the quicker one stands for both.
+    reproduced("pandas")
+    generated = projects["pandas"]
     generated.run("git", "add", "dvc.lock")
     generated.run("git", "commit", "-q", "-m", "Pipeline run")
     dvc = generated.bin("dvc")
