@@ -31,7 +31,9 @@ ENGINES = ("pandas", "spark")
 def spark_project(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Generated:
     base = tmp_path_factory.mktemp("spark-engine")
     env = tool_env(base / "home", PIP_FIND_LINKS=str(wheel.parent), UV_FIND_LINKS=str(wheel.parent))
-    answers = ["-d", "engine=spark", "-d", "service=fastapi", "-d", "kubernetes=true"]
+    # Batch jobs only: the service's code and tests are the same with either engine, and the
+    # fastapi combinations of test_generated.py check them.
+    answers = ["-d", "engine=spark"]
     made = run([sys.executable, "-m", "dsprod", "new", "sparky", "--defaults", *answers], cwd=base,
                env=env)  # fmt: skip
     project = base / "sparky"
