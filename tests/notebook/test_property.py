@@ -557,7 +557,7 @@ def check_extraction(
     assert original.returncode == 0, f"the generated notebook does not run:\n{original.stderr}"
 
     messages = StringIO()
-    result = extract_notebook(nb, ExtractOptions(format=False), Output(err=messages))
+    result = extract_notebook(nb, ExtractOptions(format=False), output=Output(err=messages))
     _note(messages.getvalue())
     assert result.error is None and not result.conflicts, messages.getvalue()
     after = _code(read_cells(nb))
@@ -596,7 +596,7 @@ def check_extraction(
 
     # 5. Extracting again changes nothing.
     files = snapshot(folder)
-    extract_notebook(nb, ExtractOptions(format=False), Output(err=StringIO()))
+    extract_notebook(nb, ExtractOptions(format=False), output=Output(err=StringIO()))
     assert snapshot(folder) == files, "a second run changed files"
 
     # 6. What reads notebook state stays; the rest moves.

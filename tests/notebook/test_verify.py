@@ -149,9 +149,11 @@ def test_a_notebook_failing_before_extraction_is_compared_up_to_the_failure(
 
 def test_verify_with_dry_run_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     nb = write_notebook(tmp_path / "nb.ipynb", "def f():\n    return 1")
+    before = snapshot(tmp_path)
     outcome = run_cli(capsys, "extract", "--verify", "--dry-run", str(nb))
     assert outcome.code == 1
     assert "cannot be combined with --dry-run" in outcome.err
+    assert snapshot(tmp_path) == before
 
 
 CHARACTERIZED: list[CellSpec] = [

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from dsprod._extras import require
 from dsprod._output import Output
 from dsprod.cli._common import VersionOption
 from dsprod.cli.new import parse_data
@@ -33,14 +34,19 @@ def update(
     ] = None,
     dry_run: Annotated[
         bool,
-        typer.Option("--dry-run", help="Show the diff the update would make; change nothing."),
+        typer.Option(
+            "--dry-run",
+            help="Show the diff the update would make; change nothing. Exit 1 if it conflicts.",
+        ),
     ] = False,
     version: VersionOption = False,
 ) -> None:
     """Bring the template of this dsprod into a project made by dsprod new, keeping your edits."""
     from dsprod.scaffold.update import update_project
 
+    require("new")  # before anything is asked or written
     output: Output = ctx.obj
     result = update_project(path, parse_data(data or []), dry_run=dry_run, output=output)
-    if result.conflicts and not result.dry_run:  # conflict markers are left to resolve
+    # Conflicts left to resolve, or (--dry-run) predicted: a script must not take it for clean.
+    if result.conflicts:
         raise typer.Exit(1)
