@@ -170,7 +170,7 @@ def test_check_prod_names_the_missing_variable_then_passes_once_it_is_set(
     result = cli(capsys, "env", "check", "prod", *PY)
     assert result.code == 0, result.out + result.err
     assert result.out == ""
-    assert "ok  prod: 14 values valid, 1 of 1 secret(s) set" in result.err
+    assert "ok  prod: 20 values valid, 1 of 1 secret(s) set" in result.err
 
 
 def test_check_dev_passes_on_a_fresh_project(project: Path) -> None:

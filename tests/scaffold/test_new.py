@@ -102,7 +102,8 @@ def test_files_follow_the_options(rendered: Render, combo: str) -> None:
     dockerfile = (project / "Dockerfile").read_text()
     assert ("HEALTHCHECK --interval" in dockerfile) == fastapi
     assert "USER 10001" in dockerfile
-    assert dockerfile.count("FROM ") == 2
+    # The spark engine adds the batch image's two stages (build-batch, batch).
+    assert dockerfile.count("FROM ") == (4 if options.get("engine") == "spark" else 2)
 
 
 @pytest.mark.parametrize("combo", sorted(COMBOS))
