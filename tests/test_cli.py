@@ -343,26 +343,6 @@ def test_the_fast_check_and_typers_agree(
     assert capsys.readouterr().out == f"dsprod {dsprod.__version__}\n"
 
 
-def test_a_missing_extra_is_named_with_its_install_command(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "copier" else real(name, *a)
-    )
-    result = run_cli(capsys, "new", str(tmp_path / "proj"), "--defaults")
-    assert result.code == 1, result.err
-    assert "`dsprod new` and `dsprod update` need Copier: copier is not installed" in result.err
-    assert "it comes with dsprod[new]" in result.err
-    install = install_command("new")
-    assert f"next: {install}" in result.err
-    # dsprod runs from this checkout: the extra is installed from it.
-    assert install.endswith((f"{REPO}[new]", f"{REPO}[new]'")), install
-    assert not (tmp_path / "proj").exists()
-
-
 def test_the_error_handler_honours_color(capsys: pytest.CaptureFixture[str]) -> None:
     coloured = run_cli(capsys, "--color", "extract", "missing.ipynb")
     assert "\x1b[31merror\x1b[0m: missing.ipynb: no such file" in coloured.err
@@ -384,6 +364,10 @@ def test_verify_without_its_extra_stops_before_writing(
     result = run_cli(capsys, "extract", "--verify", str(nb))
     assert result.code == 1, result.err
     assert "nbclient is not installed beside dsprod" in result.err
-    assert f"next: {install_command('verify')}" in result.err
+    assert "it comes with dsprod[verify]" in result.err
+    install = install_command("verify")
+    assert f"next: {install}" in result.err
+    # dsprod runs from this checkout: the extra is installed from it.
+    assert install.endswith((f"{REPO}[verify]", f"{REPO}[verify]'")), install
     assert nb.read_bytes() == before
     assert not (tmp_path / "shapes.py").exists()  # no module either

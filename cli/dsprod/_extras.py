@@ -1,9 +1,9 @@
 """dsprod's extras: what each adds, whether it is installed, and the command that installs it.
 
-`pip install dsprod` gives every command but two features, which pull in large dependency
-trees: `dsprod new`/`update` (Copier, `dsprod[new]`) and `extract --verify` (a Jupyter
-kernel client, `dsprod[verify]`). A command that needs one asks first, before it changes
-anything, so a missing extra is one clear error and never a half-done command.
+`pip install dsprod` gives every command; one feature, which pulls in a large dependency
+tree, is an extra: `extract --verify` (a Jupyter kernel client, `dsprod[verify]`). A command
+that needs it asks first, before it changes anything, so a missing extra is one clear error
+and never a half-done command.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ __all__ = [
 # is the kernel only when dsprod shares the project's environment: the kernel usually runs
 # in the project's .venv, so it is not required of dsprod's own.
 EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "new": ("`dsprod new` and `dsprod update` need Copier", ("copier", "yaml")),
     "verify": ("`extract --verify` needs a Jupyter kernel client", ("nbclient",)),
 }
 
@@ -83,6 +82,7 @@ def missing_dependency(error: ModuleNotFoundError) -> MissingExtraError | None:
 # What `pip install dsprod` installs, by import name (pyproject.toml's dependencies).
 _CORE = frozenset(
     {"typer", "jupytext", "nbformat", "ruff", "jupyter_client", "packaging", "tomli", "filelock"}
+    | {"copier", "yaml", "pathspec"}
 )
 
 

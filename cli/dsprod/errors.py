@@ -47,7 +47,7 @@ class ConfigError(UserError):
 
 
 class MissingExtraError(UserError):
-    """A command needs packages of one of dsprod's extras (`dsprod[new]`), not installed.
+    """A command needs packages of one of dsprod's extras (`dsprod[verify]`), not installed.
 
     `hint` is the exact command that installs the extra into the running dsprod."""
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from dsprod._extras import require
 from dsprod._output import Output
 from dsprod.cli._common import VersionOption
 
@@ -47,6 +46,5 @@ def new(
     """Create a project ready for dev, staging and prod from dsprod's template."""
     from dsprod.scaffold import new_project
 
-    require("new")  # before anything is asked or written
     output: Output = ctx.obj
     new_project(dest, parse_data(data or []), defaults=defaults, output=output)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from dsprod._extras import require
 from dsprod._output import Output
 from dsprod.cli._common import VersionOption
 from dsprod.cli.new import parse_data
@@ -44,7 +43,6 @@ def update(
     """Bring the template of this dsprod into a project made by dsprod new, keeping your edits."""
     from dsprod.scaffold.update import update_project
 
-    require("new")  # before anything is asked or written
     output: Output = ctx.obj
     result = update_project(path, parse_data(data or []), dry_run=dry_run, output=output)
     # Conflicts left to resolve, or (--dry-run) predicted: a script must not take it for clean.
