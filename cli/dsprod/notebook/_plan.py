@@ -8,13 +8,12 @@ from dataclasses import dataclass, field, replace
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._model import CellIssue, Location, Notebook, ParsedCell, Statement
-from dsprod.notebook._parse import cell_issues, parse_cells
+from dsprod.notebook._parse import ParseCache, cell_issues
 from dsprod.notebook._resolve import Resolver
 from dsprod.notebook._statements import (
     DEF_TYPES,
     KEEP_COMMENT,
     ImportKey,
-    cell_statements,
     import_keys,
     is_kept,
     words,
@@ -75,12 +74,15 @@ def plan_extraction(
     only: frozenset[str] | None = None,
     blocked: dict[str, str] | None = None,
     module: str | None = None,
+    cache: ParseCache | None = None,
 ) -> ExtractionPlan:
     """What moves out of `notebook` into `module` (its dotted name).
 
-    `blocked` names may not move, with the reason why.
+    `blocked` names may not move, with the reason why. Cells already in `cache` are not
+    parsed again.
     """
-    parsed = parse_cells(notebook.path, notebook.cells)
+    cache = cache or ParseCache()
+    parsed = cache.cells(notebook.path, notebook.cells)
     issues = tuple(issue for p in parsed for issue in cell_issues(p))
     if (
         parsed
@@ -92,7 +94,7 @@ def plan_extraction(
             f"{first.location}: no code cell parses as Python 3 ({first.reason})",
             hint="is this a Python 2 notebook? port it (e.g. with pyupgrade) and run again",
         )
-    every_statement = [s for p in parsed for s in cell_statements(p)]
+    every_statement = [s for p in parsed for s in cache.statements(p)]
     # `from <module> import f` is how the notebook uses what an earlier run moved: f is already
     # in the module, and a new `def f` in the notebook is a new version of it, not a clash.
     from_module = {
@@ -101,7 +103,10 @@ def plan_extraction(
         if module is not None and _imports_from(s.node, module)
         for name in s.binds
     }
-    statements = [s for s in every_statement if s not in from_module.values()]
+    # By identity: one `from <module> import a, b, ...` binds many names, and equality of
+    # statements compares every field.
+    imported = {id(s) for s in from_module.values()}
+    statements = [s for s in every_statement if id(s) not in imported]
     opaque = {p.cell.index: words(p.cell.source) for p in parsed if p.tree is None}
     stars = tuple(
         "." * s.node.level + (s.node.module or "")

@@ -29,7 +29,7 @@ from dsprod.notebook._module import (
     read_module,
     symbol_sources,
 )
-from dsprod.notebook._parse import gc_paused, unparsed_definitions
+from dsprod.notebook._parse import ParseCache, gc_paused, unparsed_definitions
 from dsprod.notebook._plan import ExtractionPlan, plan_extraction
 from dsprod.notebook._read import legacy_format, read_notebook
 from dsprod.notebook._rewrite import (
@@ -168,6 +168,7 @@ class _Stage:
     conflicts: frozenset[str]
     only: frozenset[str] | None
     blocked: dict[str, str]  # names the module cannot take, and why
+    cache: ParseCache  # every cell parsed once, for every plan of this run
 
 
 @dataclass(frozen=True)
@@ -195,8 +196,9 @@ def _plan(
     blocked: dict[str, str] = {}
     conflicts: set[str] = set()
     notes: dict[str, tuple[str, str]] = {}
+    cache = ParseCache()
     while True:
-        plan = plan_extraction(notebook, options.only, blocked, target.import_name)
+        plan = plan_extraction(notebook, options.only, blocked, target.import_name, cache)
         merge = merge_plan(plan, current, manifest, target, notebook_key, options.force)
         conflicts |= merge.conflicts
         notes.update((warning, (old, new)) for warning, old, new in merge.notes)
@@ -210,7 +212,7 @@ def _plan(
         show_diff(output, target.path, old, new)
     return _Stage(
         notebook, project, target, manifest, notebook_key, current, plan, merge,
-        frozenset(conflicts), options.only, blocked,
+        frozenset(conflicts), options.only, blocked, cache,
     )  # fmt: skip
 
 
@@ -296,7 +298,14 @@ def _apply(
         recorded = {run.index: run.outputs for run in before} if before else None
         manifest = load_manifest(target.root)
         result.tests = write_characterization_tests(
-            notebook, target, stage.project, manifest, stage.notebook_key, output, recorded
+            stage.plan.parsed,
+            notebook,
+            target,
+            stage.project,
+            manifest,
+            stage.notebook_key,
+            output,
+            recorded,
         )
 
 
@@ -368,7 +377,9 @@ def _left_behind(stage: _Stage, notebook_text: str) -> dict[str, LeftEntry]:
         # Located in the notebook as now written: cells and lines moved up as code left.
         rewritten = read_notebook(stage.notebook.path)
         # Every name, not only --only's: those it named may have left the notebook.
-        plan = plan_extraction(rewritten, None, stage.blocked, stage.target.import_name)
+        plan = plan_extraction(
+            rewritten, None, stage.blocked, stage.target.import_name, stage.cache
+        )
     prefix = f"{stage.notebook.path}:"
     left = {
         refusal.name: LeftEntry(
