@@ -14,9 +14,13 @@ from dsprod.notebook._statements import render_import
 from tests.helpers import CellSpec, code, md, write_notebook
 
 
-def plan(tmp_path: Path, *cells: CellSpec, only: set[str] | None = None) -> ExtractionPlan:
+def plan(
+    tmp_path: Path, *cells: CellSpec, only: set[str] | None = None, parametrize: bool = False
+) -> ExtractionPlan:
+    """The plan, by default with parametrization off: the rules of what is state."""
     path = write_notebook(tmp_path / "nb.ipynb", *cells)
-    return plan_extraction(read_notebook(path), frozenset(only) if only is not None else None)
+    selected = frozenset(only) if only is not None else None
+    return plan_extraction(read_notebook(path), selected, parametrize=parametrize)
 
 
 def moved(result: ExtractionPlan) -> list[str]:
@@ -339,8 +343,8 @@ def test_extract_parses_each_cell_once(tmp_path: Path, monkeypatch: pytest.Monke
     result = extract_notebook(
         path, ExtractOptions(module="lib", format=False), Output(quiet=True, err=sink, out=sink)
     )
-    assert result.extracted == ["area"]
-    assert sorted(result.refused) == ["reads_x", "taken"]
+    assert result.extracted == ["area", "reads_x"]
+    assert result.refused == ["taken"]
     # Each distinct source once; the rewritten cells (the new import) are new sources.
     assert sorted(set(parsed)) == sorted(parsed)
     assert set(cells) <= set(parsed)
