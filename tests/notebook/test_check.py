@@ -137,7 +137,8 @@ def test_what_extract_leaves_is_recorded_and_only_new_definitions_stop_a_commit(
     assert (tmp_path / "src" / "mypkg" / "nb.py").exists()
     stuck = write_notebook(
         tmp_path / "state.ipynb",
-        "data = load()",
+        # `data` is bound nowhere: g cannot take it as a parameter (nothing could pass it).
+        "print('no data yet')",
         "def g():\n    return data",
         "def h(x):\n    return 1\n\ndef h(x):\n    return 2",
     )

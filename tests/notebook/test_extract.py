@@ -54,19 +54,20 @@ def test_ordinary_notebook_in_a_project(tmp_path: Path, capsys: pytest.CaptureFi
     assert "# scale of the scores\nSCALE = math.sqrt(2)" in text
     assert "import functools\nimport math\nfrom statistics import mean, median" in text
     assert "Source: notebooks/churn.ipynb" in text
-    assert '__all__: list[str] = ["Customer", "risk", "total"]' in text  # sorted as ruff does
+    assert '__all__: list[str] = ["Customer", "risk", "share", "total"]' in text  # as ruff sorts
     import_in_fresh_interpreter(module, tmp_path / "src", "mypkg.churn")
 
     sources = code_sources(nb)
-    # `share` reads `people`, computed from data: it stays, and the message says where.
-    assert "def share():" in sources[-1]
-    assert "churn.ipynb:cell 8:line 1: share not extracted: uses `people`" in result.err
-    assert "cell 6:line 1" in result.err and "make `people` a parameter of share" in result.err
+    # `share` reads `people`, computed from data: it takes it as a keyword-only parameter, with
+    # no default, and the notebook's call passes it.
+    assert "def share(*, people):\n    return total(people) / len(people)\n" in text
+    assert sources[-1] == "print(round(share(people=people), 6))"
+    assert "not extracted" not in result.err
     # math, functools, mean and median served only the code that moved: their imports left
     # with it (the module has its own); the magics above them stay.
     assert sources[0] == "%matplotlib inline\n!pip install --quiet tabulate"
     # One import of exactly what the notebook still uses, where the first moved code was.
-    assert sources[1] == "from mypkg.churn import Customer, total"
+    assert sources[1] == "from mypkg.churn import Customer, share, total"
     assert sources[2].startswith("people = ")
     assert sources[3] == "%%time\nprint(round(total(people), 6))"
     after = read_cells(nb)
@@ -74,14 +75,14 @@ def test_ordinary_notebook_in_a_project(tmp_path: Path, capsys: pytest.CaptureFi
     assert after[0] == before[0]
     assert {**after[1], "source": None} == {**before[1], "source": None}
     assert {**after[2], "source": None} == {**before[2], "source": None}
-    assert after[3] == before[5] and after[5] == before[7]
+    assert after[3] == before[5]
     assert unbound_reads(sources) <= unbound_reads(code_sources_of(before))
 
     manifest = json.loads((tmp_path / ".dsprod" / "manifest.json").read_text())
     entry = manifest["modules"]["src/mypkg/churn.py"]
     assert manifest["schema_version"] == 2
     assert entry["module"] == "mypkg.churn"
-    assert set(entry["symbols"]) == {"SCALE", "risk", "Customer", "total"}
+    assert set(entry["symbols"]) == {"SCALE", "risk", "Customer", "total", "share"}
     assert entry["symbols"]["risk"]["notebook"] == "notebooks/churn.ipynb"
 
     again = snapshot(tmp_path)

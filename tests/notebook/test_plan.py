@@ -14,9 +14,13 @@ from dsprod.notebook._statements import render_import
 from tests.helpers import CellSpec, code, md, write_notebook
 
 
-def plan(tmp_path: Path, *cells: CellSpec, only: set[str] | None = None) -> ExtractionPlan:
+def plan(
+    tmp_path: Path, *cells: CellSpec, only: set[str] | None = None, parametrize: bool = False
+) -> ExtractionPlan:
+    """The plan, by default with parametrization off: the rules of what is state."""
     path = write_notebook(tmp_path / "nb.ipynb", *cells)
-    return plan_extraction(read_notebook(path), frozenset(only) if only is not None else None)
+    selected = frozenset(only) if only is not None else None
+    return plan_extraction(read_notebook(path), selected, parametrize=parametrize)
 
 
 def moved(result: ExtractionPlan) -> list[str]:
@@ -304,3 +308,45 @@ def test_a_name_bound_by_a_timed_line_is_seen_and_never_moved(tmp_path: Path) ->
     assert moved(result) == ["g"]
     assert "uses `LIMIT`, which is set on an IPython line at" in refusal(result, "f")
     assert not [i for i in result.issues if i.is_error]
+
+
+def test_extract_parses_each_cell_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Planning again (a name the module blocks), planning the rewritten notebook (to locate
+    what stays) and the tests generator all reuse the first parse of each cell."""
+    import io
+
+    from dsprod._output import Output
+    from dsprod.notebook import _parse
+    from dsprod.notebook._model import Cell, ParsedCell
+    from dsprod.notebook.extract import ExtractOptions, extract_notebook
+
+    parsed: list[str] = []
+    original = _parse.parse_cell
+
+    def counting(path: Path, cell: Cell) -> ParsedCell:
+        parsed.append(cell.source)
+        return original(path, cell)
+
+    monkeypatch.setattr(_parse, "parse_cell", counting)
+    # `taken` already exists in the target module, from elsewhere: the first plan moves it, the
+    # merge blocks it, and a second round plans without it.
+    (tmp_path / "lib.py").write_text("def taken():\n    return 0\n")
+    cells = [
+        "import math",
+        "def taken():\n    return 1",
+        "def area(r):\n    return math.pi * r * r",
+        "area(2)",
+        "x = 1\nx = 2\n\ndef reads_x():\n    return x",
+    ]
+    path = write_notebook(tmp_path / "nb.ipynb", *cells)
+    sink = io.StringIO()
+    result = extract_notebook(
+        path,
+        ExtractOptions(module="lib", format=False),
+        output=Output(quiet=True, err=sink, out=sink),
+    )
+    assert result.extracted == ["area", "reads_x"]
+    assert result.refused == ["taken"]
+    # Each distinct source once; the rewritten cells (the new import) are new sources.
+    assert sorted(set(parsed)) == sorted(parsed)
+    assert set(cells) <= set(parsed)

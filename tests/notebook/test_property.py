@@ -91,9 +91,9 @@ class Model:
         self.count += 1
         return f"{prefix}_{self.count}"
 
-    def tainted(self) -> set[str]:
-        """Names that cannot leave the notebook: state, and whatever reads it."""
-        tainted = self.state | self.bad | self.kept
+    def tainted(self, roots: set[str] | None = None) -> set[str]:
+        """Names that cannot leave the notebook: state (or `roots`), and whatever reads it."""
+        tainted = (self.state | self.bad | self.kept) if roots is None else set(roots)
         changed = True
         while changed:
             changed = False
@@ -109,6 +109,9 @@ class Generated:
     cells: list[CellSpec]
     stay: set[str]  # definitions that must stay in the notebook
     move: set[str]  # definitions that must move to the module
+    # With parametrization: those that must stay whatever the state (IPython syntax inside,
+    # kept, different bodies, or reading one of these).
+    stuck: set[str]
 
 
 # --- the grammar -------------------------------------------------------------------------
@@ -201,7 +204,11 @@ def _term(
     if kind == "reader":
         name = draw(st.sampled_from(m.readers))
         reads.add(name)
-        return f"{name}()"
+        return draw(
+            st.sampled_from(
+                [f"{name}()", f"sum([{name}() for _ in range(2)])", f"(lambda: {name}())()"]
+            )
+        )
     name = draw(st.sampled_from(m.classes))
     reads.add(name)
     return f"{name}({x}).value()"
@@ -396,14 +403,38 @@ def _data(draw: st.DrawFn, m: Model) -> list[str]:
 
 
 def _reader(draw: st.DrawFn, m: Model) -> list[str]:
-    """A function that reads notebook state: it must be refused."""
+    """A function that reads notebook state: refused, or (parametrized) given it as a
+    parameter. It reads it directly, through `global`, in a generator, a lambda or a nested
+    function, or recursively."""
     name = m.fresh("g")
     data = draw(st.sampled_from(m.data))
     body = draw(st.sampled_from([f"{data}[0]", f"sum({data}) + 1", f"len({data}) * 2"]))
+    kind = draw(st.sampled_from(["plain", "plain", "global", "generator", "lambda", "recursive"]))
+    lines = [f"def {name}():", f"    return {body}"]
+    if kind == "global":
+        lines = [f"def {name}():", f"    global {data}", f"    return {body}"]
+    elif kind == "generator":
+        lines = [f"def {name}():", f"    return sum(v * 2 for v in {data})"]
+    elif kind == "lambda":
+        lines = [f"def {name}():", f"    inner = lambda: {body}", "    return inner()"]
+    elif kind == "recursive":
+        lines = [f"def {name}(n=2):", f"    return {body} if n == 0 else {name}(n - 1) + 1"]
     m.readers.append(name)
     m.reads[name] = {data}
-    m.sources[name] = [f"def {name}():", f"    return {body}"]
-    return m.sources[name]
+    m.sources[name] = lines
+    return lines
+
+
+def _rebind_data(draw: st.DrawFn, m: Model) -> list[str]:
+    """The notebook computes a variable again: later calls must see the new value."""
+    data = draw(st.sampled_from(m.data))
+    return [f"{data} = [v + 1 for v in {data}]"]
+
+
+def _value_use(draw: st.DrawFn, m: Model) -> list[str]:
+    """A function used as a value, not called: nothing could pass it a new argument."""
+    name = draw(st.sampled_from(m.readers + m.functions))
+    return [draw(st.sampled_from([f"print(callable({name}))", f"print(len([{name}]))"]))]
 
 
 def _rebind(draw: st.DrawFn, m: Model) -> list[str]:
@@ -428,7 +459,9 @@ def _chunks(draw: st.DrawFn, m: Model) -> list[list[str]]:
     """The statements of one code cell (each a list of lines), in order."""
     kinds = ["import", "constant", "function", "class", "data", "print"]
     if m.data:
-        kinds.append("reader")
+        kinds += ["reader", "reader", "rebind_data"]
+    if m.readers or m.functions:
+        kinds.append("value")
     if m.constants:
         kinds.append("rebind")
     if m.sources:
@@ -450,6 +483,10 @@ def _chunks(draw: st.DrawFn, m: Model) -> list[list[str]]:
         chunks = [_reader(draw, m)]
     elif kind == "rebind":
         chunks = [_rebind(draw, m)]
+    elif kind == "rebind_data":
+        chunks = [_rebind_data(draw, m)]
+    elif kind == "value":
+        chunks = [_value_use(draw, m)]
     elif kind == "duplicate":
         # The very same definition again (a re-run cell): identical, so still extracted.
         chunks = [list(m.sources[draw(st.sampled_from(sorted(m.sources)))])]
@@ -506,7 +543,8 @@ def notebooks(draw: st.DrawFn) -> Generated:
                 cells.append(source)
     defined = set(m.sources)
     tainted = m.tainted()
-    return Generated(cells, stay=defined & tainted, move=defined - tainted)
+    stuck = m.tainted(m.bad | m.kept)
+    return Generated(cells, defined & tainted, defined - tainted, defined & stuck)
 
 
 # --- the invariants ----------------------------------------------------------------------
@@ -545,9 +583,30 @@ def _is_magic(line: str) -> bool:
     return line.lstrip().startswith(("%", "!"))
 
 
+def _unparametrized(line: str) -> str:
+    """A line without what parametrization adds, and without commas and spaces: `*, data` in
+    a signature, `data=data` in a call, quotes around an annotation, brackets; a `global` of a
+    variable that became a parameter becomes `pass`."""
+    if line.strip() == "pass" or line.lstrip().startswith("global "):
+        return ""
+    line = re.sub(r"\*, \w+(?:, \w+)*(?=\))", "", line)
+    line = re.sub(r"\b(\w+)=\1\b", "", line)
+    # Commas and spaces move around what was added; an annotation naming state is quoted.
+    # A generator that was a call's only argument gets its own brackets.
+    return re.sub(r"[\s,()]|'(?=\w+')|(?<=\w)'", "", line)
+
+
 def check_extraction(
-    folder: Path, cells: Sequence[CellSpec], stay: set[str], move: set[str]
+    folder: Path,
+    cells: Sequence[CellSpec],
+    stay: set[str],
+    move: set[str],
+    *,
+    parametrize: bool = False,
 ) -> None:
+    """Extract, then check the invariants. Without parametrization `stay` and `move` are
+    exactly what stays and moves; with it, what reads notebook state may move too, and
+    whatever stays says why."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / ".git").mkdir()  # a repository root without pyproject.toml: outside a project
     nb = write_notebook(folder / "analysis.ipynb", *cells)
@@ -557,7 +616,8 @@ def check_extraction(
     assert original.returncode == 0, f"the generated notebook does not run:\n{original.stderr}"
 
     messages = StringIO()
-    result = extract_notebook(nb, ExtractOptions(format=False), output=Output(err=messages))
+    options = ExtractOptions(format=False, parametrize=parametrize)
+    result = extract_notebook(nb, options, output=Output(err=messages))
     _note(messages.getvalue())
     assert result.error is None and not result.conflicts, messages.getvalue()
     after = _code(read_cells(nb))
@@ -581,25 +641,37 @@ def check_extraction(
     assert unbound_reads(list(after.values())) <= unbound_reads(list(before.values()))
 
     # 4. No code is lost; no IPython syntax reaches the module.
-    module_lines = set(text.split("\n"))
+    module_lines = {_unparametrized(line) for line in text.split("\n")}
+    raw_module_lines = set(text.split("\n"))
     for cell_id, source in before.items():
-        removed = Counter(source.split("\n")) - Counter(after.get(cell_id, "").split("\n"))
+        removed = Counter(map(_unparametrized, source.split("\n"))) - Counter(
+            map(_unparametrized, after.get(cell_id, "").split("\n"))
+        )
         for line in removed:
             if line == "%%time":
                 # Only the %%time header of a cell that is removed whole may go.
                 assert cell_id not in after, (cell_id, line)
             elif line.strip():
                 assert line in module_lines, f"cell {cell_id} lost {line!r}"
-    for line in module_lines:
+    for line in raw_module_lines:
         # A line of a docstring may look like shell (`!important`); a statement may not.
         assert not _is_magic(line) or line in DOCSTRING_LINES, line
 
     # 5. Extracting again changes nothing.
     files = snapshot(folder)
-    extract_notebook(nb, ExtractOptions(format=False), output=Output(err=StringIO()))
+    extract_notebook(nb, options, output=Output(err=StringIO()))
     assert snapshot(folder) == files, "a second run changed files"
 
-    # 6. What reads notebook state stays; the rest moves.
+    # 6. What reads notebook state stays (or, parametrized, may move); the rest moves.
+    kept = "\n".join(
+        "".join(c["source"])
+        for c in read_cells(nb)
+        if KEEP_TAG in c.get("metadata", {}).get("tags", [])
+        or "dsprod: keep" in "".join(c["source"])
+    )
+    for name in set(re.findall(r"^(?:def|class) (\w+)", "\n".join(before.values()), re.M)):
+        if name not in result.extracted and not _defines(kept, name):
+            assert f"{name} not extracted" in messages.getvalue(), f"{name} stayed silently"
     for name in stay:
         assert name not in result.extracted, name
         assert any(_defines(s, name) for s in after.values()), name
@@ -621,6 +693,22 @@ def test_extraction_keeps_what_generated_notebooks_do(
 ) -> None:
     note("\n# ---\n".join(c if isinstance(c, str) else "<markdown>" for c in generated.cells))
     check_extraction(tmp_path_factory.mktemp("nb"), generated.cells, generated.stay, generated.move)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(generated=notebooks())
+def test_parametrized_extraction_keeps_what_generated_notebooks_do(
+    generated: Generated, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Notebook state becomes parameters: the same invariants hold, what reads no state moves
+    as before, and whatever stays says why."""
+    note("\n# ---\n".join(c if isinstance(c, str) else "<markdown>" for c in generated.cells))
+    folder = tmp_path_factory.mktemp("nb")
+    check_extraction(folder, generated.cells, generated.stuck, generated.move, parametrize=True)
 
 
 # --- bugs the property found, minimised, now regression tests ------------------------------

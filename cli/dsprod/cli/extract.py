@@ -53,6 +53,15 @@ def extract(
             help="Add %autoreload lines above the new import (default: [tool.dsprod] autoreload).",
         ),
     ] = None,
+    parametrize: Annotated[
+        bool | None,
+        typer.Option(
+            "--parametrize/--no-parametrize",
+            help="A function that reads a notebook variable takes it as a keyword-only "
+            "parameter, and every call in the notebook passes it (default: on; "
+            "[tool.dsprod] parametrize).",
+        ),
+    ] = None,
     verify: Annotated[
         bool,
         typer.Option(
@@ -101,6 +110,7 @@ def extract(
         force=force,
         format=format_,
         autoreload=autoreload,
+        parametrize=parametrize,
         verify=verify,
         tests=tests,
         timeout=timeout,

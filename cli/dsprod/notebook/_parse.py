@@ -9,15 +9,16 @@ import re
 import sys
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from dsprod.notebook._magics import PYTHON_CELL_MAGICS, cell_magic, mask_line
-from dsprod.notebook._model import Cell, CellIssue, Location, ParsedCell
-from dsprod.notebook._statements import KEEP_COMMENT, KEEP_TAG
+from dsprod.notebook._model import Cell, CellIssue, Location, ParsedCell, Statement
+from dsprod.notebook._statements import KEEP_COMMENT, KEEP_TAG, cell_statements
 
 __all__ = [
+    "ParseCache",
     "UnparsedDefinition",
     "cell_issues",
     "gc_paused",
@@ -161,11 +162,51 @@ def cell_issues(parsed: ParsedCell) -> list[CellIssue]:
 
 def parse_cells(path: Path, cells: tuple[Cell, ...]) -> tuple[ParsedCell, ...]:
     """Parse every code cell of a notebook."""
-    # Python 2 era strings ("\d") warn on 3.12+; they are the user's code, not our problem.
-    # One catch_warnings for the whole notebook: entering it per cell costs more than parsing.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return tuple(parse_cell(path, c) for c in cells if c.kind == "code")
+    return ParseCache().cells(path, cells)
+
+
+class ParseCache:
+    """Each distinct cell source is parsed, and split into statements, once per command.
+
+    Planning runs again when the module blocks a name, and once more on the rewritten notebook
+    (to locate what stays); the tests generator reads the same cells. Parsing and the scope
+    walk are most of extraction's time, and a cell whose source did not change gives the same
+    trees: only its position in the notebook may differ.
+    """
+
+    def __init__(self) -> None:
+        self._cells: dict[str, ParsedCell] = {}
+        self._statements: dict[str, list[Statement]] = {}
+
+    def cells(self, path: Path, cells: tuple[Cell, ...]) -> tuple[ParsedCell, ...]:
+        # Python 2 era strings ("\d") warn on 3.12+; they are the user's code, not our
+        # problem. One catch_warnings for the whole notebook: entering it per cell costs more
+        # than parsing.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return tuple(self._cell(path, c) for c in cells if c.kind == "code")
+
+    def _cell(self, path: Path, cell: Cell) -> ParsedCell:
+        hit = self._cells.get(cell.source)
+        if hit is None:
+            parsed = self._cells[cell.source] = parse_cell(path, cell)
+            return parsed
+        if hit.cell == cell and (hit.issue is None or hit.issue.location.path == path):
+            return hit
+        issue = hit.issue
+        if issue is not None:
+            issue = replace(issue, location=Location(path, cell.index + 1, issue.location.line))
+        return replace(hit, cell=cell, issue=issue)
+
+    def statements(self, parsed: ParsedCell) -> list[Statement]:
+        """The top-level statements of a cell this cache parsed."""
+        hit = self._statements.get(parsed.cell.source)
+        if hit is None:
+            hit = self._statements[parsed.cell.source] = cell_statements(parsed)
+            return hit
+        if not hit or hit[0].cell == parsed.cell.index:
+            return hit
+        return [replace(s, cell=parsed.cell.index) for s in hit]
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from dsprod.errors import NotebookError
+from dsprod.notebook._edits import Edit
 from dsprod.notebook._model import (
     CellIssue,
     DefinitionKind,
@@ -15,13 +16,13 @@ from dsprod.notebook._model import (
     ParsedCell,
     Statement,
 )
-from dsprod.notebook._parse import cell_issues, parse_cells
+from dsprod.notebook._params import Parametrizer
+from dsprod.notebook._parse import ParseCache, cell_issues
 from dsprod.notebook._resolve import Resolver
 from dsprod.notebook._statements import (
     DEF_TYPES,
     KEEP_COMMENT,
     ImportKey,
-    cell_statements,
     import_keys,
     is_kept,
     words,
@@ -60,6 +61,10 @@ class ExtractionPlan:
     parsed: tuple[ParsedCell, ...]
     # Names the notebook already imports from the target module, with (cell, line).
     from_module: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Moved functions that take notebook state as keyword-only parameters, and the edits of
+    # the cells that stay (by cell index) that pass it at every call.
+    params: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    edits: dict[int, tuple[Edit, ...]] = field(default_factory=dict)
 
     @property
     def moved(self) -> tuple[Definition, ...]:
@@ -82,12 +87,16 @@ def plan_extraction(
     only: frozenset[str] | None = None,
     blocked: dict[str, str] | None = None,
     module: str | None = None,
+    cache: ParseCache | None = None,
+    parametrize: bool = True,
 ) -> ExtractionPlan:
     """What moves out of `notebook` into `module` (its dotted name).
 
-    `blocked` names may not move, with the reason why.
+    `blocked` names may not move, with the reason why. Cells already in `cache` are not
+    parsed again.
     """
-    parsed = parse_cells(notebook.path, notebook.cells)
+    cache = cache or ParseCache()
+    parsed = cache.cells(notebook.path, notebook.cells)
     issues = tuple(issue for p in parsed for issue in cell_issues(p))
     if (
         parsed
@@ -99,7 +108,7 @@ def plan_extraction(
             f"{first.location}: no code cell parses as Python 3 ({first.reason})",
             hint="is this a Python 2 notebook? port it (e.g. with pyupgrade) and run again",
         )
-    every_statement = [s for p in parsed for s in cell_statements(p)]
+    every_statement = [s for p in parsed for s in cache.statements(p)]
     # `from <module> import f` is how the notebook uses what an earlier run moved: f is already
     # in the module, and a new `def f` in the notebook is a new version of it, not a clash.
     from_module = {
@@ -108,7 +117,10 @@ def plan_extraction(
         if module is not None and _imports_from(s.node, module)
         for name in s.binds
     }
-    statements = [s for s in every_statement if s not in from_module.values()]
+    # By identity: one `from <module> import a, b, ...` binds many names, and equality of
+    # statements compares every field.
+    imported = {id(s) for s in from_module.values()}
+    statements = [s for s in every_statement if id(s) not in imported]
     opaque = {p.cell.index: words(p.cell.source) for p in parsed if p.tree is None}
     stars = tuple(
         "." * s.node.level + (s.node.module or "")
@@ -116,7 +128,7 @@ def plan_extraction(
         if isinstance(s.node, ast.ImportFrom) and any(a.name == "*" for a in s.node.names)
     )
     runs = tuple(
-        str(Location(notebook.path, p.cell.index + 1, line))
+        Location(notebook.path, p.cell.index + 1, line)
         for p in parsed
         for line in sorted(p.masked_lines)
         if p.cell.source.split("\n")[line - 1].lstrip().startswith("%run")
@@ -124,7 +136,9 @@ def plan_extraction(
     resolver = Resolver(
         notebook.path, statements, opaque, stars, blocked or {}, runs, frozenset(from_module)
     )
-    planner = _Planner(notebook, parsed, every_statement, resolver, issues, blocked or {})
+    planner = _Planner(
+        notebook, parsed, every_statement, resolver, issues, blocked or {}, parametrize
+    )
     return replace(
         planner.plan(only),
         from_module={name: (s.cell, s.start) for name, s in from_module.items()},
@@ -144,8 +158,16 @@ class _Planner:
         resolver: Resolver,
         issues: tuple[CellIssue, ...],
         blocked: dict[str, str],
+        parametrize: bool,
     ) -> None:
         self.notebook = notebook
+        self.parametrize = parametrize
+        self.parametrizer = Parametrizer(
+            statements,
+            {p.cell.index: p for p in parsed},
+            resolver.resolve,
+            lambda cell, line: Location(notebook.path, cell + 1, line),
+        )
         self.blocked = blocked
         self.parsed = parsed
         self.by_cell = {p.cell.index: p for p in parsed}
@@ -182,6 +204,72 @@ class _Planner:
         kept_names = {k.name for k in kept}
         for definition in candidates.values():
             self._check(definition, candidates, kept_names, needs, constants_of, imports_of)
+        self._settle(candidates, kept_names, needs)
+        selected = self._select(candidates, needs, only)
+        constant_names: set[str] = set()
+        import_set: set[ImportKey] = set()
+        for name in selected:
+            constant_names |= constants_of[name]
+            import_set |= imports_of[name]
+        constants = sorted(
+            (self._definition(self.resolver.bindings[c][0], c, "constant") for c in constant_names),
+            key=_order,
+        )
+        parametrized = self.parametrizer.rewrite(
+            {n: p for n, p in self.params.items() if n in selected},
+            {n: (candidates[n].statement, candidates[n].source) for n in selected},
+        )
+        definitions = tuple(
+            sorted(
+                (
+                    replace(candidates[n], source=parametrized.sources.get(n, candidates[n].source))
+                    for n in selected
+                ),
+                key=_order,
+            )
+        )
+        removed_statements = [d.statement for d in (*definitions, *constants)]
+        removed_statements += [s for n in selected for s in duplicates.get(n, [])]
+        removed_statements += self._unused_imports(set(removed_statements), import_set)
+        removed = tuple(sorted(set(removed_statements), key=lambda s: (s.cell, s.start)))
+        return ExtractionPlan(
+            notebook=self.notebook,
+            definitions=definitions,
+            constants=tuple(constants),
+            imports=tuple(sorted(import_set)),
+            removed=removed,
+            refusals=tuple(
+                sorted(self.refused.values(), key=lambda r: (r.location.cell, r.location.line))
+            ),
+            kept=tuple(kept),
+            issues=self.issues,
+            used_names=self._used_after(set(removed)) | parametrized.passed,
+            parsed=self.parsed,
+            params=parametrized.params,
+            edits={c: tuple(e) for c, e in parametrized.edits.items() if e},
+        )
+
+    def _settle(
+        self,
+        candidates: dict[str, Definition],
+        kept_names: set[str],
+        needs: dict[str, set[str]],
+    ) -> None:
+        """Refuse until what moves is closed: what a movable definition uses moves too, and
+        every use of one that takes new parameters passes them."""
+        self.params: dict[str, tuple[str, ...]] = {}
+        while True:
+            self._propagate(candidates, kept_names, needs)
+            movable = {n: d.statement for n, d in candidates.items() if n not in self.refused}
+            self.params, problems = self.parametrizer.solve(movable, needs)
+            for name, reason in sorted(problems.items()):
+                self._refuse(candidates[name], reason)
+            if not problems:
+                return
+
+    def _propagate(
+        self, candidates: dict[str, Definition], kept_names: set[str], needs: dict[str, set[str]]
+    ) -> None:
         # A definition that uses a refused one cannot move either: it would call a name
         # the module does not have.
         changed = True
@@ -207,35 +295,6 @@ class _Planner:
                         )
                         changed = True
                         break
-        selected = self._select(candidates, needs, only)
-        constant_names: set[str] = set()
-        import_set: set[ImportKey] = set()
-        for name in selected:
-            constant_names |= constants_of[name]
-            import_set |= imports_of[name]
-        constants = sorted(
-            (self._definition(self.resolver.bindings[c][0], c, "constant") for c in constant_names),
-            key=_order,
-        )
-        definitions = tuple(sorted((candidates[n] for n in selected), key=_order))
-        removed_statements = [d.statement for d in (*definitions, *constants)]
-        removed_statements += [s for n in selected for s in duplicates.get(n, [])]
-        removed_statements += self._unused_imports(set(removed_statements), import_set)
-        removed = tuple(sorted(set(removed_statements), key=lambda s: (s.cell, s.start)))
-        return ExtractionPlan(
-            notebook=self.notebook,
-            definitions=definitions,
-            constants=tuple(constants),
-            imports=tuple(sorted(import_set)),
-            removed=removed,
-            refusals=tuple(
-                sorted(self.refused.values(), key=lambda r: (r.location.cell, r.location.line))
-            ),
-            kept=tuple(kept),
-            issues=self.issues,
-            used_names=self._used_after(set(removed)),
-            parsed=self.parsed,
-        )
 
     def _candidates(
         self,
@@ -328,6 +387,10 @@ class _Planner:
                 pending.extend(sorted(constant.reads - seen))
             elif resolution.kind == "state":
                 fix = resolution.fix or f"make `{read}` a parameter of {name}"
+                if self.parametrize and resolution.binders:
+                    fix = self.parametrizer.take(name, statement, read)
+                if not fix:
+                    continue
                 self._refuse(definition, f"uses `{read}`, which {resolution.reason}; {fix}")
                 return
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -48,6 +48,11 @@ class Resolution:
     imports: tuple[ImportKey, ...] = ()
     reason: str = ""  # for state: why it is not movable, with where it is bound
     fix: str = ""  # for state: what the user can do; empty means "make it a parameter"
+    # For state the notebook binds: where it is (or may be) bound, as (cell index, line). A
+    # definition may take such a name as a parameter; the others (`__name__`, a name bound
+    # nowhere) it may not.
+    binders: tuple[tuple[int, int], ...] = ()
+    once: bool = False  # bound by one statement that runs once: its value never changes
 
 
 class Resolver:
@@ -58,7 +63,7 @@ class Resolver:
         opaque_cells: dict[int, set[str]],
         star_imports: tuple[str, ...],
         blocked: dict[str, str],
-        runs: tuple[str, ...] = (),
+        runs: tuple[Location, ...] = (),
         provided: frozenset[str] = frozenset(),
     ) -> None:
         self._path = path
@@ -100,6 +105,7 @@ class Resolver:
                 return Resolution("definition")
             return self._unbound(name)
         nodes = [s.node for s in found]
+        binders = tuple((s.cell, s.start) for s in found)
         writer = next((s for s in found if name in s.global_writes), None)
         if writer is not None:
             # A function sets it through `global` when called: its value is notebook state.
@@ -107,6 +113,7 @@ class Resolver:
             return Resolution(
                 "state",
                 reason=f"is assigned through `global` in {function} at {self.where(writer)}",
+                binders=binders,
             )
         if all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes):
             keys = [k for n in nodes for k in import_keys(n, name)]
@@ -121,12 +128,19 @@ class Resolver:
                 "state",
                 reason=f"is imported differently at {self._list(found)}",
                 fix=f"import `{name}` one way only",
+                binders=binders,
             )
         if all(isinstance(n, DEF_TYPES) for n in nodes):
             return Resolution("definition")
         if len(found) > 1:
-            return Resolution("state", reason=f"is bound {len(found)} times ({self._list(found)})")
-        return self._assignment(found[0])
+            reason = f"is bound {len(found)} times ({self._list(found)})"
+            return Resolution("state", reason=reason, binders=binders)
+        resolution = self._assignment(found[0])
+        if resolution.kind != "state":
+            return resolution
+        # One plain assignment at the top of a cell: run once, one value for good.
+        once = isinstance(found[0].node, ast.Assign | ast.AnnAssign | ast.Import | ast.ImportFrom)
+        return replace(resolution, binders=binders, once=once)
 
     def _assignment(self, statement: Statement) -> Resolution:
         node = statement.node
@@ -217,6 +231,7 @@ class Resolver:
                     reason=f"may be bound in {self._path}:cell {index + 1}, "
                     "which dsprod cannot parse",
                     fix="make that cell valid Python 3",
+                    binders=((index, 0),),
                 )
         if self._star:
             keys = tuple(ImportKey(module, "*", "", 0) for module in self._star)
@@ -227,6 +242,7 @@ class Resolver:
                 reason="is not defined in the notebook; "
                 f"it may come from `%run` at {self._runs[0]}",
                 fix=f"import `{name}` from a module instead of using %run",
+                binders=tuple((r.cell - 1, r.line) for r in self._runs),
             )
         return Resolution(
             "state",

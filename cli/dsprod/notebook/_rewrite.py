@@ -10,8 +10,10 @@ import ast
 import copy
 import json
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dsprod.notebook._edits import Edit, apply_edits
 from dsprod.notebook._model import Notebook, Statement
 from dsprod.notebook._read import source_key
 
@@ -48,15 +50,19 @@ def new_cell_sources(
     removed: tuple[Statement, ...],
     import_text: str,
     magic_headers: dict[int, bool],
+    edits: Mapping[int, Sequence[Edit]] | None = None,
 ) -> dict[int, str | None]:
-    """New source for every cell that changes; None for a cell that is removed."""
+    """New source for every cell that changes; None for a cell that is removed. `edits` (by
+    cell) change code that stays, within its lines."""
     by_cell: dict[int, list[Statement]] = {}
     for statement in removed:
         by_cell.setdefault(statement.cell, []).append(statement)
     first = import_anchor(removed)
     changed: dict[int, str | None] = {}
-    for index, statements in by_cell.items():
-        lines = notebook.cells[index].source.split("\n")
+    edited = {i: apply_edits(notebook.cells[i].source, list(e)) for i, e in (edits or {}).items()}
+    for index in sorted(by_cell.keys() | edited.keys()):
+        statements = by_cell.get(index, [])
+        lines = edited.get(index, notebook.cells[index].source).split("\n")
         header = magic_headers.get(index, False)
         for statement in sorted(statements, key=lambda s: s.start, reverse=True):
             replacement = import_text.split("\n") if statement is first and import_text else []

@@ -21,8 +21,7 @@ from dsprod._output import Output, shown
 from dsprod._project import Project, project_python
 from dsprod.notebook._lint import ProjectLint
 from dsprod.notebook._manifest import Manifest
-from dsprod.notebook._model import Notebook
-from dsprod.notebook._parse import parse_cells
+from dsprod.notebook._model import Notebook, ParsedCell
 from dsprod.notebook._read import cell_dicts
 from dsprod.notebook._target import Target
 
@@ -57,6 +56,7 @@ class _Candidate:
 
 
 def write_characterization_tests(
+    parsed_cells: tuple[ParsedCell, ...],
     notebook: Notebook,
     target: Target,
     project: Project | None,
@@ -66,15 +66,16 @@ def write_characterization_tests(
     recorded: Mapping[int, Sequence[dict[str, Any]]] | None = None,
 ) -> Path | None:
     """Write tests from the notebook's calls of its extracted functions and the results the
-    notebook shows. `recorded` (cell index -> outputs, from --verify's run of the original)
-    stands in for a cell that has no outputs of its own."""
+    notebook shows (`parsed_cells`: its code cells, as the plan parsed them). `recorded`
+    (cell index -> outputs, from --verify's run of the original) stands in for a cell that
+    has no outputs of its own."""
     entry = manifest.entry(target.path)
     functions = {
         name
         for name, symbol in (entry.symbols.items() if entry else [])
         if symbol.notebook == notebook_key and symbol.kind in ("function", "class")
     }
-    candidates, calls = _candidates(notebook, functions, recorded or {})
+    candidates, calls = _candidates(parsed_cells, notebook, functions, recorded or {})
     kept, problem = _deterministic(candidates, target)
     path = _test_path(target, project)
     skipped = calls - len({c.cell for c in kept})
@@ -109,12 +110,15 @@ def _why(calls: int, skipped: int) -> str:
 
 
 def _candidates(
-    notebook: Notebook, functions: set[str], recorded: Mapping[int, Sequence[dict[str, Any]]]
+    parsed_cells: tuple[ParsedCell, ...],
+    notebook: Notebook,
+    functions: set[str],
+    recorded: Mapping[int, Sequence[dict[str, Any]]],
 ) -> tuple[list[_Candidate], int]:
     raw_cells = cell_dicts(notebook.document) if notebook.format == "ipynb" else []
     found: list[_Candidate] = []
     calls = 0
-    for parsed in parse_cells(notebook.path, notebook.cells):
+    for parsed in parsed_cells:
         if parsed.tree is None:
             continue
         called = [

@@ -30,7 +30,7 @@ from dsprod.notebook._module import (
     read_module,
     symbol_sources,
 )
-from dsprod.notebook._parse import gc_paused, unparsed_definitions
+from dsprod.notebook._parse import ParseCache, gc_paused, unparsed_definitions
 from dsprod.notebook._plan import ExtractionPlan, plan_extraction
 from dsprod.notebook._read import legacy_format, read_notebook
 from dsprod.notebook._rewrite import (
@@ -56,6 +56,9 @@ class ExtractOptions:
     force: bool = False
     format: bool | None = None  # None: [tool.dsprod] format, default on
     autoreload: bool | None = None  # None: [tool.dsprod] autoreload, default off
+    # None: [tool.dsprod] parametrize, default on. Notebook state read by a function becomes
+    # its keyword-only parameter, passed at every call.
+    parametrize: bool | None = None
     verify: bool = False  # run the notebook before and after, compare the outputs
     tests: bool = False  # write characterization tests from the notebook's recorded outputs
     timeout: int = 120  # seconds per cell, with verify
@@ -163,6 +166,8 @@ class _Stage:
     conflicts: frozenset[str]
     only: frozenset[str] | None
     blocked: dict[str, str]  # names the module cannot take, and why
+    cache: ParseCache  # every cell parsed once, for every plan of this run
+    parametrize: bool
 
 
 @dataclass(frozen=True)
@@ -190,8 +195,14 @@ def _plan(
     blocked: dict[str, str] = {}
     conflicts: set[str] = set()
     notes: dict[str, tuple[str, str]] = {}
+    cache = ParseCache()
+    parametrize = options.parametrize
+    if parametrize is None:
+        parametrize = bool((project.config if project else {}).get("parametrize", True))
     while True:
-        plan = plan_extraction(notebook, options.only, blocked, target.import_name)
+        plan = plan_extraction(
+            notebook, options.only, blocked, target.import_name, cache, parametrize
+        )
         merge = merge_plan(plan, current, manifest, target, notebook_key, options.force)
         conflicts |= merge.conflicts
         notes.update((warning, (old, new)) for warning, old, new in merge.notes)
@@ -205,7 +216,7 @@ def _plan(
         show_diff(output, target.path, old, new)
     return _Stage(
         notebook, project, target, manifest, notebook_key, current, plan, merge,
-        frozenset(conflicts), options.only, blocked,
+        frozenset(conflicts), options.only, blocked, cache, parametrize,
     )  # fmt: skip
 
 
@@ -246,7 +257,7 @@ def _render(stage: _Stage, options: ExtractOptions) -> _Rendered:
     if import_text and autoreload and "%autoreload" not in notebook.text:
         import_text = f"%load_ext autoreload\n%autoreload 2\n{import_text}"
     headers = {p.cell.index: p.magic_header for p in plan.parsed}
-    sources = new_cell_sources(notebook, plan.removed, import_text, headers)
+    sources = new_cell_sources(notebook, plan.removed, import_text, headers, plan.edits)
     return _Rendered(
         module=module,
         old_module=stage.current.text if stage.current else "",
@@ -291,7 +302,14 @@ def _apply(
         recorded = {run.index: run.outputs for run in before} if before else None
         manifest = load_manifest(target.root)
         result.tests = write_characterization_tests(
-            notebook, target, stage.project, manifest, stage.notebook_key, output, recorded
+            stage.plan.parsed,
+            notebook,
+            target,
+            stage.project,
+            manifest,
+            stage.notebook_key,
+            output,
+            recorded,
         )
 
 
@@ -363,7 +381,10 @@ def _left_behind(stage: _Stage, notebook_text: str) -> dict[str, LeftEntry]:
         # Located in the notebook as now written: cells and lines moved up as code left.
         rewritten = read_notebook(stage.notebook.path)
         # Every name, not only --only's: those it named may have left the notebook.
-        plan = plan_extraction(rewritten, None, stage.blocked, stage.target.import_name)
+        plan = plan_extraction(
+            rewritten, None, stage.blocked, stage.target.import_name, stage.cache,
+            stage.parametrize,
+        )  # fmt: skip
     prefix = f"{stage.notebook.path}:"
     left = {
         refusal.name: LeftEntry(

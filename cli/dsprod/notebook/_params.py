@@ -1,0 +1,306 @@
+"""Notebook state as parameters: a definition that reads a notebook variable takes it as a
+keyword-only parameter, and every call passes the variable's current value.
+
+`def f(x): return x / total` becomes `def f(x, *, total): ...`, the notebook's `f(3)` becomes
+`f(3, total=total)`, and an extracted `g` that calls `f` takes `total` too and passes it on.
+No default ever captures the notebook's value. The result reads every value when the original
+did, or the change is refused with the reason:
+
+- a call passes the variable as it is at the call, which is when the original read it; a
+  read that may come later (in a nested function, a lambda, a generator, a generator
+  function) is allowed only for a variable bound once, whose value never changes;
+- every use of the definition must be a call that dsprod can rewrite: one passed as a value
+  (`map(f, xs)`, `df.apply(f)`) or named on an IPython line would lose the argument;
+- a call must come after the variable is first bound, or the new argument would raise where
+  the original did not;
+- a decorator may call the function itself, without it, or cache on it: decorated functions
+  are refused; classes are not given constructor parameters.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dsprod.notebook._edits import (
+    Edit,
+    apply_edits,
+    call_keywords,
+    keyword_parameters,
+    quote,
+    without_global,
+)
+from dsprod.notebook._model import Location, ParsedCell, Statement
+from dsprod.notebook._resolve import Resolution
+from dsprod.notebook._scope import Reference, references, yields
+from dsprod.notebook._statements import words
+
+__all__ = ["Parametrized", "Parametrizer"]
+
+_COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.If, ast.Try)
+
+
+@dataclass
+class Parametrized:
+    """What the parametrization decided."""
+
+    params: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> new parameters
+    sources: dict[str, str] = field(default_factory=dict)  # moved definition -> its new source
+    edits: dict[int, list[Edit]] = field(default_factory=dict)  # cell -> edits of what stays
+
+    @property
+    def passed(self) -> frozenset[str]:
+        """Every variable some call now passes: the notebook reads them."""
+        return frozenset(v for names in self.params.values() for v in names)
+
+
+class Parametrizer:
+    def __init__(
+        self,
+        statements: list[Statement],
+        parsed: dict[int, ParsedCell],
+        resolve: Callable[[str], Resolution],
+        at: Callable[[int, int], Location],
+    ) -> None:
+        self.statements = statements
+        self.parsed = parsed
+        self.resolve = resolve
+        self.at = at  # (cell index, line) -> its Location
+        self._refs: dict[tuple[int, frozenset[str]], list[Reference]] = {}
+        self.wants: dict[str, set[str]] = {}  # definition -> the state it reads when called
+        # definition -> annotations of its signature that name notebook state
+        self.quoted: dict[str, dict[int, ast.expr]] = {}
+
+    def take(self, name: str, statement: Statement, read: str) -> str:
+        """Let definition `name` read the notebook variable `read`: as a parameter where it
+        reads it when called, as a string where its signature's annotations name it (the
+        module cannot evaluate them when it is imported, and only code that inspects
+        annotations sees the difference). '' when it can; otherwise what to do instead."""
+        node = statement.node
+        if isinstance(node, ast.ClassDef):
+            return (
+                f"pass `{read}` to its constructor (dsprod gives new parameters to functions, "
+                "not classes)"
+            )
+        refs = references(node, frozenset([read]))
+        early = [r for r in refs if r.depth == 0]
+        if early and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            annotations = _annotations(node)
+            inside = {id(n): a for a in annotations for n in ast.walk(a)}
+            if any(id(r.node) not in inside for r in early):
+                return (
+                    f"it is read where {name} is defined (a decorator or a default value), so "
+                    "it cannot be a parameter; compute it in the body"
+                )
+            for ref in early:
+                annotation = inside[id(ref.node)]
+                self.quoted.setdefault(name, {})[id(annotation)] = annotation
+        if any(r.depth >= 1 for r in refs):
+            self.wants.setdefault(name, set()).add(read)
+        return ""
+
+    def _references(self, statement: Statement, names: frozenset[str]) -> list[Reference]:
+        key = (id(statement.node), names)
+        if key not in self._refs:
+            self._refs[key] = references(statement.node, names)
+        return self._refs[key]
+
+    # Deciding ----------------------------------------------------------------------------
+
+    def solve(
+        self, definitions: dict[str, Statement], calls: dict[str, set[str]]
+    ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+        """The parameters each of `definitions` (the movable ones, by name) needs, and the
+        definitions that cannot take theirs, with the reason."""
+        params = {name: set(self.wants.get(name, ())) for name in definitions}
+        changed = True
+        while changed:  # a caller passes on what its callees need
+            changed = False
+            for name in definitions:
+                for callee in calls.get(name, ()):
+                    if callee in params and not params[callee] <= params[name]:
+                        params[name] |= params[callee]
+                        changed = True
+        needing = {n: tuple(sorted(p)) for n, p in params.items() if p}
+        refusals: dict[str, str] = {}
+        for name, names in needing.items():
+            reason = self._own_problem(definitions[name], names, needing)
+            if reason:
+                refusals[name] = reason
+        if not refusals:
+            refusals = self._call_problems(definitions, needing)
+        return needing, refusals
+
+    def _own_problem(
+        self, statement: Statement, names: tuple[str, ...], needing: dict[str, tuple[str, ...]]
+    ) -> str:
+        node = statement.node
+        listed = ", ".join(f"`{n}`" for n in names)
+        if isinstance(node, ast.ClassDef):
+            return (
+                f"needs the notebook's {listed}, and dsprod gives functions, not classes, new "
+                "parameters; pass the value to its constructor yourself"
+            )
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):  # pragma: no cover
+            return "is not a function"
+        if node.decorator_list:
+            # A decorator may call the function itself, without the new parameter, or cache
+            # on it (functools.cache: a data frame is unhashable, and a cache that ignored a
+            # rebound variable would now see it).
+            return (
+                f"needs the notebook's {listed} as a parameter, and its decorator "
+                f"@{ast.unparse(node.decorator_list[0])} may call it without one or cache on "
+                "it; make the value a parameter yourself"
+            )
+        changing = [n for n in names if not self.resolve(n).once]
+        if not changing:
+            return ""
+        if yields(node):
+            return (
+                f"is a generator or coroutine that reads the notebook's `{changing[0]}` when it "
+                "runs, which may be after the notebook rebinds it; pass the value in yourself"
+            )
+        watched = frozenset(changing) | frozenset(
+            n for n in needing if set(needing[n]) & set(changing)
+        )
+        for ref in self._references(statement, watched):
+            if ref.depth >= 2 and (ref.node.id in changing or ref.call is not None):
+                return (
+                    f"reads the notebook's `{changing[0]}` in a nested function or generator "
+                    f"(line {ref.node.lineno}), which may run after the notebook rebinds it; "
+                    "pass the value in yourself"
+                )
+        return ""
+
+    def _call_problems(
+        self, definitions: dict[str, Statement], needing: dict[str, tuple[str, ...]]
+    ) -> dict[str, str]:
+        """Uses of the definitions that need parameters which a call cannot pass them."""
+        refusals: dict[str, str] = {}
+        owner_of = {id(s): name for name, s in definitions.items()}
+        names = frozenset(needing)
+        for statement in self.statements:
+            used = statement.reads & names
+            if not used:
+                continue
+            owner = owner_of.get(id(statement))
+            for ref in self._references(statement, names):
+                callee = ref.node.id
+                problem = self._call_problem(statement, ref, needing[callee], definitions[callee])
+                if problem is None:
+                    continue
+                # A caller that moves and cannot pass the value stays; in the notebook, it is
+                # the callee that cannot move.
+                blamed, reason = (
+                    (owner, problem[1]) if owner and problem[0] else (callee, problem[1])
+                )
+                refusals.setdefault(blamed, reason)
+        for index, parsed in self.parsed.items():
+            lines = parsed.cell.source.split("\n")
+            for number in sorted(parsed.masked_lines) if parsed.tree else [1]:
+                text = lines[number - 1] if parsed.tree else parsed.cell.source
+                for callee in sorted(words(text) & names):
+                    where = self.at(index, number)
+                    what = "an IPython line" if parsed.tree else "a cell dsprod cannot parse"
+                    refusals.setdefault(
+                        callee,
+                        f"needs the notebook's {_listed(needing[callee])} as a parameter, and is "
+                        f"named on {what} at {where}, which dsprod cannot rewrite to pass it",
+                    )
+        return refusals
+
+    def _call_problem(
+        self, statement: Statement, ref: Reference, names: tuple[str, ...], callee: Statement
+    ) -> tuple[bool, str] | None:
+        """(whether the caller is at fault, why) when this use cannot pass `names`."""
+        where = self.at(statement.cell, ref.node.lineno)
+        listed = _listed(names)
+        if ref.call is None:
+            return False, (
+                f"needs the notebook's {listed} as a parameter, and is used as a value at "
+                f"{where} (not called), where nothing would pass it; call it there, or wrap "
+                f"it: `lambda *a: {ref.node.id}(*a, {names[0]}={names[0]})`"
+            )
+        local = [n for n in names if not ref.sees_global(n)]
+        if local:
+            return True, (
+                f"calls `{ref.node.id}` at {where}, which now needs the notebook's `{local[0]}`, "
+                f"but `{local[0]}` is a local name there; rename the local"
+            )
+        node = callee.node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.args.kwarg:
+            passed = {k.arg for k in ref.call.keywords}
+            if None in passed or passed & set(names):
+                return False, (
+                    f"takes **{node.args.kwarg.arg}, and the call at {where} passes keywords "
+                    f"that could collide with the new parameter {listed}"
+                )
+        if ref.depth == 0:  # runs with the statement, not when something calls it later
+            for name in names:
+                binders = self.resolve(name).binders
+                if not any(self._before(b, statement, ref) for b in binders):
+                    first = min(binders)
+                    return False, (
+                        f"would pass the notebook's `{name}` at {where}, before `{name}` is first "
+                        f"bound (at {self.at(*first)}); move that call below it"
+                    )
+        return None
+
+    def _before(self, binder: tuple[int, int], statement: Statement, ref: Reference) -> bool:
+        if binder == (statement.cell, statement.start):
+            return isinstance(statement.node, _COMPOUND)
+        return binder < (statement.cell, ref.node.lineno)
+
+    # Rewriting ---------------------------------------------------------------------------
+
+    def rewrite(
+        self,
+        params: dict[str, tuple[str, ...]],
+        moved: dict[str, tuple[Statement, str]],
+    ) -> Parametrized:
+        """The new source of each moved definition (`moved`: name -> statement, source) and
+        the edits of the cells, for the definitions in `params` that move."""
+        result = Parametrized(params=params)
+        names = frozenset(params)
+        moved_ids = {id(s): name for name, (s, _) in moved.items()}
+        for statement in self.statements:
+            mover = moved_ids.get(id(statement), "")
+            own = params.get(mover, ())
+            quoted = list(self.quoted.get(mover, {}).values())
+            if not (statement.reads & names) and not own and not quoted:
+                continue
+            lines = self.parsed[statement.cell].cell.source.split("\n")
+            edits = [
+                edit
+                for ref in self._references(statement, names)
+                if ref.call is not None and ref.node.id in params
+                for edit in call_keywords(lines, ref.call, list(params[ref.node.id]))
+            ]
+            name = moved_ids.get(id(statement))
+            if name is None:
+                result.edits.setdefault(statement.cell, []).extend(edits)
+                continue
+            node = statement.node
+            if own and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                edits += keyword_parameters(lines, node, list(own))
+                edits += [
+                    edit
+                    for child in ast.walk(node)
+                    if isinstance(child, ast.Global) and set(child.names) & set(own)
+                    for edit in without_global(lines, child, set(own))
+                ]
+            edits += [quote(lines, annotation) for annotation in quoted]
+            result.sources[name] = apply_edits(moved[name][1], edits, statement.start)
+        return result
+
+
+def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    args = node.args
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    found = [a.annotation for a in every if a is not None and a.annotation is not None]
+    return found + ([node.returns] if node.returns is not None else [])
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
