@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import median_seconds
 
 FLOOR = """
 import ast, json, sys
@@ -74,22 +72,6 @@ def generated(number: int, rng: random.Random) -> dict[str, object]:
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-
-
-def median_seconds(command: list[str], repeat: int, cwd: Path) -> tuple[float, float]:
-    """Median wall time and median CPU time (user + system) of `command`. The CPU time is the
-    steadier of the two on a shared machine: other processes lengthen the wall time only."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        _, _, usage = os.wait4(process.pid, 0)
-        process.returncode = 0  # reaped here; Popen must not wait for it again
-        walls.append(time.perf_counter() - started)
-        cpus.append(usage.ru_utime + usage.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> int:

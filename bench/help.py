@@ -13,12 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import median_seconds
 
 NOTEBOOK = {
     "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": ["x = 1\n"]}],
@@ -29,19 +28,8 @@ NOTEBOOK = {
 
 
 def measure(command: list[str], repeat: int, cwd: Path) -> tuple[float, float]:
-    """Median wall and CPU seconds of `command`."""
-    walls, cpus = [], []
-    env = {**os.environ, "COLUMNS": "80"}
-    for _ in range(repeat):
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        _, _, usage = os.wait4(process.pid, 0)
-        process.returncode = 0  # reaped here; Popen must not wait for it again
-        walls.append(time.perf_counter() - started)
-        cpus.append(usage.ru_utime + usage.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
+    """Median wall and CPU seconds of `command`, at a fixed terminal width."""
+    return median_seconds(command, repeat, cwd, {**os.environ, "COLUMNS": "80"})
 
 
 def main() -> int:
