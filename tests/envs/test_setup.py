@@ -200,7 +200,7 @@ def test_setup_without_uv_uses_venv_and_pip(wheel: Path, tmp_path: Path) -> None
     assert (
         json.loads(
             run([sys.executable, "-m", "dsprod", "doctor", "--json"], cwd=project, env=env).stdout
-        )[1]["status"]
+        )["checks"][1]["status"]
         == "ok"
     )
 

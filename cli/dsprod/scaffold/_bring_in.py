@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -107,7 +108,13 @@ class Workspace:
         project, or one finished): never the journal of one half brought in."""
         if self.journal.exists():
             raise TemplateError(f"internal: {self.journal} must be finished first")
-        shutil.rmtree(self.folder, ignore_errors=True)
+        # After a signal, a git that copier started may still be writing into the clone for a
+        # moment (it is not our child to kill): remove again until nothing is left.
+        for _ in range(50):
+            shutil.rmtree(self.folder, ignore_errors=True)
+            if not self.folder.exists():
+                return
+            time.sleep(0.1)
 
     def commit(self, journal: Journal) -> None:
         """Write the journal: from here on, the update is finished, now or by the next run."""
