@@ -138,3 +138,20 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and "__pycache__" not in p.parts
     }
+
+
+def result(text: str) -> list[dict[str, Any]]:
+    """The outputs of a cell whose last expression showed `text`."""
+    return [
+        {
+            "output_type": "execute_result",
+            "execution_count": 1,
+            "data": {"text/plain": text},
+            "metadata": {},
+        }
+    ]
+
+
+def printed(text: str) -> list[dict[str, Any]]:
+    """The outputs of a cell that printed `text`."""
+    return [{"output_type": "stream", "name": "stdout", "text": text}]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,21 +16,11 @@ from tests.helpers import (
     make_project,
     notebook,
     read_cells,
+    result,
     run_cli,
     snapshot,
     write_notebook,
 )
-
-
-def result(text: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "output_type": "execute_result",
-            "execution_count": 1,
-            "data": {"text/plain": text},
-            "metadata": {},
-        }
-    ]
 
 
 def test_a_notebook_written_on_one_line_stays_valid_json(
