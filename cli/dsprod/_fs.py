@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dsprod.errors import TargetError
+from dsprod.errors import Flag, Step, TargetError
 
 if TYPE_CHECKING:
     from dsprod._output import Output
@@ -72,12 +72,16 @@ def check_writable(*folders: Path) -> None:
         if not probe.is_dir():
             raise TargetError(
                 f"cannot write in {folder}: {probe} is a file, not a folder",
-                hint="rename or move that file, or choose another target with --module",
+                hint=Step(
+                    "rename or move that file, or choose another target with ", Flag("module")
+                ),
             )
         if not os.access(probe, os.W_OK | os.X_OK):
             raise TargetError(
                 f"cannot write in {probe}: permission denied",
-                hint="make the folder writable, or choose another target with --module",
+                hint=Step(
+                    "make the folder writable, or choose another target with ", Flag("module")
+                ),
             )
 
 

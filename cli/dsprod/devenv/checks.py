@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 from dsprod import __version__
 from dsprod._git import run_git, toplevel
-from dsprod._problem import Problem, render
+from dsprod._output import render, say
+from dsprod._problem import Problem
 from dsprod._project import ANSWERS_FILE, Project, require_project, venv_python
 from dsprod.devenv._filter import DRIVER, filter_state
 from dsprod.devenv._hookenvs import hook_envs, run_on_samples
@@ -19,7 +20,7 @@ from dsprod.devenv._kernel import install_command, kernel_state
 from dsprod.devenv._python import choose_python, package_location, python_version, satisfies
 from dsprod.devenv._run import shown_command
 from dsprod.envs._project import environments
-from dsprod.errors import ConfigError
+from dsprod.errors import ConfigError, Flag, Hint, Step
 
 __all__ = ["CheckStatus", "DoctorCheck", "doctor"]
 
@@ -35,7 +36,7 @@ class DoctorCheck:
     name: str
     status: CheckStatus
     detail: str
-    fix: str | None = None
+    fix: Hint | None = None
 
     def __str__(self) -> str:
         next_step = self.fix if self.status != "ok" else None
@@ -47,7 +48,12 @@ class DoctorCheck:
 
     def as_json(self) -> dict[str, Any]:
         next_step = self.fix if self.status != "ok" else None
-        return {"name": self.name, "status": self.status, "detail": self.detail, "next": next_step}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "detail": self.detail,
+            "next": say(next_step),
+        }
 
 
 def doctor(start: Path | None = None) -> list[DoctorCheck]:
@@ -97,7 +103,7 @@ def _python(project: Project, interpreter: Path | None) -> DoctorCheck:
             "python",
             "problem",
             f"Python {version} in .venv does not meet {wanted}",
-            "rm -rf .venv && dsprod setup --python PYTHON",
+            Step("rm -rf .venv && dsprod setup ", Flag("python", "PYTHON")),
         )
     return DoctorCheck("python", "ok", f"Python {version} in .venv meets {wanted}")
 
@@ -265,7 +271,9 @@ def _debt(project: Project) -> DoctorCheck:
     debt = read_debt(project.root)
     if debt is None or not (debt.left or debt.lint_size):
         return DoctorCheck("debt", "ok", "nothing left in notebooks, no lint debt recorded")
-    return DoctorCheck("debt", "note", debt.summary(), "dsprod check --report lists it")
+    return DoctorCheck(
+        "debt", "note", debt.summary(), Step("dsprod check ", Flag("report"), " lists it")
+    )
 
 
 def _template(project: Project) -> DoctorCheck:

@@ -27,7 +27,7 @@ from typing import Any
 
 from dsprod._git import git, require_git
 from dsprod._output import Output, shown
-from dsprod.errors import TemplateError, UserError
+from dsprod.errors import Flag, Step, TemplateError, UserError
 from dsprod.scaffold._bring_in import Journal, Workspace, changes_between, workspace_for
 from dsprod.scaffold._bring_in import conflict_index as _conflict_index
 from dsprod.scaffold._choices import deleted_choices
@@ -234,7 +234,7 @@ def _finish(
         raise UserError(
             f"an update of {shown(project)} was interrupted while it was brought in (files "
             f"{files}); it must be finished before another can be shown",
-            hint="dsprod update (without --dry-run) finishes it",
+            hint=Step("dsprod update (without ", Flag("dry_run"), ") finishes it"),
         )
     head = git("rev-parse", "HEAD", cwd=workspace.root).strip()
     changed = workspace.unfinished(journal)
