@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import (
+    add_cells,
     code_sources,
     import_in_fresh_interpreter,
     make_project,
@@ -17,22 +18,6 @@ from tests.helpers import (
 )
 
 FIRST = ["import math", "def area(r):\n    return math.pi * r**2", "print(area(2))"]
-
-
-def add_cells(path: Path, *sources: str) -> None:
-    document = json.loads(path.read_text())
-    for number, source in enumerate(sources):
-        document["cells"].append(
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": f"added{number}",
-                "metadata": {},
-                "outputs": [],
-                "source": source.splitlines(keepends=True),
-            }
-        )
-    path.write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 @pytest.fixture

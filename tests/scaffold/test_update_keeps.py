@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from dsprod._output import shown
 from dsprod.scaffold import _bring_in
 from dsprod.scaffold._template import Template
 from tests.helpers import run_cli
@@ -23,26 +24,13 @@ from tests.scaffold._releases import (
     NEW_NAME,
     USER_NOTE,
     Releases,
-    answers_only_project,
     commit_all,
     git,
-    make_releases,
     replace_once,
 )
 from tests.scaffold.test_update import check_updated, dsprod_v2, generate, state, v1_project
 
 __all__ = ["dsprod_v2", "v1_project"]  # fixtures used here
-
-
-@pytest.fixture
-def committed(tmp_path: Path) -> Path:
-    """A project as the steps before copier read it (copier is replaced in these tests)."""
-    return answers_only_project(tmp_path / "churn")
-
-
-@pytest.fixture(scope="module")
-def releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
-    return make_releases(tmp_path_factory.mktemp("releases"))
 
 
 def test_an_ignored_file_the_template_renders_keeps_its_content(
@@ -317,3 +305,43 @@ def test_an_interrupted_update_is_not_finished_over_later_edits(
     assert written[0].read_bytes() == kept
     shown = run_cli(capsys, "update", "--dry-run", str(v1_project))
     assert "it must be finished before another can be shown" in shown.err
+
+
+@pytest.mark.parametrize("second", [(), ("--dry-run",)])
+def test_a_second_update_while_one_runs_is_refused_and_touches_nothing(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    committed: Path,
+    dsprod_v2: Template,
+    second: tuple[str, ...],
+) -> None:
+    # The first update is in copier (its clone made, the project's lock held) when the second
+    # starts: the second must neither wait nor share the first's workspace.
+    import copier
+
+    clone = committed / ".git" / "dsprod-update" / "clone"
+    seen: list[tuple[int, str, bool]] = []
+
+    def second_update(*_: object, **__: object) -> None:
+        before = state(committed)
+        result = run_cli(capsys, "update", *second, str(committed))
+        assert state(committed) == before
+        seen.append((result.code, result.err, clone.is_dir()))
+        raise KeyboardInterrupt  # the first then ends as a Ctrl-C there would end it
+
+    monkeypatch.setattr(copier, "run_update", second_update)
+    before = state(committed)
+    first = run_cli(capsys, "update", str(committed))
+    [(code, err, clone_kept)] = seen
+    assert code == 1, err
+    assert err == (
+        f"error: another dsprod is changing {shown(committed)} (an update, or an extract, is "
+        "running): nothing was changed\n"
+        "  next: wait for it to finish, then run dsprod update again\n"
+    )
+    assert clone_kept  # the first's workspace was left alone
+    assert first.code == 130, first.err
+    assert state(committed) == before
+    # The lock goes with the first update: the next one runs.
+    monkeypatch.setattr(copier, "run_update", lambda *_, **__: None)
+    assert "another dsprod" not in run_cli(capsys, "update", str(committed)).err

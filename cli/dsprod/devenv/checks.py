@@ -160,14 +160,20 @@ def _hook_envs(project: Project, interpreter: Path | None) -> DoctorCheck:
     if not state.ok:
         return DoctorCheck(name, "problem", state.detail, f"{_SETUP}  (it builds them)")
     failed = run_on_samples(project.root, interpreter, state.skip)
+    return _ran(
+        name,
+        f"installed, but the hooks {failed}" if failed else None,
+        ".venv/bin/pre-commit clean && dsprod setup  (it builds them again)",
+        "installed; the hooks pass on sample files in a copy",
+    )
+
+
+def _ran(name: str, failed: str | None, fix: Hint, passed: str) -> DoctorCheck:
+    """The check of something doctor ran in the project (the hooks, the settings): what
+    failed, with its fix, or that it passed."""
     if failed:
-        return DoctorCheck(
-            name,
-            "problem",
-            f"installed, but the hooks {failed}",
-            ".venv/bin/pre-commit clean && dsprod setup  (it builds them again)",
-        )
-    return DoctorCheck(name, "ok", "installed; the hooks pass on sample files in a copy")
+        return DoctorCheck(name, "problem", failed, fix)
+    return DoctorCheck(name, "ok", passed)
 
 
 def _filter(project: Project) -> DoctorCheck:
@@ -226,16 +232,17 @@ def _env_dev(project: Project, interpreter: Path | None) -> DoctorCheck:
         result = check_environment("dev", start=project.root, python=interpreter)
     except ConfigError as exc:
         return DoctorCheck(name, "problem", exc.message, exc.hint)
+    failed = None
     if result.problems:
         first = result.problems[0]
         more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
-        return DoctorCheck(
-            name,
-            "problem",
-            f"{first.where}: {first.message}{more}",
-            "dsprod env check dev  (each problem with its fix)",
-        )
-    return DoctorCheck(name, "ok", "dsprod env check dev passes")
+        failed = f"{first.where}: {first.message}{more}"
+    return _ran(
+        name,
+        failed,
+        "dsprod env check dev  (each problem with its fix)",
+        "dsprod env check dev passes",
+    )
 
 
 def _dotenv(project: Project) -> DoctorCheck:

@@ -21,10 +21,11 @@ adds what makes that safe to run:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from dsprod._fs import project_lock
 from dsprod._git import git, require_git
 from dsprod._output import Output, shown
 from dsprod.errors import Flag, Step, TemplateError, UserError
@@ -63,6 +64,36 @@ def update_project(
     data = dict(data or {})
     require_git()
     project, root = locate(Path(path))
+    with _locked(project, root, output):
+        return _run(project, root, template, data, output, dry_run=dry_run)
+
+
+@contextlib.contextmanager
+def _locked(project: Path, root: Path, output: Output) -> Iterator[None]:
+    """Hold the project's lock (the one extract takes) and the repository's (its update
+    workspace, .git/dsprod-update, is one per repository) for the whole update, dry runs
+    included: they use the workspace too. A second update refuses at once; it does not wait
+    to start from a tree the first is changing."""
+    busy = UserError(
+        f"another dsprod is changing {shown(project)} (an update, or an extract, is running): "
+        "nothing was changed",
+        hint="wait for it to finish, then run dsprod update again",
+    )
+    with contextlib.ExitStack() as locks:
+        for folder in dict.fromkeys((root, project)):
+            locks.enter_context(project_lock(folder, output, busy=busy))
+        yield
+
+
+def _run(
+    project: Path,
+    root: Path,
+    template: Template,
+    data: dict[str, str],
+    output: Output,
+    *,
+    dry_run: bool,
+) -> UpdateResult:
     workspace = workspace_for(root)
     journal = workspace.pending()
     if journal is not None:
