@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from dsprod._output import render, say
 from dsprod.errors import Hint
 
-__all__ = ["Problem"]
+__all__ = ["Problem", "ProblemJson"]
+
+
+class ProblemJson(TypedDict):
+    """A problem in every command's `--json` (docs/check.md#json)."""
+
+    where: str
+    message: str
+    next: str | None
 
 
 @dataclass(frozen=True)
@@ -29,5 +37,5 @@ class Problem:
     def __str__(self) -> str:
         return render(f"{self.where}: {self.message}", self.next)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> ProblemJson:
         return {"where": self.where, "message": self.message, "next": say(self.next)}

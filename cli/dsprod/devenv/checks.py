@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from dsprod import __version__
 from dsprod._git import run_git, toplevel
@@ -31,6 +31,15 @@ _TEMPLATE_VERSION = re.compile(r"^template_version:\s*['\"]?([^'\"\s#]+)", re.MU
 _SETUP = "dsprod setup"
 
 
+class CheckJson(TypedDict):
+    """A check in `dsprod doctor --json`."""
+
+    name: str
+    status: CheckStatus
+    detail: str
+    next: str | None
+
+
 @dataclass(frozen=True)
 class DoctorCheck:
     name: str
@@ -46,7 +55,7 @@ class DoctorCheck:
         """The check as a problem record: located by its name."""
         return Problem(self.name, self.detail, self.fix)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> CheckJson:
         next_step = self.fix if self.status != "ok" else None
         return {
             "name": self.name,
