@@ -11,6 +11,7 @@ import errno
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from dsprod._output import shown
 from dsprod.scaffold import _bring_in
 from dsprod.scaffold._template import Template
-from tests.helpers import run_cli
+from tests.helpers import CliResult, run_cli
 from tests.scaffold._releases import (
     COMPOSE_NOTE,
     NEW_NAME,
@@ -141,6 +142,26 @@ def test_the_rename_recipe_of_the_docs_works_in_a_monorepo(
 
 # --- failures and interruptions: the message says what state the project is in -------------
 
+UNTOUCHED = "nothing was changed: the project is as it was committed"
+
+
+def update_while_copier(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    project: Path,
+    run_update: Callable[..., None],
+) -> CliResult:
+    """`dsprod update` of `project` with copier's update replaced by `run_update` (a failure,
+    a Ctrl-C): the project must be as committed afterwards."""
+    import copier
+
+    monkeypatch.setattr(copier, "run_update", run_update)
+    before = state(project)
+    result = run_cli(capsys, "update", str(project))
+    assert state(project) == before
+    assert "Traceback" not in result.err
+    return result
+
 
 def test_ctrl_c_says_nothing_was_changed(
     capsys: pytest.CaptureFixture[str],
@@ -148,17 +169,12 @@ def test_ctrl_c_says_nothing_was_changed(
     committed: Path,
     dsprod_v2: Template,
 ) -> None:
-    import copier
-
     def pressed(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(copier, "run_update", pressed)
-    before = state(committed)
-    result = run_cli(capsys, "update", str(committed))
+    result = update_while_copier(capsys, monkeypatch, committed, pressed)
     assert result.code == 130
-    assert "nothing was changed: the project is as it was committed" in result.err
-    assert state(committed) == before
+    assert UNTOUCHED in result.err
     assert not (committed / ".git" / "dsprod-update").exists()
 
 
@@ -189,7 +205,6 @@ def test_a_signal_copier_reports_as_a_failure_is_an_interruption(
 ) -> None:
     # A Ctrl-C in a terminal reaches the git processes copier runs too; copier may then report
     # the failure of one of them instead of the KeyboardInterrupt.
-    import copier
     from copier.errors import CopierError
 
     def git_died(*_: object, **__: object) -> None:
@@ -199,13 +214,10 @@ def test_a_signal_copier_reports_as_a_failure_is_an_interruption(
         except KeyboardInterrupt:
             raise CopierError("git checkout died of signal 2") from None
 
-    monkeypatch.setattr(copier, "run_update", git_died)
-    before = state(committed)
-    result = run_cli(capsys, "update", str(committed))
+    result = update_while_copier(capsys, monkeypatch, committed, git_died)
     assert result.code == 130, result.err
-    assert "nothing was changed: the project is as it was committed" in result.err
+    assert UNTOUCHED in result.err
     assert "the template update failed" not in result.err
-    assert state(committed) == before
 
 
 def test_a_full_disk_while_writing_is_undone_and_said(
@@ -239,18 +251,13 @@ def test_an_os_error_in_the_update_is_a_clear_error(
     committed: Path,
     dsprod_v2: Template,
 ) -> None:
-    import copier
-
     def read_only(*_: object, **__: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied", "conf/base.toml")
 
-    monkeypatch.setattr(copier, "run_update", read_only)
-    before = state(committed)
-    result = run_cli(capsys, "update", str(committed))
+    result = update_while_copier(capsys, monkeypatch, committed, read_only)
     assert result.code == 1, result.err
     assert "Permission denied" in result.err
-    assert "nothing was changed: the project is as it was committed" in result.err
-    assert state(committed) == before
+    assert UNTOUCHED in result.err
 
 
 def test_dry_run_on_a_dirty_tree_shows_the_update_of_the_last_commit(
@@ -329,9 +336,7 @@ def test_a_second_update_while_one_runs_is_refused_and_touches_nothing(
         seen.append((result.code, result.err, clone.is_dir()))
         raise KeyboardInterrupt  # the first then ends as a Ctrl-C there would end it
 
-    monkeypatch.setattr(copier, "run_update", second_update)
-    before = state(committed)
-    first = run_cli(capsys, "update", str(committed))
+    first = update_while_copier(capsys, monkeypatch, committed, second_update)
     [(code, err, clone_kept)] = seen
     assert code == 1, err
     assert err == (
@@ -341,7 +346,7 @@ def test_a_second_update_while_one_runs_is_refused_and_touches_nothing(
     )
     assert clone_kept  # the first's workspace was left alone
     assert first.code == 130, first.err
-    assert state(committed) == before
     # The lock goes with the first update: the next one runs.
     monkeypatch.setattr(copier, "run_update", lambda *_, **__: None)
-    assert "another dsprod" not in run_cli(capsys, "update", str(committed)).err
+    after = run_cli(capsys, "update", str(committed))
+    assert (after.code, after.err) == (0, "    update  churn from template 1.0.0 to 2.0.0\n")
