@@ -25,6 +25,7 @@ from tests.scaffold._releases import (
     NEW_NAME,
     USER_NOTE,
     Releases,
+    answers_only_project,
     commit_all,
     git,
     replace_once,
@@ -350,3 +351,27 @@ def test_a_second_update_while_one_runs_is_refused_and_touches_nothing(
     monkeypatch.setattr(copier, "run_update", lambda *_, **__: None)
     after = run_cli(capsys, "update", str(committed))
     assert (after.code, after.err) == (0, "    update  churn from template 1.0.0 to 2.0.0\n")
+
+
+def test_an_update_of_another_project_of_the_same_repository_is_refused_too(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    dsprod_v2: Template,
+) -> None:
+    # Two projects of one monorepo share its update workspace (.git/dsprod-update): one update
+    # at a time there too.
+    mono = tmp_path / "mono"
+    mono.mkdir()
+    churn = answers_only_project(mono / "churn", mono)
+    other = answers_only_project(mono / "other", mono)
+    said: list[CliResult] = []
+
+    def second_update(*_: object, **__: object) -> None:
+        said.append(run_cli(capsys, "update", str(other)))
+        raise KeyboardInterrupt
+
+    update_while_copier(capsys, monkeypatch, churn, second_update)
+    [second] = said
+    assert second.code == 1, second.err
+    assert f"another dsprod is changing {shown(other)}, or its repository" in second.err

@@ -74,8 +74,10 @@ def _locked(project: Path, root: Path, output: Output) -> Iterator[None]:
     workspace, .git/dsprod-update, is one per repository) for the whole update, dry runs
     included: they use the workspace too. A second update refuses at once; it does not wait
     to start from a tree the first is changing."""
+    # In a monorepo the workspace is shared: an update of another project holds it too.
+    where = shown(project) if root == project else f"{shown(project)}, or its repository"
     busy = UserError(
-        f"another dsprod is changing {shown(project)} (an update, or an extract, is running): "
+        f"another dsprod is changing {where} (an update, or an extract, is running): "
         "nothing was changed",
         hint="wait for it to finish, then run dsprod update again",
     )
