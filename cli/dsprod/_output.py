@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -90,6 +89,8 @@ class Output:
 
     def progress(self, text: str) -> None:
         """Redraw the one progress line under the last status; an empty `text` erases it."""
+        import shutil  # here: only setup's long commands redraw; the hook's start-up pays none
+
         stream = self._err()
         width = max(20, shutil.get_terminal_size().columns - 1)
         stream.write("\r\x1b[K" + text[:width])
