@@ -69,14 +69,16 @@ def write_notebook(path: Path, *cells: CellSpec, language: str = "python") -> Pa
     return path
 
 
-def add_cells(path: Path, *sources: str) -> None:
-    """Append code cells to a notebook on disk, as a user writing more of it would."""
+def add_cells(path: Path, *sources: str, before_last: bool = False) -> None:
+    """Add code cells to a notebook on disk, as a user writing more of it would: at the end,
+    or before its last cell."""
     document = json.loads(path.read_text(encoding="utf-8"))
-    for source in sources:
+    at = len(document["cells"]) - 1 if before_last else len(document["cells"])
+    for number, source in enumerate(sources):
         cell = code(source)
         cell["id"] = f"added{len(document['cells'])}"  # unique however often it is called
         cell["source"] = cell["source"].splitlines(keepends=True)
-        document["cells"].append(cell)
+        document["cells"].insert(at + number, cell)
     path.write_text(dumps(document), encoding="utf-8")
 
 
