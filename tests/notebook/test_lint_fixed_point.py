@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,35 @@ def test_clean_code_needs_no_header_and_no_second_measure(
 )
 def test_the_report_of_check_fix_is_read_or_left(stderr: str, codes: set[str] | None) -> None:
     assert _lint._reported_codes(stderr) == codes
+
+
+def test_mypy_debt_without_mypy_is_unknown_not_empty(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The project's interpreter has no mypy: what was recorded stands, nothing is left
+    behind, and the interpreter is not asked again."""
+    with (project / "pyproject.toml").open("a") as fh:
+        fh.write("[tool.mypy]\nstrict = true\n")
+    # The same Python without site-packages: no mypy there.
+    bare = tmp_path / "bare-python"
+    bare.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
+    bare.chmod(0o755)
+    monkeypatch.setattr(_lint, "_WITHOUT_MYPY", set())
+    module = project / "pkg" / "points.py"
+    lint = ProjectLint(project, bare)
+    assert lint.mypy_codes("def f(x):\n    return x\n", module) is None
+    assert list((project / "pkg").iterdir()) == []  # the probe file is gone
+    counted = _Counted(monkeypatch)
+    previous = _lint.ModuleDebt((), ("no-untyped-def",))
+    _, debt = module_debt(lint, "def f(x):\n    return x\n", module, previous)
+    assert debt.mypy == ("no-untyped-def",)
+    # Format, fix, and the header's check (the recorded mypy debt makes a header): no mypy.
+    assert counted.calls == ["format", "check", "check"]
+
+
+def test_mypy_debt_is_measured_with_the_projects_mypy(project: Path) -> None:
+    with (project / "pyproject.toml").open("a") as fh:
+        fh.write("[tool.mypy]\nstrict = true\n")
+    lint = ProjectLint(project, sys.executable)
+    codes = lint.mypy_codes("def f(x):\n    return x\n", project / "pkg" / "points.py")
+    assert codes == {"no-untyped-def"}

@@ -130,7 +130,9 @@ class ProjectLint:
     def mypy_codes(self, text: str, path: Path) -> set[str] | None:
         """The error codes the project's mypy reports on `text` as the module at `path`;
         None when the project's environment has no mypy."""
-        if self.python is None or not _configures_mypy(self.root) or not _has_mypy(self.python):
+        if self.python is None or not _configures_mypy(self.root):
+            return None
+        if self.python in _WITHOUT_MYPY:
             return None
         # mypy needs the module inside its package (relative imports, the package's own
         # names): a probe file beside the target, under a name no import uses.
@@ -146,6 +148,13 @@ class ProjectLint:
             return None
         finally:
             probe.unlink(missing_ok=True)
+        # Asked of the run itself, not of a `python -c "import mypy"` before it (a process
+        # and 100 ms more): without mypy, `python -m mypy` says so and exits 1, mypy's own
+        # code for "errors found", but with nothing on stdout.
+        missing = done.returncode == 1 and not done.stdout.strip()
+        if missing and "No module named mypy" in done.stderr:
+            _WITHOUT_MYPY.add(self.python)
+            return None
         if done.returncode not in (0, 1):  # 2: mypy itself failed (a plugin it cannot load)
             return None
         codes: set[str] = set()
@@ -318,16 +327,5 @@ def read_pyproject(root: Path) -> Mapping[str, Any]:
     return data if isinstance(data.get("tool", {}), dict) else {}
 
 
-_MYPY_FOUND: dict[str, bool] = {}
-
-
-def _has_mypy(python: str) -> bool:
-    if python not in _MYPY_FOUND:
-        try:
-            done = subprocess.run(
-                [python, "-c", "import mypy"], capture_output=True, check=False, timeout=60
-            )
-            _MYPY_FOUND[python] = done.returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            _MYPY_FOUND[python] = False
-    return _MYPY_FOUND[python]
+# Interpreters found without mypy: not asked again in this process.
+_WITHOUT_MYPY: set[str] = set()
