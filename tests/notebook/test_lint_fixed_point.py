@@ -151,11 +151,3 @@ def test_mypy_debt_without_mypy_is_unknown_not_empty(
     assert debt.mypy == ("no-untyped-def",)
     # Format, fix, and the header's check (the recorded mypy debt makes a header): no mypy.
     assert counted.calls == ["format", "check", "check"]
-
-
-def test_mypy_debt_is_measured_with_the_projects_mypy(project: Path) -> None:
-    with (project / "pyproject.toml").open("a") as fh:
-        fh.write("[tool.mypy]\nstrict = true\n")
-    lint = ProjectLint(project, sys.executable)
-    codes = lint.mypy_codes("def f(x):\n    return x\n", project / "pkg" / "points.py")
-    assert codes == {"no-untyped-def"}
