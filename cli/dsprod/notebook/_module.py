@@ -124,7 +124,8 @@ def compose_module(
         first, last = spans[name]
         edits.append((first - 1, last, source.split("\n")))
 
-    missing = [k for k in sorted(set(imports)) if k not in current.import_keys()]
+    imported = current.import_keys()  # once: it walks the whole module
+    missing = [k for k in sorted(set(imports)) if k not in imported]
     future = [k for k in missing if k.module == "__future__" and not k.level]
     others = [k for k in missing if k not in future]
     docstring_end = _docstring_end(body)

@@ -143,7 +143,10 @@ def _default_target(
         names = [f"{name}_lib", *names[1:]]
     # A module this notebook already went into stays its target, even if the first name has
     # become free since: the notebook imports from it.
-    chosen = next((n for n in names if _written_from(manifest, path(n), key)), None)
+    # Looked for only when the manifest has such a module: each candidate is resolved to look.
+    chosen = None
+    if any(s.notebook == key for e in manifest.modules.values() for s in e.symbols.values()):
+        chosen = next((n for n in names if _written_from(manifest, path(n), key)), None)
     if chosen is None:
         chosen = next((n for n in names if not _taken(manifest, path(n))), None)
     if chosen is None:
