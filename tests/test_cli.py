@@ -438,3 +438,40 @@ def test_verify_without_its_extra_stops_before_writing(
     assert install.endswith((f"{REPO}[verify]", f"{REPO}[verify]'")), install
     assert nb.read_bytes() == before
     assert not (tmp_path / "shapes.py").exists()  # no module either
+
+
+@pytest.mark.parametrize("command", ["check", "extract"])
+def test_the_fast_parsers_declare_typers_options(command: str) -> None:
+    """The fast path parses a command's options a second time: a test keeps the two the same.
+
+    An option added to the typer command and not to the fast parser would be refused as an
+    unknown option (then left to typer, which is slower but right); one whose default differs
+    would silently run differently. Options, kinds and defaults are compared.
+    """
+    import typer.main
+
+    from dsprod.cli import _fast
+    from dsprod.cli._app import app
+
+    typer_command = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
+    parser = getattr(_fast, f"{command}_parser")()
+
+    def typers() -> dict[str, object]:
+        found: dict[str, object] = {}
+        for param in typer_command.params:
+            if param.param_type_name == "option":
+                switch = param.type.name == "boolean"
+                for name in [*param.opts, *param.secondary_opts]:
+                    kind = "switch" if switch else param.type.name.split()[0]  # "int range"
+                    found[name] = (kind, param.default)
+        return found
+
+    def fasts() -> dict[str, object]:
+        found: dict[str, object] = {}
+        for action in parser._actions:
+            for name in action.option_strings:
+                kind = "switch" if action.nargs == 0 else getattr(action.type, "__name__", "str")
+                found[name] = (kind, action.default)
+        return found
+
+    assert fasts() == typers()

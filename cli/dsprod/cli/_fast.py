@@ -90,13 +90,18 @@ def _root_help() -> int | None:
     return 0
 
 
-def _check(args: list[str], globals_: list[str]) -> int:
+def check_parser() -> argparse.ArgumentParser:
+    """`dsprod check`'s options, as `cli/check.py` declares them (a test compares the two)."""
     parser = _Parser(prog="dsprod check", add_help=False, allow_abbrev=False)
     parser.add_argument("files", nargs="*", type=Path)
     for flag in ("--fix", "--report", "--verify", "--tests", "--json", "--version"):
         parser.add_argument(flag, action="store_true")
     parser.add_argument("-q", "--quiet", action="store_true")
-    parsed = parser.parse_intermixed_args(args)
+    return parser
+
+
+def _check(args: list[str], globals_: list[str]) -> int:
+    parsed = check_parser().parse_intermixed_args(args)
     if parsed.version:
         return _version()
     if any(str(f).startswith("-") for f in parsed.files):
@@ -119,7 +124,8 @@ def _check(args: list[str], globals_: list[str]) -> int:
     )
 
 
-def _extract(args: list[str], globals_: list[str]) -> int:
+def extract_parser() -> argparse.ArgumentParser:
+    """`dsprod extract`'s options, as `cli/extract.py` declares them (a test compares the two)."""
     parser = _Parser(prog="dsprod extract", add_help=False, allow_abbrev=False)
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("-m", "--module")
@@ -131,7 +137,11 @@ def _extract(args: list[str], globals_: list[str]) -> int:
         parser.add_argument(f"--no-{switch}", dest=switch, action="store_const", const=False)
     parser.add_argument("--timeout", type=int, default=120)
     parser.add_argument("-q", "--quiet", action="store_true")
-    parsed = parser.parse_intermixed_args(args)
+    return parser
+
+
+def _extract(args: list[str], globals_: list[str]) -> int:
+    parsed = extract_parser().parse_intermixed_args(args)
     if parsed.version:
         return _version()
     if any(str(f).startswith("-") for f in parsed.notebooks) or parsed.timeout < 1:
