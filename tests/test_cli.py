@@ -475,3 +475,24 @@ def test_the_fast_parsers_declare_typers_options(command: str) -> None:
         return found
 
     assert fasts() == typers()
+
+
+def test_a_deleted_working_folder_is_a_clear_error(tmp_path: Path) -> None:
+    """A shell left in a folder that was removed: exit 1 and a next step, not exit 3."""
+    nb = write_notebook(tmp_path / "shapes.ipynb", *CELLS)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    dsprod = shutil.which("dsprod", path=str(Path(sys.executable).parent)) or "dsprod"
+    for args in (["extract", str(nb)], ["check", str(nb)], ["env", "list"]):
+        # The shell enters the folder, removes it, then runs dsprod there.
+        done = subprocess.run(
+            ["sh", "-c", 'cd "$1" && rmdir "$1" && shift && exec "$@"', "sh", gone, dsprod, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        gone.mkdir()
+        assert done.returncode == 1, (args, done.stderr)
+        assert "the working folder no longer exists" in done.stderr
+        assert "next: cd to an existing folder" in done.stderr
+    assert "def area" in "".join(code_sources(nb)), "the notebook was changed"
