@@ -9,8 +9,13 @@ did, or the change is refused with the reason:
 - a call passes the variable as it is at the call, which is when the original read it; a
   read that may come later (in a nested function, a lambda, a generator, a generator
   function) is allowed only for a variable bound once, whose value never changes;
-- every use of the definition must be a call that dsprod can rewrite: one passed as a value
-  (`map(f, xs)`, `df.apply(f)`) or named on an IPython line would lose the argument;
+- every use of the definition must be a call that dsprod can rewrite, or an argument of a
+  call (`map(f, xs)`, `df.apply(f)`, `sorted(xs, key=f)`), which becomes
+  `lambda *args, **kwargs: f(*args, **kwargs, df=df)`: the lambda reads `df` when it is called,
+  as `f` did (`functools.partial` would read it too early). Other uses (stored in a list,
+  returned, `f.__name__`, an IPython line) keep the definition in the notebook, and so does a
+  process pool's call (a lambda does not pickle), or a moved caller that hands the function
+  on while the variable may still change;
 - a call must come after the variable is first bound, or the new argument would raise where
   the original did not;
 - a decorator may call the function itself, without it, or cache on it: decorated functions
@@ -187,7 +192,9 @@ class Parametrizer:
             owner = owner_of.get(id(statement))
             for ref in self._references(statement, names):
                 callee = ref.node.id
-                problem = self._call_problem(statement, ref, needing[callee], definitions[callee])
+                problem = self._call_problem(
+                    statement, ref, needing[callee], definitions[callee], moving=owner is not None
+                )
                 if problem is None:
                     continue
                 # A caller that moves and cannot pass the value stays; in the notebook, it is
@@ -211,17 +218,19 @@ class Parametrizer:
         return refusals
 
     def _call_problem(
-        self, statement: Statement, ref: Reference, names: tuple[str, ...], callee: Statement
+        self,
+        statement: Statement,
+        ref: Reference,
+        names: tuple[str, ...],
+        callee: Statement,
+        *,
+        moving: bool,
     ) -> tuple[bool, str] | None:
         """(whether the caller is at fault, why) when this use cannot pass `names`."""
         where = self.at(statement.cell, ref.node.lineno)
         listed = _listed(names)
         if ref.call is None:
-            return False, (
-                f"needs the notebook's {listed} as a parameter, and is used as a value at "
-                f"{where} (not called), where nothing would pass it; call it there, or wrap "
-                f"it: `lambda *a: {ref.node.id}(*a, {names[0]}={names[0]})`"
-            )
+            return self._value_problem(ref, names, callee, where, moving=moving)
         local = [n for n in names if not ref.sees_global(n)]
         if local:
             return True, (
@@ -245,6 +254,56 @@ class Parametrizer:
                         f"would pass the notebook's `{name}` at {where}, before `{name}` is first "
                         f"bound (at {self.at(*first)}); move that call below it"
                     )
+        return None
+
+    def _value_problem(
+        self,
+        ref: Reference,
+        names: tuple[str, ...],
+        callee: Statement,
+        where: Location,
+        *,
+        moving: bool,
+    ) -> tuple[bool, str] | None:
+        """Why `ref`, a use of the function as a value, cannot be wrapped in a lambda that
+        passes `names` when it is called; None when it can."""
+        listed = _listed(names)
+        function = ref.node.id
+        if ref.consumer is None:
+            return False, (
+                f"needs the notebook's {listed} as a parameter, and is used as a value at "
+                f"{where} (not called, nor passed to a call), where nothing would pass it; call "
+                f"it there, or wrap it: `lambda *a, **k: {function}(*a, **k, "
+                f"{names[0]}={names[0]})`"
+            )
+        if _runs_elsewhere(ref.consumer):
+            return False, (
+                f"needs the notebook's {listed} as a parameter, and is passed at {where} to "
+                f"{ast.unparse(ref.consumer.func)}, which may send it to another process; a "
+                "wrapping lambda cannot be pickled, so make the value a parameter yourself"
+            )
+        node = callee.node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.args.kwarg:
+            return False, (
+                f"takes **{node.args.kwarg.arg}, and is passed as a value at {where}: a call "
+                f"could pass keywords that collide with the new parameter {listed}"
+            )
+        local = [n for n in names if not ref.sees_global(n)]
+        if local:
+            return True, (
+                f"passes `{function}` at {where}, which now needs the notebook's "
+                f"`{local[0]}`, but `{local[0]}` is a local name there; rename the local"
+            )
+        changing = [n for n in names if not self.resolve(n).once]
+        if moving and changing:
+            # In the module, the wrapper would pass the caller's parameter, read when the
+            # caller was called, while the original read the notebook's variable whenever
+            # the function passed on ran.
+            return True, (
+                f"passes `{function}` on at {where}, and `{function}` reads the notebook's "
+                f"`{changing[0]}` when it runs, which may be after the notebook rebinds it; "
+                "pass the value in yourself"
+            )
         return None
 
     def _before(self, binder: tuple[int, int], statement: Statement, ref: Reference) -> bool:
@@ -277,6 +336,11 @@ class Parametrizer:
                 if ref.call is not None and ref.node.id in params
                 for edit in call_keywords(lines, ref.call, list(params[ref.node.id]))
             ]
+            edits += [
+                _wrapped(lines, ref.node, params[ref.node.id])
+                for ref in self._references(statement, names)
+                if ref.call is None and ref.consumer is not None and ref.node.id in params
+            ]
             name = moved_ids.get(id(statement))
             if name is None:
                 result.edits.setdefault(statement.cell, []).extend(edits)
@@ -300,6 +364,40 @@ def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]
     every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
     found = [a.annotation for a in every if a is not None and a.annotation is not None]
     return found + ([node.returns] if node.returns is not None else [])
+
+
+# Calls that may run a function in another process, which pickles it. `map` and `apply` only
+# when the receiver's name says it is a pool (`df.apply(f)` and `s.map(f)` are pandas').
+_PROCESS_METHODS = frozenset(
+    {"imap", "imap_unordered", "starmap", "starmap_async", "map_async", "apply_async", "submit"}
+)
+_PROCESS_NAMES = ("pool", "executor", "client", "process")
+
+
+def _runs_elsewhere(call: ast.Call) -> bool:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id.lower().endswith(_PROCESS_NAMES)
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr in _PROCESS_METHODS:
+        return True
+    receiver = ast.unparse(func.value).lower()
+    return func.attr in {"map", "apply"} and any(n in receiver for n in _PROCESS_NAMES)
+
+
+def _wrapped(lines: list[str], node: ast.Name, names: tuple[str, ...]) -> Edit:
+    """`f`, passed as a value, becomes a lambda that passes `names` to it when called: it
+    reads them then, as `f` itself did."""
+    taken = {node.id, *names}
+    star, stars = "args", "kwargs"
+    while star in taken or stars in taken:
+        star, stars = f"_{star}", f"_{stars}"
+    keywords = ", ".join(f"{n}={n}" for n in names)
+    text = f"lambda *{star}, **{stars}: {node.id}(*{star}, **{stars}, {keywords})"
+    line = lines[node.lineno - 1]
+    col = len(line.encode()[: node.col_offset].decode(errors="replace"))
+    return Edit(node.lineno, col, node.lineno, col + len(node.id), text)
 
 
 def _listed(names: tuple[str, ...]) -> str:
