@@ -19,6 +19,7 @@ from dsprod.notebook._model import (
 from dsprod.notebook._params import Parametrizer
 from dsprod.notebook._parse import ParseCache, cell_issues
 from dsprod.notebook._resolve import Resolver
+from dsprod.notebook._runs import RunLine
 from dsprod.notebook._statements import (
     DEF_TYPES,
     KEEP_COMMENT,
@@ -128,10 +129,10 @@ def plan_extraction(
         if isinstance(s.node, ast.ImportFrom) and any(a.name == "*" for a in s.node.names)
     )
     runs = tuple(
-        Location(notebook.path, p.cell.index + 1, line)
+        RunLine(Location(notebook.path, p.cell.index + 1, line), text)
         for p in parsed
         for line in sorted(p.masked_lines)
-        if p.cell.source.split("\n")[line - 1].lstrip().startswith("%run")
+        if (text := p.cell.source.split("\n")[line - 1]).lstrip().startswith("%run")
     )
     resolver = Resolver(
         notebook.path, statements, opaque, stars, blocked or {}, runs, frozenset(from_module)

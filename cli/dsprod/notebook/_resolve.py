@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from dsprod.notebook._model import Location, Statement
+from dsprod.notebook._runs import RunLine, run_statements
 from dsprod.notebook._scope import summarize
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys
 
@@ -63,7 +64,7 @@ class Resolver:
         opaque_cells: dict[int, set[str]],
         star_imports: tuple[str, ...],
         blocked: dict[str, str],
-        runs: tuple[Location, ...] = (),
+        runs: tuple[RunLine, ...] = (),
         provided: frozenset[str] = frozenset(),
     ) -> None:
         self._path = path
@@ -74,7 +75,8 @@ class Resolver:
         self._opaque = opaque_cells  # cell index -> words of cells that could not be parsed
         self._star = star_imports
         self._blocked = blocked
-        self._runs = runs  # locations of `%run` lines, which bind names dsprod cannot see
+        self._runs = runs  # `%run` lines, which bind names dsprod cannot see in this notebook
+        self._run_imports: dict[str, Resolution] | None = None
         self._provided = provided  # names the target module already defines
         self._memo: dict[str, Resolution] = {}
         self._active: set[str] = set()
@@ -237,18 +239,43 @@ class Resolver:
             keys = tuple(ImportKey(module, "*", "", 0) for module in self._star)
             return Resolution("import", imports=keys)
         if self._runs:
+            imported = self._imported_by_runs().get(name)
+            if imported is not None:
+                return imported
             return Resolution(
                 "state",
                 reason="is not defined in the notebook; "
-                f"it may come from `%run` at {self._runs[0]}",
+                f"it may come from `%run` at {self._runs[0].location}",
                 fix=f"import `{name}` from a module instead of using %run",
-                binders=tuple((r.cell - 1, r.line) for r in self._runs),
+                binders=tuple((r.location.cell - 1, r.location.line) for r in self._runs),
             )
         return Resolution(
             "state",
             reason="is never defined in the notebook (NameError on call)",
             fix=f"import or define `{name}` in the notebook",
         )
+
+    def _imported_by_runs(self) -> dict[str, Resolution]:
+        """The names the files of the `%run` lines bind by a plain import, and no other way:
+        the same objects as those imports. Nothing when a file cannot be read whole (any
+        name could come from it)."""
+        if self._run_imports is not None:
+            return self._run_imports
+        found: dict[str, Resolution] = {}
+        for run in self._runs:
+            statements = run_statements(self._path, run.text)
+            if statements is None:
+                found = {}
+                break
+            inner = Resolver(run.location.path, statements, {}, (), {})
+            for name in inner.bindings:  # a later file rebinds what an earlier one bound
+                resolution = inner.resolve(name)
+                if resolution.kind == "import" and all(k.level == 0 for k in resolution.imports):
+                    found[name] = resolution
+                else:
+                    found.pop(name, None)
+        self._run_imports = found
+        return found
 
     def _list(self, statements: list[Statement]) -> str:
         return ", ".join(f"cell {s.cell + 1}:line {s.node.lineno}" for s in statements)
