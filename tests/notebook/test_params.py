@@ -250,6 +250,29 @@ def test_a_decorated_function_reading_state_stays(tmp_path: Path) -> None:
     )
 
 
+def test_a_decorator_that_passes_calls_through_is_kept(tmp_path: Path) -> None:
+    # torch.no_grad() calls the function with the arguments it gets, and keeps nothing.
+    # A stand-in `torch` next to the notebook: the rule reads the import, not the package.
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "torch.py").write_text(
+        "import contextlib\n\n\nclass no_grad(contextlib.ContextDecorator):\n"
+        "    def __enter__(self):\n        print('no grad')\n\n"
+        "    def __exit__(self, *exc):\n        return False\n",
+        encoding="utf-8",
+    )
+    module, cells = run(
+        tmp_path,
+        "import torch\n" + DATA,
+        "@torch.no_grad()\ndef loss(k):\n    return sum(data) * k",
+        "print(loss(2))\ndata = [1]\nprint(loss(2))",
+        stay=set(),
+        move={"loss"},
+    )
+    assert "@torch.no_grad()\ndef loss(k, *, data):" in module
+    assert cells[-1] == "print(loss(2, data=data))\ndata = [1]\nprint(loss(2, data=data))"
+
+
 def test_a_class_reading_state_stays_with_the_reason(tmp_path: Path) -> None:
     cells = [
         DATA,

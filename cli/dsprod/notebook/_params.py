@@ -19,7 +19,8 @@ did, or the change is refused with the reason:
 - a call must come after the variable is first bound, or the new argument would raise where
   the original did not;
 - a decorator may call the function itself, without it, or cache on it: decorated functions
-  are refused; classes are not given constructor parameters.
+  are refused, except for decorators known to pass each call through (`@torch.no_grad()`);
+  classes are not given constructor parameters.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from dsprod.notebook._edits import (
     without_global,
 )
 from dsprod.notebook._model import Location, ParsedCell, Statement
-from dsprod.notebook._resolve import Resolution
+from dsprod.notebook._resolve import Resolution, qualified_name
 from dsprod.notebook._scope import Reference, references, yields
 from dsprod.notebook._statements import words
 
@@ -149,13 +150,14 @@ class Parametrizer:
             )
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):  # pragma: no cover
             return "is not a function"
-        if node.decorator_list:
+        unknown = [d for d in node.decorator_list if not self._passes_through(d)]
+        if unknown:
             # A decorator may call the function itself, without the new parameter, or cache
             # on it (functools.cache: a data frame is unhashable, and a cache that ignored a
             # rebound variable would now see it).
             return (
                 f"needs the notebook's {listed} as a parameter, and its decorator "
-                f"@{ast.unparse(node.decorator_list[0])} may call it without one or cache on "
+                f"@{ast.unparse(unknown[0])} may call it without one or cache on "
                 "it; make the value a parameter yourself"
             )
         changing = [n for n in names if not self.resolve(n).once]
@@ -177,6 +179,16 @@ class Parametrizer:
                     "pass the value in yourself"
                 )
         return ""
+
+    def _passes_through(self, decorator: ast.expr) -> bool:
+        """Whether `decorator` is known to call the function only when it is called, with the
+        arguments it was given, and to keep nothing between calls."""
+        call = isinstance(decorator, ast.Call) and not decorator.args and not decorator.keywords
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        qualified = qualified_name(target, self.resolve)
+        if qualified in _CALL_DECORATORS:
+            return call
+        return qualified in _PLAIN_DECORATORS and not isinstance(decorator, ast.Call)
 
     def _call_problems(
         self, definitions: dict[str, Statement], needing: dict[str, tuple[str, ...]]
@@ -365,6 +377,15 @@ def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]
     found = [a.annotation for a in every if a is not None and a.annotation is not None]
     return found + ([node.returns] if node.returns is not None else [])
 
+
+# Decorators that pass every call through unchanged, as `@torch.no_grad()` (called) or
+# `@typing.final` (not called): they neither call the function on their own nor cache.
+_CALL_DECORATORS = frozenset(
+    {"torch.no_grad", "torch.inference_mode", "torch.enable_grad", "torch.autograd.no_grad"}
+)
+_PLAIN_DECORATORS = frozenset(
+    {"typing.final", "typing.no_type_check", "typing.override", "typing_extensions.override"}
+)
 
 # Calls that may run a function in another process, which pickles it. `map` and `apply` only
 # when the receiver's name says it is a pool (`df.apply(f)` and `s.map(f)` are pandas').

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -13,7 +14,7 @@ from dsprod.notebook._runs import RunLine, run_statements
 from dsprod.notebook._scope import summarize
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys
 
-__all__ = ["Resolution", "Resolver"]
+__all__ = ["Resolution", "Resolver", "qualified_name"]
 
 _BUILTINS = frozenset(dir(builtins)) - {"__name__", "__doc__", "__spec__", "__loader__"}
 # Module attributes that differ between the notebook (`__main__`) and the module.
@@ -196,19 +197,8 @@ class Resolver:
     def _pure_call(self, func: ast.expr) -> bool:
         if isinstance(func, ast.Name) and func.id not in self.bindings:
             return func.id in _PURE_BUILTINS
-        dotted = _dotted(func)
-        if dotted is None:
-            return False
-        root, _, rest = dotted.partition(".")
-        resolution = self.resolve(root)
-        if resolution.kind != "import" or len(resolution.imports) != 1:
-            return False
-        module, name, _asname, level = resolution.imports[0]
-        if level:
-            return False
-        full = f"{module}.{name}" if name else module
-        qualified = f"{full}.{rest}" if rest else full
-        return qualified.startswith(_PURE_CALL_PREFIXES)
+        qualified = qualified_name(func, self.resolve)
+        return qualified is not None and qualified.startswith(_PURE_CALL_PREFIXES)
 
     def _unbound(self, name: str) -> Resolution:
         if name in _IPYTHON_IMPORTS:
@@ -279,6 +269,23 @@ class Resolver:
 
     def _list(self, statements: list[Statement]) -> str:
         return ", ".join(f"cell {s.cell + 1}:line {s.node.lineno}" for s in statements)
+
+
+def qualified_name(expr: ast.expr, resolve: Callable[[str], Resolution]) -> str | None:
+    """The full dotted name `expr` stands for when its root is one absolute import (`np.mean`
+    after `import numpy as np`: `numpy.mean`); else None."""
+    dotted = _dotted(expr)
+    if dotted is None:
+        return None
+    root, _, rest = dotted.partition(".")
+    resolution = resolve(root)
+    if resolution.kind != "import" or len(resolution.imports) != 1:
+        return None
+    module, name, _asname, level = resolution.imports[0]
+    if level or name == "*":
+        return None
+    full = f"{module}.{name}" if name else module
+    return f"{full}.{rest}" if rest else full
 
 
 def _imported(key: ImportKey) -> tuple[str, str]:
