@@ -81,6 +81,19 @@ class Resolver:
         self._provided = provided  # names the target module already defines
         self._memo: dict[str, Resolution] = {}
         self._active: set[str] = set()
+        # Variables only functions use (_shared.py), with those functions: they move together.
+        self.shared: dict[str, frozenset[str]] = {}
+
+    def share(self, candidates: dict[str, frozenset[str]]) -> None:
+        """Let the functions that alone use a variable (`candidates`: variable -> them) take
+        it with them, where its one assignment outside them can move as a constant."""
+        for variable, users in candidates.items():
+            assigned = [
+                s for s in self.bindings.get(variable, []) if not isinstance(s.node, DEF_TYPES)
+            ]
+            if not assigned or self._assignment(assigned[0]).kind == "constant":
+                self.shared[variable] = users
+        self._memo.clear()
 
     def where(self, statement: Statement) -> Location:
         # The line of the statement itself, not of the comments or decorators above it.
@@ -109,6 +122,10 @@ class Resolver:
             return self._unbound(name)
         nodes = [s.node for s in found]
         binders = tuple((s.cell, s.start) for s in found)
+        if name in self.shared:
+            # The functions' own state: the module's, set by its constant (if any) and them.
+            assigned = [s for s in found if not isinstance(s.node, DEF_TYPES)]
+            return self._assignment(assigned[0]) if assigned else Resolution("definition")
         writer = next((s for s in found if name in s.global_writes), None)
         if writer is not None:
             # A function sets it through `global` when called: its value is notebook state.
