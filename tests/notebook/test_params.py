@@ -96,6 +96,44 @@ def test_a_lazy_read_of_a_variable_the_notebook_rebinds_stays(tmp_path: Path) ->
     assert "lazy not extracted: reads the notebook's `data` in a nested function" in text
 
 
+REBOUND = "data = [i for i in range(1, 4)]\ndata = data + [4]"  # bound twice: it may change
+
+
+def test_a_nested_function_only_called_in_the_body_reads_a_rebound_variable_then(
+    tmp_path: Path,
+) -> None:
+    # `inner` runs while `outer` runs: the parameter is the notebook's value at that moment.
+    module, cells = run(
+        tmp_path,
+        REBOUND,
+        "def outer(x):\n"
+        "    def inner(y):\n        return y + data[0] if y < 2 else inner(y - 1)\n"
+        "    return inner(x) + sum(v * data[-1] for v in range(2))",
+        "print(outer(1))\ndata = [7]\nprint(outer(3))",
+        stay=set(),
+        move={"outer"},
+    )
+    assert "def outer(x, *, data):" in module
+    assert cells[-1] == "print(outer(1, data=data))\ndata = [7]\nprint(outer(3, data=data))"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # The nested function leaves: called after the notebook rebinds `data`.
+        "def make():\n    def inner():\n        return data[0]\n    return inner",
+        # Passed on, not called: whoever gets it may call it later.
+        "def make():\n    def inner():\n        return data[0]\n    return list(map(inner, []))"
+        " or inner",
+        # A generator that `sum` would consume, but `sum` is a local name here.
+        "def make():\n    sum = lambda g: g\n    return sum(v + data[0] for v in range(2))",
+    ],
+)
+def test_a_nested_read_that_may_run_later_stays(tmp_path: Path, body: str) -> None:
+    text = messages(tmp_path, REBOUND, body, "f = make()\ndata = [7]\nprint(f)")
+    assert "make not extracted: reads the notebook's `data` in a nested function" in text
+
+
 def test_a_generator_function_reading_a_rebound_variable_stays(tmp_path: Path) -> None:
     _, cells = run(
         tmp_path,

@@ -8,7 +8,9 @@ did, or the change is refused with the reason:
 
 - a call passes the variable as it is at the call, which is when the original read it; a
   read that may come later (in a nested function, a lambda, a generator, a generator
-  function) is allowed only for a variable bound once, whose value never changes;
+  function) is allowed only for a variable bound once, whose value never changes, or when
+  it runs while the function runs (a nested function only ever called there, a generator
+  that `any`, `sum`, `sorted`... consume at once: _scope.Promptness);
 - every use of the definition must be a call that dsprod can rewrite, or an argument of a
   call (`map(f, xs)`, `df.apply(f)`, `sorted(xs, key=f)`), which becomes
   `lambda *args, **kwargs: f(*args, **kwargs, df=df)`: the lambda reads `df` when it is called,
@@ -39,7 +41,7 @@ from dsprod.notebook._edits import (
 )
 from dsprod.notebook._model import Location, ParsedCell, Statement
 from dsprod.notebook._resolve import Resolution, qualified_name
-from dsprod.notebook._scope import Reference, references, yields
+from dsprod.notebook._scope import Promptness, Reference, references, yields
 from dsprod.notebook._statements import words
 
 __all__ = ["Parametrized", "Parametrizer"]
@@ -171,8 +173,13 @@ class Parametrizer:
         watched = frozenset(changing) | frozenset(
             n for n in needing if set(needing[n]) & set(changing)
         )
+        prompt = Promptness(node, lambda name: self.resolve(name).kind == "builtin")
         for ref in self._references(statement, watched):
-            if ref.depth >= 2 and (ref.node.id in changing or ref.call is not None):
+            if (
+                ref.depth >= 2
+                and (ref.node.id in changing or ref.call is not None)
+                and not prompt.runs_promptly(ref.node)
+            ):
                 return (
                     f"reads the notebook's `{changing[0]}` in a nested function or generator "
                     f"(line {ref.node.lineno}), which may run after the notebook rebinds it; "
