@@ -119,8 +119,9 @@ def test_a_run_file_dsprod_cannot_read_whole_tells_nothing(tmp_path: Path) -> No
     # A file that runs another file, or is missing, could bind any name.
     (tmp_path / "utils.py").write_text("from math import sqrt\n", encoding="utf-8")
     write_notebook(tmp_path / "outer.ipynb", "%run utils.py\nfrom dataclasses import dataclass")
-    for run in ("%run outer.ipynb", "%run missing.py", "%run -n utils.py"):
-        folder = tmp_path / run.split()[-1].replace(".", "_")
+    # A `%cd` may make the name relative to another folder.
+    for run in ("%run outer.ipynb", "%run missing.py", "%run -n utils.py", "%cd ..\n%run utils.py"):
+        folder = tmp_path / run.replace(" ", "").replace(".", "_").replace("\n", "")
         nb = write_notebook(folder / "nb.ipynb", run, POINT)
         for name in ("outer.ipynb", "utils.py"):
             (folder / name).write_bytes((tmp_path / name).read_bytes())

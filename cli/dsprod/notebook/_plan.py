@@ -133,7 +133,7 @@ def plan_extraction(
         RunLine(Location(notebook.path, p.cell.index + 1, line), text)
         for p in parsed
         for line in sorted(p.masked_lines)
-        if (text := p.cell.source.split("\n")[line - 1]).lstrip().startswith("%run")
+        if (text := p.cell.source.split("\n")[line - 1]).lstrip().startswith(("%run", "%cd"))
     )
     resolver = Resolver(
         notebook.path, statements, opaque, stars, blocked or {}, runs, frozenset(from_module)

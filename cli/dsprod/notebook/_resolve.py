@@ -76,7 +76,10 @@ class Resolver:
         self._opaque = opaque_cells  # cell index -> words of cells that could not be parsed
         self._star = star_imports
         self._blocked = blocked
-        self._runs = runs  # `%run` lines, which bind names dsprod cannot see in this notebook
+        # `%run` lines, which bind names dsprod cannot see in this notebook; a `%cd` line among
+        # them means a file name may not be relative to the notebook's folder.
+        self._runs = tuple(r for r in runs if r.text.lstrip().startswith("%run"))
+        self._moves = any(r.text.lstrip().startswith("%cd") for r in runs)
         self._run_imports: dict[str, Resolution] | None = None
         self._provided = provided  # names the target module already defines
         self._memo: dict[str, Resolution] = {}
@@ -269,7 +272,7 @@ class Resolver:
         if self._run_imports is not None:
             return self._run_imports
         found: dict[str, Resolution] = {}
-        for run in self._runs:
+        for run in () if self._moves else self._runs:
             statements = run_statements(self._path, run.text)
             if statements is None:
                 found = {}

@@ -26,7 +26,7 @@ _BINDING_MAGICS = ("%run", "%store", "%load", "%autoreload")
 
 
 class RunLine(NamedTuple):
-    """A `%run` line of the notebook: where it is and its text."""
+    """A `%run` (or `%cd`) line of the notebook: where it is and its text."""
 
     location: Location
     text: str
