@@ -277,7 +277,7 @@ class Resolver:
             if statements is None:
                 found = {}
                 break
-            inner = Resolver(run.location.path, statements, {}, (), {})
+            inner = Resolver(run.location.path, list(statements), {}, (), {})
             for name in inner.bindings:  # a later file rebinds what an earlier one bound
                 resolution = inner.resolve(name)
                 if resolution.kind == "import" and all(k.level == 0 for k in resolution.imports):

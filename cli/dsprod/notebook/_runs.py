@@ -9,6 +9,7 @@ file itself or star-imports could bind any name.
 
 from __future__ import annotations
 
+import functools
 import shlex
 from pathlib import Path
 from typing import NamedTuple
@@ -32,12 +33,23 @@ class RunLine(NamedTuple):
     text: str
 
 
-def run_statements(notebook: Path, line: str) -> list[Statement] | None:
+def run_statements(notebook: Path, line: str) -> tuple[Statement, ...] | None:
     """The top-level statements of the file `line` (`%run FILE [args]`) runs, or None when
     dsprod cannot tell everything that file binds."""
     target = _target(notebook, line)
     if target is None:
         return None
+    try:
+        stat = target.stat()
+    except OSError:
+        return None
+    return _statements(target, stat.st_mtime_ns, stat.st_size)
+
+
+# Planning runs more than once per extraction (again when the module blocks a name): read each
+# file once while it stays the same.
+@functools.lru_cache(maxsize=16)
+def _statements(target: Path, _mtime: int, _size: int) -> tuple[Statement, ...] | None:
     try:
         text = target.read_text(encoding="utf-8")
         percent = any(line.startswith("# %%") for line in text.splitlines())
@@ -55,7 +67,7 @@ def run_statements(notebook: Path, line: str) -> list[Statement] | None:
         ):
             return None
         statements += cell_statements(parsed)
-    return statements
+    return tuple(statements)
 
 
 def _target(notebook: Path, line: str) -> Path | None:
