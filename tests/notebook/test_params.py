@@ -208,6 +208,16 @@ def test_a_function_sent_to_a_process_pool_stays(tmp_path: Path) -> None:
     assert "nb.ipynb:cell 3:line 3 to executor.map, which may send it to another process" in text
 
 
+def test_a_function_whose_signature_is_read_is_not_wrapped(tmp_path: Path) -> None:
+    text = messages(
+        tmp_path,
+        DATA,
+        "def plus(x):\n    return x + data[0]",
+        "import inspect\nprint(inspect.signature(plus))",
+    )
+    assert "to inspect.signature, which reads its signature or source" in text
+
+
 def test_a_function_that_takes_kwargs_is_not_wrapped(tmp_path: Path) -> None:
     text = messages(
         tmp_path,

@@ -15,9 +15,10 @@ did, or the change is refused with the reason:
   call (`map(f, xs)`, `df.apply(f)`, `sorted(xs, key=f)`), which becomes
   `lambda *args, **kwargs: f(*args, **kwargs, df=df)`: the lambda reads `df` when it is called,
   as `f` did (`functools.partial` would read it too early). Other uses (stored in a list,
-  returned, `f.__name__`, an IPython line) keep the definition in the notebook, and so does a
-  process pool's call (a lambda does not pickle), or a moved caller that hands the function
-  on while the variable may still change;
+  returned, `f.__name__`, an IPython line) keep the definition in the notebook, and so do a
+  process pool's call (a lambda does not pickle), a call that reads the function's signature
+  (`interact(f, x=5)`), or a moved caller that hands the function on while the variable may
+  still change;
 - a call must come after the variable is first bound, or the new argument would raise where
   the original did not;
 - a decorator may call the function itself, without it, or cache on it: decorated functions
@@ -301,6 +302,12 @@ class Parametrizer:
                 f"{ast.unparse(ref.consumer.func)}, which may send it to another process; a "
                 "wrapping lambda cannot be pickled, so make the value a parameter yourself"
             )
+        if _inspects(ref.consumer):
+            return False, (
+                f"needs the notebook's {listed} as a parameter, and is passed at {where} to "
+                f"{ast.unparse(ref.consumer.func)}, which reads its signature or source: a "
+                "wrapping lambda has neither; make the value a parameter yourself"
+            )
         node = callee.node
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.args.kwarg:
             return False, (
@@ -412,6 +419,20 @@ def _runs_elsewhere(call: ast.Call) -> bool:
         return True
     receiver = ast.unparse(func.value).lower()
     return func.attr in {"map", "apply"} and any(n in receiver for n in _PROCESS_NAMES)
+
+
+# Calls that read a function's signature or source (ipywidgets builds its controls from the
+# parameters; python-fire its command line): a wrapper would show them `*args, **kwargs`.
+_INSPECTING = frozenset(
+    {"interact", "interactive", "interact_manual", "signature", "getsource", "getfullargspec"}
+    | {"Fire"}
+)
+
+
+def _inspects(call: ast.Call) -> bool:
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    return name in _INSPECTING
 
 
 def _wrapped(lines: list[str], node: ast.Name, names: tuple[str, ...]) -> Edit:
