@@ -10,15 +10,12 @@ did, or the change is refused with the reason:
   read that may come later (in a nested function, a lambda, a generator, a generator
   function) is allowed only for a variable bound once, whose value never changes, or when
   it runs while the function runs (a nested function only ever called there, a generator
-  that `any`, `sum`, `sorted`... consume at once: _scope.Promptness);
+  that `any`, `sum`, `sorted`... consume at once: _prompt.py);
 - every use of the definition must be a call that dsprod can rewrite, or an argument of a
   call (`map(f, xs)`, `df.apply(f)`, `sorted(xs, key=f)`), which becomes
-  `lambda *args, **kwargs: f(*args, **kwargs, df=df)`: the lambda reads `df` when it is called,
-  as `f` did (`functools.partial` would read it too early). Other uses (stored in a list,
-  returned, `f.__name__`, an IPython line) keep the definition in the notebook, and so do a
-  process pool's call (a lambda does not pickle), a call that reads the function's signature
-  (`interact(f, x=5)`), or a moved caller that hands the function on while the variable may
-  still change;
+  `lambda *args, **kwargs: f(*args, **kwargs, df=df)` (_wrap.py), which reads `df` when it is
+  called, as `f` did. Other uses (stored in a list, returned, `f.__name__`, an IPython line)
+  keep the definition in the notebook, and so do the cases _wrap.py lists;
 - a call must come after the variable is first bound, or the new argument would raise where
   the original did not;
 - a decorator may call the function itself, without it, or cache on it: decorated functions
@@ -41,9 +38,11 @@ from dsprod.notebook._edits import (
     without_global,
 )
 from dsprod.notebook._model import Location, ParsedCell, Statement
+from dsprod.notebook._prompt import Promptness
 from dsprod.notebook._resolve import Resolution, qualified_name
-from dsprod.notebook._scope import Promptness, Reference, references, yields
+from dsprod.notebook._scope import Reference, references, yields
 from dsprod.notebook._statements import words
+from dsprod.notebook._wrap import value_problem, wrapped
 
 __all__ = ["Parametrized", "Parametrizer"]
 
@@ -250,7 +249,8 @@ class Parametrizer:
         where = self.at(statement.cell, ref.node.lineno)
         listed = _listed(names)
         if ref.call is None:
-            return self._value_problem(ref, names, callee, where, moving=moving)
+            changing = [n for n in names if not self.resolve(n).once]
+            return value_problem(ref, names, callee, where, moving=moving, changing=changing)
         local = [n for n in names if not ref.sees_global(n)]
         if local:
             return True, (
@@ -274,62 +274,6 @@ class Parametrizer:
                         f"would pass the notebook's `{name}` at {where}, before `{name}` is first "
                         f"bound (at {self.at(*first)}); move that call below it"
                     )
-        return None
-
-    def _value_problem(
-        self,
-        ref: Reference,
-        names: tuple[str, ...],
-        callee: Statement,
-        where: Location,
-        *,
-        moving: bool,
-    ) -> tuple[bool, str] | None:
-        """Why `ref`, a use of the function as a value, cannot be wrapped in a lambda that
-        passes `names` when it is called; None when it can."""
-        listed = _listed(names)
-        function = ref.node.id
-        if ref.consumer is None:
-            return False, (
-                f"needs the notebook's {listed} as a parameter, and is used as a value at "
-                f"{where} (not called, nor passed to a call), where nothing would pass it; call "
-                f"it there, or wrap it: `lambda *a, **k: {function}(*a, **k, "
-                f"{names[0]}={names[0]})`"
-            )
-        if _runs_elsewhere(ref.consumer):
-            return False, (
-                f"needs the notebook's {listed} as a parameter, and is passed at {where} to "
-                f"{ast.unparse(ref.consumer.func)}, which may send it to another process; a "
-                "wrapping lambda cannot be pickled, so make the value a parameter yourself"
-            )
-        if _inspects(ref.consumer):
-            return False, (
-                f"needs the notebook's {listed} as a parameter, and is passed at {where} to "
-                f"{ast.unparse(ref.consumer.func)}, which reads its signature or source: a "
-                "wrapping lambda has neither; make the value a parameter yourself"
-            )
-        node = callee.node
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.args.kwarg:
-            return False, (
-                f"takes **{node.args.kwarg.arg}, and is passed as a value at {where}: a call "
-                f"could pass keywords that collide with the new parameter {listed}"
-            )
-        local = [n for n in names if not ref.sees_global(n)]
-        if local:
-            return True, (
-                f"passes `{function}` at {where}, which now needs the notebook's "
-                f"`{local[0]}`, but `{local[0]}` is a local name there; rename the local"
-            )
-        changing = [n for n in names if not self.resolve(n).once]
-        if moving and changing:
-            # In the module, the wrapper would pass the caller's parameter, read when the
-            # caller was called, while the original read the notebook's variable whenever
-            # the function passed on ran.
-            return True, (
-                f"passes `{function}` on at {where}, and `{function}` reads the notebook's "
-                f"`{changing[0]}` when it runs, which may be after the notebook rebinds it; "
-                "pass the value in yourself"
-            )
         return None
 
     def _before(self, binder: tuple[int, int], statement: Statement, ref: Reference) -> bool:
@@ -363,7 +307,7 @@ class Parametrizer:
                 for edit in call_keywords(lines, ref.call, list(params[ref.node.id]))
             ]
             edits += [
-                _wrapped(lines, ref.node, params[ref.node.id])
+                wrapped(lines, ref.node, params[ref.node.id])
                 for ref in self._references(statement, names)
                 if ref.call is None and ref.consumer is not None and ref.node.id in params
             ]
@@ -400,53 +344,6 @@ _CALL_DECORATORS = frozenset(
 _PLAIN_DECORATORS = frozenset(
     {"typing.final", "typing.no_type_check", "typing.override", "typing_extensions.override"}
 )
-
-# Calls that may run a function in another process, which pickles it. `map` and `apply` only
-# when the receiver's name says it is a pool (`df.apply(f)` and `s.map(f)` are pandas').
-_PROCESS_METHODS = frozenset(
-    {"imap", "imap_unordered", "starmap", "starmap_async", "map_async", "apply_async", "submit"}
-)
-_PROCESS_NAMES = ("pool", "executor", "client", "process")
-
-
-def _runs_elsewhere(call: ast.Call) -> bool:
-    func = call.func
-    if isinstance(func, ast.Name):
-        return func.id.lower().endswith(_PROCESS_NAMES)
-    if not isinstance(func, ast.Attribute):
-        return False
-    if func.attr in _PROCESS_METHODS:
-        return True
-    receiver = ast.unparse(func.value).lower()
-    return func.attr in {"map", "apply"} and any(n in receiver for n in _PROCESS_NAMES)
-
-
-# Calls that read a function's signature or source (ipywidgets builds its controls from the
-# parameters; python-fire its command line): a wrapper would show them `*args, **kwargs`.
-_INSPECTING = frozenset(
-    {"interact", "interactive", "interact_manual", "signature", "getsource", "getfullargspec"}
-    | {"Fire"}
-)
-
-
-def _inspects(call: ast.Call) -> bool:
-    func = call.func
-    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-    return name in _INSPECTING
-
-
-def _wrapped(lines: list[str], node: ast.Name, names: tuple[str, ...]) -> Edit:
-    """`f`, passed as a value, becomes a lambda that passes `names` to it when called: it
-    reads them then, as `f` itself did."""
-    taken = {node.id, *names}
-    star, stars = "args", "kwargs"
-    while star in taken or stars in taken:
-        star, stars = f"_{star}", f"_{stars}"
-    keywords = ", ".join(f"{n}={n}" for n in names)
-    text = f"lambda *{star}, **{stars}: {node.id}(*{star}, **{stars}, {keywords})"
-    line = lines[node.lineno - 1]
-    col = len(line.encode()[: node.col_offset].decode(errors="replace"))
-    return Edit(node.lineno, col, node.lineno, col + len(node.id), text)
 
 
 def _listed(names: tuple[str, ...]) -> str:
