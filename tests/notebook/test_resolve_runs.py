@@ -116,16 +116,30 @@ def test_a_later_run_file_rebinds_what_an_earlier_one_imported(tmp_path: Path) -
 
 
 def test_a_run_file_dsprod_cannot_read_whole_tells_nothing(tmp_path: Path) -> None:
-    # A file that runs another file, or is missing, could bind any name.
-    (tmp_path / "utils.py").write_text("from math import sqrt\n", encoding="utf-8")
-    write_notebook(tmp_path / "outer.ipynb", "%run utils.py\nfrom dataclasses import dataclass")
-    # A `%cd` may make the name relative to another folder.
-    for run in ("%run outer.ipynb", "%run missing.py", "%run -n utils.py", "%cd ..\n%run utils.py"):
+    # A file that runs another file, star-imports, or is missing, could bind any name.
+    imports = "from dataclasses import dataclass\n"
+    (tmp_path / "utils.py").write_text(imports, encoding="utf-8")
+    write_notebook(tmp_path / "outer.ipynb", "%run utils.py\n" + imports)
+    (tmp_path / "star.py").write_text(imports + "from mymod import *\n", encoding="utf-8")
+    # `-n` is an option dsprod does not read; a `%cd` may make the name relative to another
+    # folder. Each of these files would otherwise give `dataclass` as an import.
+    runs = ("%run outer.ipynb", "%run missing.py", "%run -n utils.py", "%cd ..\n%run utils.py")
+    for run in (*runs, "%run star.py"):
         folder = tmp_path / run.replace(" ", "").replace(".", "_").replace("\n", "")
-        nb = write_notebook(folder / "nb.ipynb", run, POINT)
-        for name in ("outer.ipynb", "utils.py"):
+        nb = write_notebook(folder / "nb.ipynb", run, "@dataclass\nclass Q:\n    x: int")
+        for name in ("outer.ipynb", "utils.py", "star.py"):
             (folder / name).write_bytes((tmp_path / name).read_bytes())
         err = StringIO()
         extract_notebook(nb, ExtractOptions(format=False, dry_run=True), output=Output(err=err))
-        assert "Point not extracted: uses `" in err.getvalue()
-        assert "which is not defined in the notebook; it may come from `%run`" in err.getvalue()
+        assert (
+            "Q not extracted: uses `dataclass`, which is not defined in the notebook; it may come "
+            "from `%run`"
+        ) in err.getvalue(), run
+    # And the plain `%run utils.py` does give it.
+    nb = write_notebook(
+        tmp_path / "plain" / "nb.ipynb", "%run utils.py", "@dataclass\nclass Q:\n    x: int"
+    )
+    (tmp_path / "plain" / "utils.py").write_text(imports, encoding="utf-8")
+    err = StringIO()
+    extract_notebook(nb, ExtractOptions(format=False, dry_run=True), output=Output(err=err))
+    assert "not extracted" not in err.getvalue()

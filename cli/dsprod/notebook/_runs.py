@@ -9,6 +9,7 @@ file itself or star-imports could bind any name.
 
 from __future__ import annotations
 
+import ast
 import functools
 import shlex
 from pathlib import Path
@@ -67,6 +68,11 @@ def _statements(target: Path, _mtime: int, _size: int) -> tuple[Statement, ...] 
         ):
             return None
         statements += cell_statements(parsed)
+    if any(
+        isinstance(s.node, ast.ImportFrom) and any(a.name == "*" for a in s.node.names)
+        for s in statements
+    ):
+        return None  # a star import may rebind any name, an import above it included
     return tuple(statements)
 
 
