@@ -76,6 +76,19 @@ def test_an_assignment_after_a_use_keeps_them(tmp_path: Path) -> None:
     run(tmp_path, *cells, stay={"load"}, move={"peek"})
 
 
+def test_a_default_value_reading_the_variable_keeps_them(tmp_path: Path) -> None:
+    # The default is read where `first` is defined, after load() ran: ['a'], not the [] the
+    # module would have when imported.
+    cells = [
+        "TOKENS = []",
+        LOAD,
+        "load('a')",
+        "def first(tokens=TOKENS):\n    return tokens[0] if tokens else None",
+        "print(first())",
+    ]
+    run(tmp_path, *cells, stay={"load", "first"}, move=set())
+
+
 def test_a_variable_named_on_an_ipython_line_keeps_them(tmp_path: Path) -> None:
     cells = ["TOKENS = []", LOAD, PEEK, "load('a')\nprint(peek())", "%time len(TOKENS)"]
     assert "load not extracted: assigns the notebook variable `TOKENS`" in messages(

@@ -6,8 +6,8 @@ Moved together, with the assignment, the functions share the module's `TOKENS` e
 shared the notebook's. It works only when all of them move (the planner keeps them together),
 and only when nothing else can see the variable:
 
-- no statement outside those functions reads it, and no IPython line or cell dsprod cannot
-  parse names it;
+- no statement outside those functions reads it, none of them reads it where it is defined
+  (a default value, a decorator), and no IPython line or cell dsprod cannot parse names it;
 - it is bound outside them at most once, by a plain assignment that dsprod can move as a
   constant, and that assignment runs before any cell uses the functions (directly or through
   other functions), so no cell can observe the module's value set earlier than the notebook's.
@@ -16,6 +16,7 @@ and only when nothing else can see the variable:
 from __future__ import annotations
 
 from dsprod.notebook._model import ParsedCell, Statement
+from dsprod.notebook._scope import references
 from dsprod.notebook._statements import DEF_TYPES, words
 
 __all__ = ["shared_globals"]
@@ -58,6 +59,16 @@ def _private(
 ) -> bool:
     others = [s for s in statements if not isinstance(s.node, DEF_TYPES)]
     if any(variable in s.reads or variable in s.global_writes for s in others):
+        return False
+    # Read where a function is defined (a default value, a decorator, a class body): the
+    # module would read its own value when imported, not the notebook's at that cell.
+    watched = frozenset([variable])
+    if any(
+        r.depth == 0
+        for s in definitions
+        if isinstance(s.node, DEF_TYPES) and s.node.name in users
+        for r in references(s.node, watched)
+    ):
         return False
     binders = [s for s in others if variable in s.binds]
     if len(binders) > 1:
