@@ -19,6 +19,8 @@ from dsprod.notebook._model import (
 from dsprod.notebook._params import Parametrizer
 from dsprod.notebook._parse import ParseCache, cell_issues
 from dsprod.notebook._resolve import Resolver
+from dsprod.notebook._runs import RunLine
+from dsprod.notebook._shared import shared_globals
 from dsprod.notebook._statements import (
     DEF_TYPES,
     KEEP_COMMENT,
@@ -128,14 +130,15 @@ def plan_extraction(
         if isinstance(s.node, ast.ImportFrom) and any(a.name == "*" for a in s.node.names)
     )
     runs = tuple(
-        Location(notebook.path, p.cell.index + 1, line)
+        RunLine(Location(notebook.path, p.cell.index + 1, line), text)
         for p in parsed
         for line in sorted(p.masked_lines)
-        if p.cell.source.split("\n")[line - 1].lstrip().startswith("%run")
+        if (text := p.cell.source.split("\n")[line - 1]).lstrip().startswith(("%run", "%cd"))
     )
     resolver = Resolver(
         notebook.path, statements, opaque, stars, blocked or {}, runs, frozenset(from_module)
     )
+    resolver.share(shared_globals(statements, parsed))
     planner = _Planner(
         notebook, parsed, every_statement, resolver, issues, blocked or {}, parametrize
     )
@@ -295,6 +298,25 @@ class _Planner:
                         )
                         changed = True
                         break
+            changed = self._keep_together(candidates, kept_names) or changed
+
+    def _keep_together(self, candidates: dict[str, Definition], kept_names: set[str]) -> bool:
+        """Functions that share a variable only they use move together or not at all: one
+        left behind would use the notebook's variable, the others the module's."""
+        changed = False
+        for variable, users in sorted(self.resolver.shared.items()):
+            staying = sorted(u for u in users if u in self.refused or u in kept_names)
+            for name in sorted(users - set(staying)):
+                if staying and name in candidates and name not in self.refused:
+                    why = self.refused[staying[0]].reason if staying[0] in self.refused else ""
+                    self._refuse(
+                        candidates[name],
+                        f"shares the notebook variable `{variable}` (set through `global`) "
+                        f"with `{staying[0]}`, which stays in the notebook"
+                        + (f" ({staying[0]} {why})" if why else ""),
+                    )
+                    changed = True
+        return changed
 
     def _candidates(
         self,
@@ -360,8 +382,9 @@ class _Planner:
                 "a notebook; replace it with plain Python (e.g. subprocess)",
             )
             return
-        if statement.global_writes:
-            variable = sorted(statement.global_writes)[0]
+        writes = statement.global_writes - self.resolver.shared.keys()
+        if writes:
+            variable = sorted(writes)[0]
             self._refuse(
                 definition,
                 f"assigns the notebook variable `{variable}` through "
@@ -415,6 +438,13 @@ class _Planner:
             if name not in selected:
                 selected.add(name)
                 pending.extend(needs[name])
+                pending.extend(
+                    u
+                    for users in self.resolver.shared.values()
+                    if name in users
+                    for u in users
+                    if u in movable
+                )
         return selected
 
     def _unused_imports(
