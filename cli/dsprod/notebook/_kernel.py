@@ -136,6 +136,8 @@ def _execute(client: Any, manager: Any, stderr: Any) -> None:
     """Run `client`'s notebook in an event loop of our own, where Ctrl-C cancels the run; the
     kernel is shut down however the run ends, then the interruption is raised."""
     loop = _Loop()
+    # The current loop too: jupyter_client and pyzmq ask for it (asyncio.get_event_loop).
+    asyncio.set_event_loop(loop)
     task = loop.create_task(_run(client, manager, stderr))
     interrupted: list[bool] = []
 
@@ -152,15 +154,29 @@ def _execute(client: Any, manager: Any, stderr: Any) -> None:
         loop.own_signal_handler(signal.SIGINT, interrupt)
     try:
         loop.run_until_complete(task)
-    except asyncio.CancelledError:
+    except BaseException:
+        # nbclient turns the cancellation into a DeadKernelError (it takes any cancel for its
+        # watch on the kernel's life): after a Ctrl-C, whatever comes out is the interruption.
         if not interrupted:
             raise
     finally:
         if ours:
             loop.drop_signal_handler(signal.SIGINT)
-        loop.close()
+        _close(loop)
+        asyncio.set_event_loop(None)
     if interrupted:
         raise KeyboardInterrupt
+
+
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    """Close `loop` as `asyncio.run` does: nbclient's watchers of the kernel still pending are
+    cancelled and awaited first (else: "Task was destroyed but it is pending!")."""
+    left = asyncio.all_tasks(loop)
+    for task in left:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
 
 
 async def _run(client: Any, manager: Any, stderr: Any) -> None:
