@@ -133,6 +133,50 @@ def test_a_notebook_failing_before_extraction_is_compared_up_to_the_failure(
     assert "compared the 2 cells before it" in outcome.err  # the import cell and print
 
 
+def test_nothing_compared_is_said_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = write_notebook(
+        tmp_path / "nb.ipynb",
+        "rows = open('missing.csv').read()",
+        "def f(x):\n    return x + 1",
+        "print(f(1))",
+    )
+    outcome = run_cli(capsys, "extract", "--verify", str(nb))
+    assert outcome.code == 1, outcome.err
+    assert (
+        "nb.ipynb: nothing compared, the extraction is not verified: it fails at cell 1 before "
+        "extraction (FileNotFoundError" in outcome.err
+    )
+    assert "next: make the notebook run further" in outcome.err
+    assert "identical" not in outcome.err
+    assert (tmp_path / "nb.py").exists()  # no new failure: the extraction stands
+
+
+def test_warnings_are_compared_as_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = write_notebook(
+        tmp_path / "nb.ipynb",
+        "import warnings",
+        # ruff reformats the line the warning quotes; the DeprecationWarning shows only while
+        # the function lives in __main__.
+        "def old(x):\n    warnings.warn('old is deprecated',   DeprecationWarning)\n    return x",
+        "def careful(x):\n    warnings.warn(  'careful with ' + str(x)  )\n    return x",
+        "print(old(1))",
+        "for i in range(2):\n    careful(1)\nprint('ok')",
+        "import sys\nprint('real', file=sys.stderr)",
+    )
+    outcome = run_cli(capsys, "extract", "--verify", str(nb))
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "identical  nb.ipynb: 4 cells show the same as before" in outcome.err
+    assert (
+        "warnings  nb.ipynb:cell 4: no longer warns DeprecationWarning: old is deprecated "
+        "(Python shows a DeprecationWarning only for code in __main__" in outcome.err
+    )
+    assert "cell 5" not in outcome.err  # the same warning, quoting a reformatted line
+
+
 def test_verify_with_dry_run_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     nb = write_notebook(tmp_path / "nb.ipynb", "def f():\n    return 1")
     before = snapshot(tmp_path)

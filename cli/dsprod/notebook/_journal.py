@@ -78,12 +78,12 @@ def write_all(root: Path, files: Mapping[Path, str], what: str) -> None:
         journal.unlink()
 
 
-def finish(root: Path, output: Output) -> None:
+def finish(root: Path, output: Output) -> bool:
     """Finish the extraction a kill stopped half way, if there is one: write the files it had
-    not written yet. Nothing is overwritten that changed since."""
+    not written yet (whether there was one). Nothing is overwritten that changed since."""
     journal = pending(root)
     if journal is None:
-        return
+        return False
     from dsprod._fs import atomic_write_text
     from dsprod._interrupt import deferred
 
@@ -117,6 +117,7 @@ def finish(root: Path, output: Output) -> None:
         with contextlib.suppress(FileNotFoundError):
             journal.unlink()
     output.status("finish", f"the extraction of {what} that was stopped half way")
+    return True
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -152,7 +152,7 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Problem]:
         # until the next extraction finishes the job.
         return [
             Problem(
-                str(journal),
+                shown(journal),
                 "an extraction was stopped half way (killed): module, notebook and manifest "
                 "may not agree",
                 f"`dsprod extract {shown(path)}` (or `dsprod check --fix`) finishes it",

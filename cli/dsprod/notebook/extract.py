@@ -112,8 +112,10 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
                     "an extraction in this project was stopped half way; a run without "
                     "--dry-run finishes it first",
                 )
-        else:
-            finish(target.root, output)  # what a kill stopped half way, before anything else
+        elif finish(target.root, output):  # what a kill stopped half way, before all else
+            # The notebook and the module may have changed: read them as they are now.
+            notebook = read_notebook(path)
+            target = result.target = resolve_target(path, options.module, project)
         stage = plan_stage(notebook, project, target, options, output)
         result.refused = [r.name for r in stage.plan.refusals]
         result.conflicts = sorted(stage.conflicts)
