@@ -78,7 +78,10 @@ def test_generated_tests_pass_lint_and_an_edited_file_is_kept(
     # Edited: left alone, and the run says what to do.
     mine = text + "\n\ndef test_mine() -> None:\n    assert label(0) == '<0>'\n"
     generated.write_text(mine)
-    half = ["def half(x):\n    return x / 2", code("half(3)", outputs=result("1.5"))]
+    half: list[CellSpec] = [
+        "def half(x):\n    return x / 2",
+        code("half(3)", outputs=result("1.5")),
+    ]
     write_notebook(nb, *CELLS, *AREA, *half)
     third = run_cli(capsys, "extract", "--tests", str(nb))
     assert third.code == 0, third.err
