@@ -148,17 +148,7 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Problem]:
     if notebook.language != "python":
         return []
     if journal := manifests.journal(path):
-        # Killed between writing the module, the notebook and the manifest: they may disagree
-        # until the next extraction finishes the job.
-        return [
-            Problem(
-                shown(journal),
-                "an extraction was stopped half way (killed): module, notebook and manifest "
-                "may not agree",
-                f"`dsprod extract {shown(path)}` (or `dsprod check --fix`) finishes it",
-                path=path,
-            )
-        ]
+        return [_stopped_half_way(journal, path)]
     extracted = _extracted_from(manifest, path) if manifest else {}
     # What extract left in this notebook, with its reason, stays until the next extraction.
     left = manifest.left.get(manifest.key(path), {}) if manifest else {}
@@ -208,6 +198,17 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Problem]:
                     )
                 )
     return findings
+
+
+def _stopped_half_way(journal: Path, notebook: Path) -> Problem:
+    # Killed between writing the module, the notebook and the manifest: they may disagree
+    # until the next extraction finishes the job (`_journal`).
+    return Problem(
+        shown(journal),
+        "an extraction was stopped half way (killed): module, notebook and manifest may not agree",
+        f"`dsprod extract {shown(notebook)}` (or `dsprod check --fix`) finishes it",
+        path=notebook,
+    )
 
 
 def _unreadable(path: Path, error: UserError) -> Problem:
