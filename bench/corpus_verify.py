@@ -61,6 +61,10 @@ _ORIGINAL_FAILS = re.compile(
 )
 _IDENTICAL = re.compile(r"^\s*identical\s+.*: (?P<compared>\d+) cells show the same as before$")
 _NOTHING_RAN = re.compile(r"nothing ran before the first failure|nothing compared, the extraction")
+_NOTHING_COMPARED = re.compile(
+    rf"nothing compared, the extraction is not verified: it fails at cell {_CELL} before "
+    r"extraction \((?P<error>.*)\); no cell"
+)
 _WARNINGS = re.compile(r"^\s*warnings\s+.*:cell \d+: ")
 _SKIP = re.compile(r"^\s*skip\s+.*: (?P<why>.*)$")
 _RESTORED = re.compile(r"^\s*restore\s+")
@@ -268,6 +272,11 @@ def classify(name: str, code: int, stdout: str, stderr: str, seconds: float) -> 
         else:
             outcome.kind = "original fails"
             outcome.reason = "nothing ran before the first failure"
+            said = next((m for m in map(_NOTHING_COMPARED.search, lines) if m), None)
+            if said:
+                outcome.compared = 0
+                outcome.reason = f"cell {said['cell']}: {original_failure(said['error'])}"
+                outcome.reason += f"; nothing compared (exit code {code})"
         return outcome
     if identical and code == 0:
         outcome.kind = "identical"
