@@ -151,7 +151,10 @@ def _execute(client: Any, manager: Any, stderr: Any) -> None:
         signal.getsignal(signal.SIGINT) is signal.default_int_handler
     )
     if ours:
-        loop.own_signal_handler(signal.SIGINT, interrupt)
+        try:
+            loop.own_signal_handler(signal.SIGINT, interrupt)
+        except (NotImplementedError, RuntimeError):  # no signal handlers on this loop (Windows)
+            ours = False
     try:
         loop.run_until_complete(task)
     except BaseException:
