@@ -74,12 +74,17 @@ def test_ctrl_c_at_any_moment_says_interrupted_and_leaves_the_files_as_they_were
     write_notebook(folder / "nb.ipynb", *CELLS)
     before = snapshot(folder)
 
-    # In the first 0.3 s: Python is still importing dsprod.
-    process = start(folder)
-    time.sleep(0.3)
-    code, said = interrupt(process)
-    assert (code, said.strip()) == (130, "interrupted")
-    assert snapshot(folder) == before
+    # In the first 0.3 s: Python is importing dsprod, or dsprod is planning, or the kernel is
+    # starting (how far it got depends on the machine's load).
+    for early in (0.05, 0.15, 0.3):
+        process = start(folder)
+        time.sleep(early)
+        code, said = interrupt(process)
+        assert code == 130, said
+        assert said.rstrip().endswith("interrupted"), said
+        for noise in ("Traceback", "CancelledError", "KeyboardInterrupt"):
+            assert noise not in said
+        assert snapshot(folder) == before, early
 
     # While the original runs, nothing written yet; then while the rewritten notebook runs,
     # after module, notebook and manifest were written: all put back.
