@@ -135,19 +135,38 @@ def test_global_assignment_is_refused(tmp_path: Path) -> None:
     assert "assigns the notebook variable `counter`" in refusal(result, "bump")
 
 
-def test_identical_redefinition_moves_once_and_different_one_stops(tmp_path: Path) -> None:
+def test_identical_redefinition_moves_once_and_different_ones_are_versions(
+    tmp_path: Path,
+) -> None:
     result = plan(
         tmp_path,
         "def f():\n    return 1",
         "def g():\n    return 1",
         "def f():\n    return 1",
         "def g():\n    return 2",
+        "def h():\n    return g()",
     )
-    assert moved(result) == ["f"]
+    assert moved(result) == ["f", "g_v1", "g"]
     assert len([s for s in result.removed if s.cell in (0, 2)]) == 2
-    message = refusal(result, "g")
-    assert "defined twice with different bodies" in message
-    assert "cell 2:line 1" in message and "cell 4:line 1" in message
+    # Each `def g` is replaced by an import of its version, where it stood.
+    assert result.aliases == {(1, 1): ("g_v1", "g"), (3, 1): ("g", "g")}
+    versions = {d.name: d.source for d in result.definitions}
+    assert versions["g_v1"] == "def g_v1():\n    return 1"
+    # h calls whichever g is bound when it runs: it would take `g` as a parameter.
+    assert "uses `g`, which is defined 2 times with different bodies" in refusal(result, "h")
+
+
+def test_an_evolving_function_calls_itself_and_a_kept_version_stops_all(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "def fact(n):\n    return 1 if n == 0 else n * fact(n - 1)",
+        "def fact(n):\n    return 2 if n == 0 else n * fact(n - 1)",
+    )
+    sources = {d.name: d.source for d in result.definitions}
+    assert sources["fact_v1"] == "def fact_v1(n):\n    return 1 if n == 0 else n * fact_v1(n - 1)"
+    assert sources["fact"] == "def fact(n):\n    return 2 if n == 0 else n * fact(n - 1)"
+    kept = plan(tmp_path, "def f():\n    return 1", "# dsprod: keep\ndef f():\n    return 2")
+    assert moved(kept) == []
 
 
 def test_keep_comment_and_tag_keep_a_definition(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from dsprod.notebook._statements import (
     is_kept,
     words,
 )
+from dsprod.notebook._versions import Version, evolving, rename_edits, self_referencing
 
 __all__ = ["Definition", "ExtractionPlan", "Refusal", "plan_extraction"]
 
@@ -58,6 +59,9 @@ class ExtractionPlan:
     # the cells that stay (by cell index) that pass it at every call.
     params: dict[str, tuple[str, ...]] = field(default_factory=dict)
     edits: dict[int, tuple[Edit, ...]] = field(default_factory=dict)
+    # Versions of an evolving name: where each `def` stood, (cell, line), the version's name
+    # in the module and the notebook's name, which an import binds there.
+    aliases: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
 
     @property
     def moved(self) -> tuple[Definition, ...]:
@@ -89,6 +93,7 @@ def plan_extraction(
     parsed again.
     """
     cache = cache or ParseCache()
+    blocked = blocked or {}
     parsed = cache.cells(notebook.path, notebook.cells)
     issues = tuple(issue for p in parsed for issue in cell_issues(p))
     if (
@@ -112,8 +117,24 @@ def plan_extraction(
     }
     # By identity: one `from <module> import a, b, ...` binds many names, and equality of
     # statements compares every field.
-    imported = {id(s) for s in from_module.values()}
+    imported = {
+        id(s) for s in every_statement if module is not None and _imports_from(s.node, module)
+    }
     statements = [s for s in every_statement if id(s) not in imported]
+    for statement in statements:
+        node = statement.node
+        if not isinstance(node, DEF_TYPES):
+            continue
+        later = from_module.get(node.name)
+        if later is not None and (later.cell, later.start) > (statement.cell, statement.start):
+            # An earlier version of what the notebook imports from the module below: the
+            # cells in between call this one, and the module's must not become it.
+            blocked = {
+                **blocked,
+                node.name: f"is an earlier version of `{node.name}`, which the notebook "
+                f"imports from {module} at cell {later.cell + 1}:line {later.start}; the cells "
+                "in between call this one",
+            }
     opaque = {p.cell.index: words(p.cell.source) for p in parsed if p.tree is None}
     stars = tuple(
         "." * s.node.level + (s.node.module or "")
@@ -126,11 +147,27 @@ def plan_extraction(
         for line in sorted(p.masked_lines)
         if p.cell.source.split("\n")[line - 1].lstrip().startswith("%run")
     )
+    by_cell = {p.cell.index: p.cell.source.split("\n") for p in parsed}
+
+    def source_of(statement: Statement) -> str:
+        return "\n".join(by_cell[statement.cell][statement.start - 1 : statement.end])
+
+    bound = {name for s in every_statement for name in s.binds} | blocked.keys()
+    versions = evolving(statements, source_of, lambda n: n in bound or n in from_module)
+    # A name imported from the module more than once is an evolving definition an earlier run
+    # moved (`import f_v1 as f`, later `import f`): which one a call reaches depends on when.
+    reimports: dict[str, list[Statement]] = {}
+    for statement in every_statement:
+        if module is not None and _imports_from(statement.node, module):
+            for name in statement.binds:
+                reimports.setdefault(name, []).append(statement)
+    changing = {n: tuple((s.cell, s.start) for s in found) for n, found in reimports.items()}
     resolver = Resolver(
-        notebook.path, statements, opaque, stars, blocked or {}, runs, frozenset(from_module)
-    )
+        notebook.path, statements, opaque, stars, blocked, runs, frozenset(from_module),
+        frozenset(versions), {n: at for n, at in changing.items() if len(at) > 1},
+    )  # fmt: skip
     planner = _Planner(
-        notebook, parsed, every_statement, resolver, issues, blocked or {}, parametrize
+        notebook, parsed, every_statement, resolver, issues, blocked, parametrize, versions
     )
     return replace(
         planner.plan(only),
@@ -152,8 +189,13 @@ class _Planner:
         issues: tuple[CellIssue, ...],
         blocked: dict[str, str],
         parametrize: bool,
+        versions: dict[str, list[Version]],
     ) -> None:
         self.notebook = notebook
+        self.versions = versions
+        self.renames: dict[str, list[Edit]] = {}  # version -> the edits that rename it
+        # (cell, line) of each `def` of a version that moves -> (module name, notebook name)
+        self.aliases: dict[tuple[int, int], tuple[str, str]] = {}
         self.parametrize = parametrize
         self.parametrizer = Parametrizer(
             statements,
@@ -211,6 +253,7 @@ class _Planner:
         parametrized = self.parametrizer.rewrite(
             {n: p for n, p in self.params.items() if n in selected},
             {n: (candidates[n].statement, candidates[n].source) for n in selected},
+            self.renames,
         )
         definitions = tuple(
             sorted(
@@ -240,6 +283,7 @@ class _Planner:
             parsed=self.parsed,
             params=parametrized.params,
             edits={c: tuple(e) for c, e in parametrized.edits.items() if e},
+            aliases={at: names for at, names in self.aliases.items() if names[0] in selected},
         )
 
     def _settle(
@@ -254,7 +298,9 @@ class _Planner:
         while True:
             self._propagate(candidates, kept_names, needs)
             movable = {n: d.statement for n, d in candidates.items() if n not in self.refused}
-            self.params, problems = self.parametrizer.solve(movable, needs)
+            self.params, problems = self.parametrizer.solve(
+                movable, needs, {v.module_name for vs in self.versions.values() for v in vs}
+            )
             for name, reason in sorted(problems.items()):
                 self._refuse(candidates[name], reason)
             if not problems:
@@ -303,6 +349,9 @@ class _Planner:
             definition = self._definition(statement, node.name, kind)
             if self._is_kept(statement):
                 kept.append(definition)
+                self.versions.pop(node.name, None)
+                continue
+            if node.name in self.versions:
                 continue
             if node.name in self.blocked:
                 self._refuse(definition, self.blocked[node.name])
@@ -316,6 +365,15 @@ class _Planner:
                     f"is defined twice with different bodies, at {first[node.name].location} "
                     f"and {definition.location}; delete the one you do not want",
                 )
+        for name, versions in self.versions.items():
+            if any(k.name == name for k in kept):
+                # A kept version stays: the others cannot be told apart from it. Refused whole.
+                first[name] = self._definition(versions[0].statements[0], name, "function")
+                self._refuse(first[name], "is defined several times, and one of them is kept")
+                continue
+            last = next(v for v in versions if v.module_name == v.base)
+            for version in versions:
+                first[version.module_name] = self._version(version, last, duplicates)
         for name, definition in first.items():
             if any(k.name == name for k in kept):
                 self._refuse(definition, "is also defined in a kept cell")
@@ -330,6 +388,34 @@ class _Planner:
                     definition, f"is also assigned at {where}; the notebook rebinds the name"
                 )
         return first, kept, duplicates
+
+    def _version(
+        self, version: Version, last: Version, duplicates: dict[str, list[Statement]]
+    ) -> Definition:
+        """A candidate for one version of an evolving name, renamed in the module."""
+        statement = version.statements[0]
+        kind = "class" if isinstance(statement.node, ast.ClassDef) else "function"
+        definition = self._definition(statement, version.module_name, kind)
+        duplicates[version.module_name] = version.statements[1:]
+        lines = self.by_cell[statement.cell].cell.source.split("\n")
+        edits, early = rename_edits(lines, statement, version.module_name)
+        if version.module_name != version.base:
+            self.renames[version.module_name] = edits
+        if early:
+            self._refuse(
+                definition,
+                f"reads its own name `{version.base}` where it is defined (a decorator or a "
+                "default value), which names another version there",
+            )
+        elif kind == "class" and version is not last and self_referencing(statement):
+            self._refuse(
+                definition,
+                f"is an earlier version of the class `{version.base}` and names it inside: its "
+                "instances may outlive it, and then mean the later version",
+            )
+        for each in version.statements:
+            self.aliases[(each.cell, each.start)] = (version.module_name, version.base)
+        return definition
 
     def _check(
         self,
@@ -361,7 +447,9 @@ class _Planner:
                 "`global`; return the new value instead",
             )
             return
-        pending = sorted(statement.reads - {name})
+        # A version of an evolving name calls itself by the notebook's name: it is renamed.
+        own = statement.node.name if isinstance(statement.node, DEF_TYPES) else name
+        pending = sorted(statement.reads - {name, own})
         seen: set[str] = set()
         while pending:
             read = pending.pop()

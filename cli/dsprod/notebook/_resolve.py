@@ -64,6 +64,8 @@ class Resolver:
         blocked: dict[str, str],
         runs: tuple[Location, ...] = (),
         provided: frozenset[str] = frozenset(),
+        changing: frozenset[str] = frozenset(),
+        reimported: dict[str, tuple[tuple[int, int], ...]] | None = None,
     ) -> None:
         self._path = path
         self.bindings: dict[str, list[Statement]] = {}
@@ -75,6 +77,8 @@ class Resolver:
         self._blocked = blocked
         self._runs = runs  # locations of `%run` lines, which bind names dsprod cannot see
         self._provided = provided  # names the target module already defines
+        self._changing = changing  # definitions with several bodies: which one depends on when
+        self._reimported = reimported or {}  # versions an earlier run moved, imported in turn
         self._memo: dict[str, Resolution] = {}
         self._active: set[str] = set()
 
@@ -99,6 +103,13 @@ class Resolver:
         found = self.bindings.get(name)
         if name in self._blocked and found and not isinstance(found[0].node, DEF_TYPES):
             return Resolution("state", reason=self._blocked[name])
+        if not found and name in self._reimported:
+            binders = self._reimported[name]
+            return Resolution(
+                "state",
+                reason=f"is imported {len(binders)} times, as different versions, from the module",
+                binders=binders,
+            )
         if not found:
             if name in self._provided:
                 return Resolution("definition")
@@ -130,6 +141,11 @@ class Resolver:
                 binders=binders,
             )
         if all(isinstance(n, DEF_TYPES) for n in nodes):
+            if name in self._changing:
+                reason = (
+                    f"is defined {len(found)} times with different bodies ({self._list(found)})"
+                )
+                return Resolution("state", reason=reason, binders=binders)
             return Resolution("definition")
         if len(found) > 1:
             reason = f"is bound {len(found)} times ({self._list(found)})"

@@ -51,9 +51,11 @@ def new_cell_sources(
     import_text: str,
     magic_headers: dict[int, bool],
     edits: Mapping[int, Sequence[Edit]] | None = None,
+    aliases: Mapping[tuple[int, int], str] | None = None,
 ) -> dict[int, str | None]:
     """New source for every cell that changes; None for a cell that is removed. `edits` (by
-    cell) change code that stays, within its lines."""
+    cell) change code that stays, within its lines; `aliases` ((cell, line) of a removed
+    statement -> an import) take the place of a version of an evolving definition."""
     by_cell: dict[int, list[Statement]] = {}
     for statement in removed:
         by_cell.setdefault(statement.cell, []).append(statement)
@@ -66,6 +68,9 @@ def new_cell_sources(
         header = magic_headers.get(index, False)
         for statement in sorted(statements, key=lambda s: s.start, reverse=True):
             replacement = import_text.split("\n") if statement is first and import_text else []
+            alias = (aliases or {}).get((statement.cell, statement.start))
+            if alias:
+                replacement = [*replacement, alias]
             start, end = statement.start - 1, statement.end
             # Drop the blank lines that followed the removed code when it stood at the top of
             # the cell or after a blank line, so no gap is left behind.

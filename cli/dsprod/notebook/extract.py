@@ -250,10 +250,19 @@ def _render(stage: _Stage, options: ExtractOptions) -> _Rendered:
     moved_names = [d.name for d in plan.moved]
     anchor = import_anchor(plan.removed)
     first = (anchor.cell, anchor.start) if anchor else (0, 0)
+    # A version of an evolving name is imported where its `def` stood, under the notebook's
+    # name: the notebook rebinds the name where it did before.
+    versioned = {base for _, base in plan.aliases.values()}
+    aliases = {
+        at: f"from {target.import_name} import {name}" + (f" as {base}" if name != base else "")
+        for at, (name, base) in plan.aliases.items()
+    }
     names = sorted(
         n
         for n in moved_names
-        if n in plan.used_names and not (n in plan.from_module and plan.from_module[n] < first)
+        if n in plan.used_names
+        and n not in versioned
+        and not (n in plan.from_module and plan.from_module[n] < first)
     )
     import_text = import_line(target.import_name, names) if names else ""
     autoreload = options.autoreload
@@ -262,7 +271,7 @@ def _render(stage: _Stage, options: ExtractOptions) -> _Rendered:
     if import_text and autoreload and "%autoreload" not in notebook.text:
         import_text = f"%load_ext autoreload\n%autoreload 2\n{import_text}"
     headers = {p.cell.index: p.magic_header for p in plan.parsed}
-    sources = new_cell_sources(notebook, plan.removed, import_text, headers, plan.edits)
+    sources = new_cell_sources(notebook, plan.removed, import_text, headers, plan.edits, aliases)
     return _Rendered(
         module=module,
         old_module=stage.current.text if stage.current else "",
