@@ -25,8 +25,9 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    # tests/docs builds the site and renders the CLI reference: the docs group too.
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test", "docs"))
+    # tests/docs builds the site and renders the CLI reference: the docs group too. The tests
+    # run every command: dsprod with all its extras.
+    session.install("-e", ".[all]", *nox.project.dependency_groups(PYPROJECT, "test", "docs"))
     session.run("pytest", *session.posargs)
 
 

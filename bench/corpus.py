@@ -59,7 +59,7 @@ def main() -> int:
             started = time.perf_counter()
             row: dict[str, object] = {"notebook": source.name}
             try:
-                result = extract_notebook(path, ExtractOptions(format=False), output)
+                result = extract_notebook(path, ExtractOptions(format=False), output=output)
             except UserError as exc:
                 totals["unreadable"] += 1
                 row["error"] = exc.message

@@ -36,8 +36,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from dsprod._output import Output
+    from dsprod._project import require_project
     from dsprod.envs._probe import run_probe
-    from dsprod.envs._project import find_project
     from dsprod.scaffold import new_project
 
     dsprod = [sys.executable, "-m", "dsprod"]
@@ -57,7 +57,7 @@ def main() -> int:
         for label, command in rows:
             cwd = project / "src" if "import bench" in label else project
             print(f"{label:<36} {median_ms(command, cwd, args.repeat):6.0f} ms")
-        found = find_project(project)
+        found = require_project(project)
         runs = []
         for _ in range(args.repeat):
             started = time.perf_counter()

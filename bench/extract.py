@@ -155,7 +155,7 @@ def _engine_seconds(work: Path, original: Path) -> tuple[float, int]:
     shutil.rmtree(work.parent / ".dsprod", ignore_errors=True)
     sink = io.StringIO()
     started = time.perf_counter()
-    result = extract_notebook(work, ExtractOptions(), Output(quiet=True, err=sink, out=sink))
+    result = extract_notebook(work, ExtractOptions(), output=Output(quiet=True, err=sink, out=sink))
     return time.perf_counter() - started, len(result.extracted)
 
 

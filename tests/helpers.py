@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from dsprod.cli import app
-from dsprod.cli._handler import run
+from dsprod.cli import run
 from dsprod.notebook._model import Cell
 from dsprod.notebook._parse import parse_cell
 from dsprod.notebook._scope import summarize
@@ -98,7 +97,7 @@ class CliResult:
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:
     capsys.readouterr()
-    code = run(app, list(args))
+    code = run(list(args))
     captured = capsys.readouterr()
     return CliResult(code, captured.out, captured.err)
 
@@ -139,3 +138,20 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and "__pycache__" not in p.parts
     }
+
+
+def result(text: str) -> list[dict[str, Any]]:
+    """The outputs of a cell whose last expression showed `text`."""
+    return [
+        {
+            "output_type": "execute_result",
+            "execution_count": 1,
+            "data": {"text/plain": text},
+            "metadata": {},
+        }
+    ]
+
+
+def printed(text: str) -> list[dict[str, Any]]:
+    """The outputs of a cell that printed `text`."""
+    return [{"output_type": "stream", "name": "stdout", "text": text}]

@@ -6,6 +6,8 @@ the traceback written to a file the message names); 130 interrupted.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,9 +18,12 @@ import pytest
 
 import dsprod
 import dsprod.notebook.extract
+from dsprod._extras import install_command
+from dsprod.cli import _root_help
 from dsprod.notebook.extract import ExtractOptions, ExtractResult
 from tests.helpers import CliResult, code_sources, run_cli, write_notebook
 
+REPO = Path(__file__).resolve().parents[1]
 # One definition that moves, one that reads data and stays with a located refusal.
 CELLS = (
     "import math",
@@ -132,7 +137,7 @@ def test_internal_error_exits_3_with_a_traceback_file(
     assert "Traceback" not in result.err
 
 
-def test_keyboard_interrupt_exits_130(
+def test_keyboard_interrupt_says_so_and_exits_130(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     nb = write_notebook(tmp_path / "shapes.ipynb", *CELLS)
@@ -143,22 +148,9 @@ def test_keyboard_interrupt_exits_130(
     monkeypatch.setattr(dsprod.notebook.extract, "extract_notebook", interrupted)
     result = run_cli(capsys, "extract", str(nb))
     assert result.code == 130, result.err
-    assert "internal error" not in result.err
-    assert list((tmp_path / "tmp").iterdir()) == []
-
-
-def test_keyboard_interrupt_says_so(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    nb = write_notebook(tmp_path / "shapes.ipynb", *CELLS)
-
-    def interrupted(path: Path, options: ExtractOptions, output: object) -> ExtractResult:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(dsprod.notebook.extract, "extract_notebook", interrupted)
-    result = run_cli(capsys, "extract", str(nb))
-    assert result.code == 130
     assert "interrupted" in result.err
+    assert "internal error" not in result.err
+    assert list((tmp_path / "tmp").iterdir()) == []  # no traceback file: not a bug
 
 
 # --- --quiet ---------------------------------------------------------------------------------
@@ -214,8 +206,7 @@ def test_real_processes(tmp_path: Path) -> None:
 
     # The console script of this interpreter first, so a stale one on PATH is not tested.
     script = shutil.which("dsprod", path=str(Path(sys.executable).parent)) or shutil.which("dsprod")
-    if script is None:
-        pytest.skip("the dsprod console script is not installed")
+    assert script is not None, "the dsprod console script is not installed: pip install -e ."
     shown = subprocess.run(
         [script, "--help"], cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120
     )
@@ -231,3 +222,153 @@ def test_real_processes(tmp_path: Path) -> None:
     )
     assert refused.returncode == 1, refused.stderr
     assert "missing.ipynb: no such file" in refused.stderr
+
+
+# --- the fast path: check, --help and --version without typer --------------------------------
+
+# Every package `pip install dsprod` brings, by import name: the dsprod-check hook's environment
+# has none of them (it installs dsprod with --no-deps).
+DEPENDENCIES = (
+    "typer", "click", "rich", "pydantic", "jupytext", "nbformat", "ruff", "jupyter_client",
+    "packaging", "filelock", "copier", "yaml", "pathspec", "nbclient", "ipykernel",
+)  # fmt: skip
+# Runs dsprod as in an environment without them: importing one fails as it would there.
+WITHOUT_DEPENDENCIES = """
+import sys
+from importlib.abc import MetaPathFinder
+
+class Absent(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {blocked}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+
+sys.meta_path.insert(0, Absent())
+from dsprod.cli import main
+main(sys.argv[1:])
+"""
+
+
+def without_dependencies(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    script = WITHOUT_DEPENDENCIES.format(blocked=set(DEPENDENCIES))
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"},
+    )
+
+
+def test_the_hook_path_needs_none_of_dsprods_dependencies(tmp_path: Path) -> None:
+    write_notebook(tmp_path / "shapes.ipynb", *CELLS)
+    write_notebook(tmp_path / "clean.ipynb", "x = 1")
+    found = without_dependencies(tmp_path, "check", "shapes.ipynb", "clean.ipynb")
+    assert found.returncode == 1, found.stderr
+    assert found.stdout.startswith("shapes.ipynb:cell 2:line 1: function `area` is defined"), (
+        found.stdout + found.stderr
+    )
+    assert "found  2 problem(s)" in found.stderr
+    assert without_dependencies(tmp_path, "-q", "check", "clean.ipynb").returncode == 0
+    assert json.loads(without_dependencies(tmp_path, "check", "--json", "clean.ipynb").stdout) == {
+        "problems": []
+    }
+    # A percent script needs jupytext: said, located, and the other files are still checked.
+    (tmp_path / "analysis.py").write_text("# %%\ndef f():\n    return 1\n")
+    percent = without_dependencies(tmp_path, "check", "analysis.py", "shapes.ipynb")
+    assert percent.returncode == 1, percent.stderr
+    assert percent.stdout.startswith(
+        "analysis.py: a percent-format notebook: reading it needs jupytext, not installed here\n"
+        "  next: "
+    ), percent.stdout + percent.stderr
+    assert "shapes.ipynb:cell 2:line 1: function `area`" in percent.stdout
+    shown = without_dependencies(tmp_path, "--help")
+    assert (shown.returncode, shown.stdout) == (0, _root_help.TEXT), shown.stderr
+    version = without_dependencies(tmp_path, "--version")
+    assert version.stdout == f"dsprod {dsprod.__version__}\n"
+    # Any other command says what is missing and the command that installs it.
+    other = without_dependencies(tmp_path, "extract", "shapes.ipynb")
+    assert other.returncode == 1, other.stderr
+    assert "installed without its dependencies" in other.stderr
+    assert "it can run `dsprod check` only" in other.stderr
+    assert re.search(r"next: \S+ -m pip install", other.stderr), other.stderr
+
+
+@pytest.mark.parametrize("columns", ["80", "132"])
+def test_the_fast_help_is_the_applications(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """`dsprod --help` prints a stored copy of typer's text; it must not drift."""
+    from dsprod.cli import _fast
+    from dsprod.cli._app import run_app
+
+    monkeypatch.setenv("COLUMNS", columns)
+    capsys.readouterr()
+    assert run_app(["--help"]) == 0
+    by_typer = capsys.readouterr().out
+    assert _fast.run(["--help"]) == 0
+    assert capsys.readouterr().out == by_typer, (
+        "cli/dsprod/cli/_root_help.py is stale: write it again with "
+        "python -c 'from dsprod.cli._app import write_root_help as w; w()'"
+    )
+    # A narrow terminal wraps differently: typer answers.
+    monkeypatch.setenv("COLUMNS", "60")
+    assert _fast.run(["--help"]) is None
+
+
+def test_the_fast_check_and_typers_agree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same arguments give the same output and exit code by both paths."""
+    from dsprod.cli import _fast
+    from dsprod.cli._app import run_app
+
+    write_notebook(tmp_path / "shapes.ipynb", *CELLS)
+    for args in (["check", "shapes.ipynb"], ["-q", "check", "--json", "shapes.ipynb"]):
+        capsys.readouterr()
+        fast = _fast.run(args)
+        by_fast = capsys.readouterr()
+        slow = run_app(args)
+        by_typer = capsys.readouterr()
+        assert fast == slow == 1
+        assert (by_fast.out, by_fast.err) == (by_typer.out, by_typer.err)
+    # What it does not know goes to typer, which explains it.
+    assert _fast.run(["check", "--no-such-option"]) is None
+    assert _fast.run(["check", "--help"]) is None
+    assert _fast.run(["extract", "shapes.ipynb"]) is None
+    # --version is eager there too: the check does not run.
+    capsys.readouterr()
+    assert _fast.run(["--version", "check", "shapes.ipynb"]) == 0
+    assert capsys.readouterr().out == f"dsprod {dsprod.__version__}\n"
+
+
+def test_the_error_handler_honours_color(capsys: pytest.CaptureFixture[str]) -> None:
+    coloured = run_cli(capsys, "--color", "extract", "missing.ipynb")
+    assert "\x1b[31merror\x1b[0m: missing.ipynb: no such file" in coloured.err
+    plain = run_cli(capsys, "--no-color", "extract", "missing.ipynb")
+    assert plain.err.startswith("error: missing.ipynb: no such file")
+
+
+def test_verify_without_its_extra_stops_before_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    nb = write_notebook(tmp_path / "shapes.ipynb", *CELLS)
+    before = nb.read_bytes()
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "nbclient" else real(name, *a)
+    )
+    result = run_cli(capsys, "extract", "--verify", str(nb))
+    assert result.code == 1, result.err
+    assert "nbclient is not installed beside dsprod" in result.err
+    assert "it comes with dsprod[verify]" in result.err
+    install = install_command("verify")
+    assert f"next: {install}" in result.err
+    # dsprod runs from this checkout: the extra is installed from it.
+    assert install.endswith((f"{REPO}[verify]", f"{REPO}[verify]'")), install
+    assert nb.read_bytes() == before
+    assert not (tmp_path / "shapes.py").exists()  # no module either

@@ -30,7 +30,8 @@ def _with_outputs(document: dict[str, Any]) -> str:
 
 # Authors' code: lint violations, `(object)` bases, `from __future__`, section comments
 # separated by blank lines, `%matplotlib inline`, a block of constants, untyped defs, a Python 2
-# cell, a definition that reads notebook state, one defined twice with different bodies.
+# cell, a definition that reads notebook state (parametrized), one defined twice with different
+# bodies.
 ANALYSIS = notebook(
     md("# Churn analysis"),
     "from __future__ import division, print_function\n%matplotlib inline\nimport math\n"
@@ -124,7 +125,10 @@ def test_extract_then_commit_and_ci_stay_green(tmp_path: Path, wheel: Path) -> N
 
     # What stayed in the notebooks is visible, with the reasons.
     report = run(["dsprod", "check", "--report"], cwd=project, env=env)
-    assert "total left in the notebook: uses `rows`" in report.stdout
+    # `total` read the notebook's `rows`: it moved, and takes them as a keyword-only parameter.
+    assert "total left in the notebook" not in report.stdout
+    assert "def total(*, rows" in module.read_text()
+    assert "total(rows=rows)" in (project / "notebooks" / "analysis.ipynb").read_text()
     assert "label left in the notebook: is defined twice" in report.stdout
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +13,14 @@ from dsprod.errors import TargetError
 if TYPE_CHECKING:
     from dsprod._output import Output
 
-__all__ = ["atomic_write_text", "check_writable", "project_lock", "restore", "snapshot"]
+__all__ = [
+    "atomic_write_text",
+    "check_writable",
+    "project_lock",
+    "restore",
+    "snapshot",
+    "umask",
+]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -22,6 +28,8 @@ def atomic_write_text(path: Path, text: str) -> None:
 
     The same folder matters: `os.replace` is atomic only within one file system.
     """
+    import tempfile  # here, not at the top: `dsprod check` imports this module and never writes
+
     data = text.encode("utf-8")
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -39,7 +47,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             # Keep the permissions the user gave the file.
             Path(tmp).chmod(path.stat().st_mode & 0o7777)
         else:
-            Path(tmp).chmod(0o666 & ~_umask())
+            Path(tmp).chmod(0o666 & ~umask())
         Path(tmp).replace(path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -73,7 +81,8 @@ def check_writable(*folders: Path) -> None:
             )
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -128,6 +137,7 @@ def project_lock(root: Path, output: Output, *, shared: bool = False) -> Iterato
 @contextlib.contextmanager
 def _temporary_file_lock(root: Path, output: Output) -> Iterator[None]:  # pragma: no cover
     import hashlib
+    import tempfile
 
     from filelock import FileLock, Timeout
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from dsprod._problem import Problem, render
 from dsprod.errors import DsprodError
 
 __all__ = ["Output", "format_error", "shown"]
@@ -65,13 +67,21 @@ class Output:
             label = f"\x1b[{_VERB_COLOURS.get(verb, '1')}m{label}\x1b[0m"
         print(f"{label}  {text}", file=stream)
 
-    def problem(self, text: str) -> None:
-        """A located problem (`path:cell N:line L: message`); shown even with --quiet."""
-        print(text, file=self._err())
+    def problem(self, problem: Problem | str) -> None:
+        """A located problem (`path:cell N:line L: message`) and its next step; shown even
+        with --quiet."""
+        print(str(problem), file=self._err())
 
     def error(self, error: DsprodError) -> None:
-        """An error with its hint, the way the error handler prints it."""
+        """An error with its next step, the way the error handler prints it."""
         self.problem(format_error(error, color=self._use_color(self._err())))
+
+    def found(self, problems: Sequence[Problem]) -> int:
+        """The closing line of a command that looks for problems; its exit code."""
+        if not problems:
+            return 0
+        self.status("found", f"{len(problems)} problem(s); each shows its next step")
+        return 1
 
     def data(self, text: str) -> None:
         """Data for stdout: diffs, listings."""
@@ -81,15 +91,13 @@ class Output:
             stream.write("\n")
 
     def data_json(self, value: Any) -> None:
+        """The --json document: see docs/check.md#json for the contract every command keeps."""
         print(json.dumps(value, indent=2, ensure_ascii=False), file=self._out())
 
 
 def format_error(error: DsprodError, *, color: bool = False) -> str:
     label = "\x1b[31merror\x1b[0m" if color else "error"
-    text = f"{label}: {error.message}"
-    if error.hint:
-        text += f"\n  next: {error.hint}"
-    return text
+    return render(f"{label}: {error.message}", error.hint)
 
 
 def shown(path: Path) -> str:

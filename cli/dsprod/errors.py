@@ -8,6 +8,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "DsprodError",
+    "MissingExtraError",
     "NotebookError",
     "TargetError",
     "TemplateError",
@@ -43,3 +44,14 @@ class TemplateError(UserError):
 
 class ConfigError(UserError):
     """A project's configuration is missing or invalid."""
+
+
+class MissingExtraError(UserError):
+    """A command needs packages of one of dsprod's extras (`dsprod[verify]`), not installed.
+
+    `hint` is the exact command that installs the extra into the running dsprod."""
+
+    def __init__(self, message: str, *, extra: str, modules: tuple[str, ...], hint: str) -> None:
+        super().__init__(message, hint=hint)
+        self.extra = extra
+        self.modules = modules

@@ -17,8 +17,6 @@ import typer
 
 from dsprod.cli import app
 
-pytest.importorskip("mkdocs", reason="the docs dependency group: pip install -e . --group docs")
-
 REPO = Path(__file__).resolve().parents[2]
 HOOK = REPO / "docs" / "hooks" / "cli_reference.py"
 # A section of the page: its heading and the fenced help text under it.

@@ -15,13 +15,13 @@ import pytest
 
 import dsprod
 from dsprod._output import Output
+from dsprod._project import require_project, venv_python
 from dsprod.devenv import SetupResult, SetupStep, checks, doctor
 from dsprod.devenv import setup as devsetup
 from dsprod.devenv._hooks import hook_state
 from dsprod.devenv._kernel import kernel_name, kernel_state
 from dsprod.devenv._setup_git import hook_steps
 from dsprod.devenv._wheel import WheelSource
-from dsprod.envs._project import find_project, venv_python
 from tests.helpers import run_cli
 
 
@@ -74,7 +74,7 @@ def pre_commit_hook(project: Path, python: Path) -> None:
 def kernel_spec(project: Path, python: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = project.parent / "jupyter"
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(data))
-    name = kernel_name(find_project(project))
+    name = kernel_name(require_project(project))
     folder = data / "kernels" / name
     folder.mkdir(parents=True)
     spec = {"argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]}
@@ -95,7 +95,7 @@ def test_hooks_and_kernel_are_not_ok_without_their_tools_in_venv(
         hooks.detail
         == ".git/hooks/pre-commit runs pre-commit from .venv, but .venv has no pre-commit"
     )
-    kernel = kernel_state(find_project(project), bare_venv)
+    kernel = kernel_state(require_project(project), bare_venv)
     assert (kernel.ok, kernel.importable) == (False, False)
     found = {check.name: check for check in doctor()}
     assert found["hooks"].status == "problem"
@@ -107,7 +107,7 @@ def test_hooks_and_kernel_are_not_ok_without_their_tools_in_venv(
 def test_setup_reinstalls_when_dev_tools_are_missing(
     project: Path, bare_venv: Path, commands: list[list[str]], wheels: WheelSource
 ) -> None:
-    root = find_project(project)
+    root = require_project(project)
     stamp = project / ".venv" / devsetup.STAMP
     stamp.write_text(json.dumps({"inputs": devsetup._inputs(root)}))
     step = devsetup._install(root, quiet(), None, wheels)
@@ -116,7 +116,7 @@ def test_setup_reinstalls_when_dev_tools_are_missing(
 
 
 def test_missing_names_the_dev_group_with_included_groups(project: Path, bare_venv: Path) -> None:
-    names = devsetup._requirements(find_project(project))
+    names = devsetup._requirements(require_project(project))
     assert {"pre-commit", "ipykernel", "pytest", "pydantic-settings"} <= set(names)
     assert not any("tomli" in name for name in names)  # a marker: the installer decides
     missing = devsetup._missing(bare_venv, names)
@@ -135,7 +135,7 @@ def test_a_uv_install_is_not_redone_by_pip(
     wheels: WheelSource,
 ) -> None:
     monkeypatch.setattr(devsetup, "_missing", lambda *_: [])
-    root = find_project(project)
+    root = require_project(project)
     assert devsetup._install(root, quiet(), "/usr/bin/uv", wheels).changed  # made by uv
     made = len(commands)
     step = devsetup._install(root, quiet(), None, wheels)  # again, without uv
@@ -146,7 +146,7 @@ def test_a_uv_install_is_not_redone_by_pip(
 def test_pip_is_brought_by_ensurepip_into_a_venv_without_it(
     project: Path, bare_venv: Path, commands: list[list[str]], wheels: WheelSource
 ) -> None:
-    devsetup._install(find_project(project), quiet(), None, wheels)
+    devsetup._install(require_project(project), quiet(), None, wheels)
     python = str(bare_venv)
     assert commands[0] == [python, "-m", "ensurepip", "--upgrade"]
     assert [python, "-m", "pip", "install", "-e", "."] == commands[-1][:6]
@@ -159,7 +159,7 @@ def test_without_git_the_fix_is_to_install_it(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(project / "no-such-folder"))
-    root = find_project(project)
+    root = require_project(project)
     (step,) = hook_steps(root, quiet(), WheelSource(lambda _: None))
     assert step.detail == "git is not installed"
     assert step.fix == "install git (apt-get install git, brew install git), then dsprod setup"
@@ -173,10 +173,10 @@ def test_setup_with_a_step_not_done_does_not_say_nothing_to_do(
     import dsprod.devenv
 
     not_done = SetupStep("hooks", False, "not a git repository", fix="git init && dsprod setup")
-    result = SetupResult(find_project(project), (SetupStep(".env", False, "exists"), not_done))
+    result = SetupResult(require_project(project), (SetupStep(".env", False, "exists"), not_done))
     monkeypatch.setattr(dsprod.devenv, "setup_project", lambda **_: result)
     said = run_cli(capsys, "setup").err
-    assert "1 step(s) not done; see their fix" in said
+    assert "1 step(s) not done; each shows its next step" in said
     assert "nothing to do" not in said
 
 
@@ -186,7 +186,7 @@ def test_setup_with_a_step_not_done_does_not_say_nothing_to_do(
 def test_a_dangling_dotenv_link_is_left_as_it_is(project: Path) -> None:
     dotenv = project / ".env"
     dotenv.symlink_to(project / "elsewhere" / "secrets.env")
-    step = devsetup._dotenv(find_project(project), quiet())
+    step = devsetup._dotenv(require_project(project), quiet())
     assert (step.changed, step.detail) == (False, "exists; left as it is")
     assert dotenv.is_symlink() and not dotenv.exists()
     assert not (project / "elsewhere").exists()

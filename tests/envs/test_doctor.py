@@ -4,6 +4,7 @@ they refuse before writing anything. The slow tier (test_setup.py) makes real en
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +36,8 @@ def test_doctor_reports_each_missing_piece_with_its_fix(
 ) -> None:
     result = run_cli(capsys, "doctor")
     assert result.code == 1
-    lines = result.out.splitlines()
+    # One entry per check: its line, then the next step under it for a problem or a note.
+    lines = re.split(r"\n(?! )", result.out.rstrip("\n"))
     assert [line.split()[1].rstrip(":") for line in lines] == [
         "python",
         "venv",
@@ -50,16 +52,18 @@ def test_doctor_reports_each_missing_piece_with_its_fix(
         "debt",
     ]
     checks = {line.split()[1].rstrip(":"): line for line in lines}
-    assert checks["venv"] == "problem  venv: no .venv; fix: dsprod setup"
+    assert checks["venv"] == "problem  venv: no .venv\n  next: dsprod setup"
     assert checks["hooks"] == (
-        "problem  hooks: not a git repository; fix: git init && dsprod setup"
+        "problem  hooks: not a git repository\n  next: git init && dsprod setup"
     )
     assert checks["git"].startswith("problem  git: git ")
-    assert checks["git"].endswith("; not a git repository; fix: git init")
-    assert checks["env"] == "problem  env dev: no .venv to run the settings in; fix: dsprod setup"
+    assert checks["git"].endswith("; not a git repository\n  next: git init")
+    assert checks["env"] == (
+        "problem  env dev: no .venv to run the settings in\n  next: dsprod setup"
+    )
     assert (
         checks[".env"]
-        == "note     .env: none yet (dev reads local values from it); fix: cp .env.example .env"
+        == "note     .env: none yet (dev reads local values from it)\n  next: cp .env.example .env"
     )
     assert checks["python"].startswith("ok       python: Python 3.")
     assert checks["template"] == (
@@ -67,20 +71,27 @@ def test_doctor_reports_each_missing_piece_with_its_fix(
         f"{dsprod.__version__} ships"
     )
     assert checks["hook"] == (
-        "problem  hook envs: no pre-commit in .venv to build them; fix: dsprod setup"
+        "problem  hook envs: no pre-commit in .venv to build them\n  next: dsprod setup"
     )
     assert checks["filter"] == (
-        "problem  filter: not a git repository; fix: git init && dsprod setup"
+        "problem  filter: not a git repository\n  next: git init && dsprod setup"
     )
-    assert "found  7 problem(s); run the fix of each" in result.err
+    assert "found  7 problem(s); each shows its next step" in result.err
 
 
 def test_doctor_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "doctor", "--json")
     assert result.code == 1
-    checks = json.loads(result.out)
+    document = json.loads(result.out)
+    checks = document["checks"]
     assert {c["name"] for c in checks} >= {"python", "venv", "hooks", "kernel", "git"}
-    assert all(c["fix"] for c in checks if c["status"] == "problem")
+    assert all(c["next"] for c in checks if c["status"] == "problem")
+    assert all(c["next"] is None for c in checks if c["status"] == "ok")
+    # The problems, as every command's --json gives them.
+    failing = [c for c in checks if c["status"] == "problem"]
+    assert document["problems"] == [
+        {"where": c["name"], "message": c["detail"], "next": c["next"]} for c in failing
+    ]
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,22 @@ def test_doctor_is_all_ok_after_setup(set_up: SetUp) -> None:
     assert "ok  the development environment is in order" in err
 
 
+def test_the_dsprod_check_hook_environment_is_light(set_up: SetUp) -> None:
+    """The hook installs dsprod without its dependencies (`dsprod check` needs none): its
+    environment is dsprod, pip and the interpreter, far under 40 MB, and it works (doctor ran
+    it on a sample notebook above)."""
+    home = Path(set_up.env["PRE_COMMIT_HOME"])
+    (environment,) = [p.parents[1] for p in home.glob("repo*/py_env-*/bin/dsprod")]
+    installed = {
+        p.name.split("-")[0].lower()
+        for p in environment.glob("lib/python*/site-packages/*.dist-info")
+    }
+    assert "dsprod" in installed
+    assert not installed & {"typer", "ruff", "jupytext", "nbformat", "copier", "rich"}, installed
+    size = sum(p.lstat().st_size for p in environment.rglob("*") if not p.is_dir())
+    assert size < 40e6, f"{size / 1e6:.1f} MB"
+
+
 def test_the_kernel_imports_the_package(
     set_up: SetUp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -152,9 +168,9 @@ def test_removed_hooks_are_reported_with_the_fix_and_setup_restores_them(set_up:
     code, out, err = set_up.dsprod("doctor", check=False)
     assert code == 1
     assert (
-        "problem  hooks: no pre-commit hook at .git/hooks/pre-commit; "
-        "fix: .venv/bin/pre-commit install"
-    ) in out.splitlines()
+        "problem  hooks: no pre-commit hook at .git/hooks/pre-commit\n"
+        "  next: .venv/bin/pre-commit install\n"
+    ) in out
     assert "found  1 problem(s)" in err
     code, _, said = set_up.dsprod("setup")
     assert "create  hooks (.git/hooks/pre-commit runs pre-commit from .venv)" in said
@@ -184,7 +200,7 @@ def test_setup_without_uv_uses_venv_and_pip(wheel: Path, tmp_path: Path) -> None
     assert (
         json.loads(
             run([sys.executable, "-m", "dsprod", "doctor", "--json"], cwd=project, env=env).stdout
-        )[1]["status"]
+        )["checks"][1]["status"]
         == "ok"
     )
 
@@ -256,9 +272,12 @@ def test_doctor_finds_hook_environments_missing_without_making_them(
     empty = tmp_path / "no-pre-commit-home"
     code, out, _ = set_up.dsprod("doctor", check=False, PRE_COMMIT_HOME=str(empty))
     assert code == 1
-    line = next(line for line in out.splitlines() if " hook envs: " in line)
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if " hook envs: " in line)
+    line = lines[at]
     assert line.startswith("problem  hook envs: not installed: ruff-check, ruff-format, "), line
-    assert line.endswith("(a commit would install them); fix: dsprod setup  (it builds them)")
+    assert line.endswith("(a commit would install them)")
+    assert lines[at + 1] == "  next: dsprod setup  (it builds them)"
     assert not empty.exists()  # asked, not made
 
 
@@ -277,9 +296,12 @@ def test_doctor_runs_the_hooks_and_finds_a_broken_one(set_up: SetUp) -> None:
     finally:
         ruff.with_name("ruff.away").replace(ruff)
     assert code == 1
-    line = next(line for line in out.splitlines() if " hook envs: " in line)
-    assert "installed, but the hooks failed on sample files: ruff check" in line, line
-    assert line.endswith("fix: .venv/bin/pre-commit clean && dsprod setup  (it builds them again)")
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if " hook envs: " in line)
+    assert "installed, but the hooks failed on sample files: ruff check" in lines[at], lines[at]
+    assert lines[at + 1] == (
+        "  next: .venv/bin/pre-commit clean && dsprod setup  (it builds them again)"
+    )
     assert set_up.dsprod("doctor")[0] == 0
 
 
@@ -291,8 +313,9 @@ def test_a_clone_without_the_filter_is_told_and_setup_configures_it(set_up: SetU
     assert code == 1
     assert (
         "problem  filter: .gitattributes gives notebooks the filter nbstripout, which git is not "
-        "configured to run: commits would keep the outputs; fix: dsprod setup  (it configures it)"
-    ) in out.splitlines()
+        "configured to run: commits would keep the outputs\n"
+        "  next: dsprod setup  (it configures it)\n"
+    ) in out
     _, _, said = set_up.dsprod("setup")
     assert "create  filter (notebooks are committed stripped by " in said
     assert set_up.dsprod("doctor")[0] == 0

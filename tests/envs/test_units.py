@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from dsprod._toml import key_lines, line_of, load_toml
 from dsprod.envs._secrets import looks_secret, redact, secret_name
-from dsprod.envs._toml import key_lines, line_of, load_toml
 from dsprod.envs.show import ResolvedValue, _json_value
 from dsprod.errors import ConfigError
 

@@ -14,6 +14,8 @@ import json
 import os
 import random
 import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -214,15 +216,32 @@ def test_read_only_folder_for_real(tmp_path: Path, capsys: pytest.CaptureFixture
     folder = tmp_path / "ro"
     nb = write_notebook(folder / "prices.ipynb", *GOOD_CELLS)
     before = snapshot(tmp_path)
-    folder.chmod(0o555)
-    try:
-        if os.access(folder, os.W_OK):
-            pytest.skip("running as root: chmod does not stop writes (simulated in the next test)")
-        result = run_cli(capsys, "extract", str(nb))
-    finally:
-        folder.chmod(0o755)
+    if os.geteuid() == 0:
+        result = _extract_on_read_only_mount(folder, nb)
+    else:
+        folder.chmod(0o555)
+        try:
+            result = run_cli(capsys, "extract", str(nb))
+        finally:
+            folder.chmod(0o755)
     assert_refused(result, "ro", "cannot write")
     assert snapshot(tmp_path) == before
+
+
+def _extract_on_read_only_mount(folder: Path, nb: Path) -> CliResult:
+    """Root ignores permissions (CI runs as root), not a read-only mount: `dsprod extract` in
+    a mount namespace where `folder` is bound read-only, as on a read-only file system."""
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+    command = ["unshare", "--mount", "sh", "-c", script, "sh", str(folder), sys.executable]
+    done = subprocess.run(
+        [*command, "-m", "dsprod", "extract", str(nb)],
+        cwd=folder.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    return CliResult(done.returncode, done.stdout, done.stderr)
 
 
 def _deny_writes_in(monkeypatch: pytest.MonkeyPatch, *folders: Path) -> Callable[[], list[str]]:

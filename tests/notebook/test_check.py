@@ -25,17 +25,16 @@ def test_definitions_are_findings_and_kept_ones_are_not(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     nb = write_notebook(tmp_path / "shapes.ipynb", *WITH_DEFS)
+    before = nb.read_bytes()
     result = run_cli(capsys, "check", "shapes.ipynb")
     assert result.code == 1
     lines = result.out.splitlines()
-    assert len(lines) == 2
-    assert lines[0].startswith(
-        "shapes.ipynb:cell 3:line 1: function `area` is defined in a notebook; "
-        "fix: `dsprod extract shapes.ipynb` moves it into the package"
-    )
-    assert lines[1].startswith("shapes.ipynb:cell 4:line 3: class `Box` is defined")
+    assert len(lines) == 4  # each problem, then its next step
+    assert lines[0] == "shapes.ipynb:cell 3:line 1: function `area` is defined in a notebook"
+    assert lines[1].startswith("  next: `dsprod extract shapes.ipynb` moves it into the package")
+    assert lines[2].startswith("shapes.ipynb:cell 4:line 3: class `Box` is defined")
     assert "found  2 problem(s)" in result.err
-    assert nb.exists()
+    assert nb.read_bytes() == before  # check reads; it never rewrites the notebook
 
 
 def test_a_clean_notebook_passes_silently(
@@ -56,10 +55,12 @@ def test_keeps_going_past_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     result = run_cli(capsys, "check", "broken.ipynb", "defs.ipynb", "clean.ipynb", "r.ipynb")
     assert result.code == 1
     lines = result.out.splitlines()
-    assert len(lines) == 2
-    assert lines[0].startswith("broken.ipynb: broken.ipynb:1:12: not valid JSON")
-    assert "fix: open it in Jupyter" in lines[0]
-    assert lines[1].startswith("defs.ipynb:cell 1:line 1: function `f`")
+    assert len(lines) == 4
+    # Located once, where the JSON breaks.
+    assert lines[0].startswith("broken.ipynb:1:12: not valid JSON")
+    assert lines[0].count("broken.ipynb") == 1
+    assert lines[1].startswith("  next: open it in Jupyter")
+    assert lines[2].startswith("defs.ipynb:cell 1:line 1: function `f`")
 
 
 def test_percent_scripts_are_notebooks_and_other_python_files_are_not(
@@ -69,7 +70,7 @@ def test_percent_scripts_are_notebooks_and_other_python_files_are_not(
     (tmp_path / "library.py").write_text("def g():\n    return 2\n")
     result = run_cli(capsys, "check", "analysis.py", "library.py")
     assert result.code == 1
-    [finding] = result.out.splitlines()
+    [finding, _] = result.out.splitlines()
     assert finding.startswith("analysis.py:cell 2:line 1: function `f` is defined in a notebook")
 
 
@@ -101,7 +102,7 @@ def test_a_redefined_extracted_name_shadows_the_module(
     assert result.code == 1
     assert result.out.startswith(
         "shapes.ipynb:cell 2:line 1: function `area` is defined again here, but it was extracted "
-        "to src/mypkg/shapes.py: this copy shadows the module's; fix: delete it, or run "
+        "to src/mypkg/shapes.py: this copy shadows the module's\n  next: delete it, or run "
         "`dsprod extract shapes.ipynb`"
     )
 
@@ -181,14 +182,17 @@ def test_without_files_it_checks_the_repository(
     (tmp_path / ".gitignore").write_text("ignored/\n")
     result = run_cli(capsys, "check")
     assert result.code == 1
-    assert [line.split(":")[0] for line in result.out.splitlines()] == ["a/nb.ipynb"]
+    problems = [line for line in result.out.splitlines() if not line.startswith("  next:")]
+    assert [line.split(":")[0] for line in problems] == ["a/nb.ipynb"]
 
 
 def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_notebook(tmp_path / "nb.ipynb", "def f():\n    return 1")
     result = run_cli(capsys, "check", "--json", "nb.ipynb")
     assert result.code == 1
-    [finding] = json.loads(result.out)
-    assert finding["where"] == "nb.ipynb:cell 1:line 1"
-    assert finding["message"] == "function `f` is defined in a notebook"
-    assert finding["fix"].startswith("`dsprod extract nb.ipynb`")
+    document = json.loads(result.out)
+    assert list(document) == ["problems"]  # `debt` too with --report
+    [problem] = document["problems"]
+    assert problem["where"] == "nb.ipynb:cell 1:line 1"
+    assert problem["message"] == "function `f` is defined in a notebook"
+    assert problem["next"].startswith("`dsprod extract nb.ipynb`")

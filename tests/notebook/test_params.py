@@ -29,7 +29,7 @@ def run(tmp_path: Path, *cells: str, stay: set[str], move: set[str]) -> tuple[st
 def messages(tmp_path: Path, *cells: str) -> str:
     nb = write_notebook(tmp_path / "m" / "nb.ipynb", *cells)
     err = StringIO()
-    extract_notebook(nb, ExtractOptions(format=False, dry_run=True), Output(err=err))
+    extract_notebook(nb, ExtractOptions(format=False, dry_run=True), output=Output(err=err))
     return err.getvalue()
 
 
@@ -202,7 +202,7 @@ def test_parametrize_can_be_turned_off(tmp_path: Path) -> None:
     nb = write_notebook(tmp_path / "nb.ipynb", DATA, "def f():\n    return data", "f()")
     err = StringIO()
     options = ExtractOptions(format=False, parametrize=False)
-    result = extract_notebook(nb, options, Output(err=err))
+    result = extract_notebook(nb, options, output=Output(err=err))
     assert result.extracted == []
     assert "make `data` a parameter of f" in err.getvalue()
     assert json.loads(nb.read_text())["cells"][1]["source"] == ["def f():\n", "    return data"]

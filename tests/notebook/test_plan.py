@@ -360,7 +360,9 @@ def test_extract_parses_each_cell_once(tmp_path: Path, monkeypatch: pytest.Monke
     path = write_notebook(tmp_path / "nb.ipynb", *cells)
     sink = io.StringIO()
     result = extract_notebook(
-        path, ExtractOptions(module="lib", format=False), Output(quiet=True, err=sink, out=sink)
+        path,
+        ExtractOptions(module="lib", format=False),
+        output=Output(quiet=True, err=sink, out=sink),
     )
     assert result.extracted == ["area", "reads_x"]
     assert result.refused == ["taken"]

@@ -630,7 +630,7 @@ def check_extraction(
 
     messages = StringIO()
     options = ExtractOptions(format=False, parametrize=parametrize)
-    result = extract_notebook(nb, options, Output(err=messages))
+    result = extract_notebook(nb, options, output=Output(err=messages))
     _note(messages.getvalue())
     assert result.error is None and not result.conflicts, messages.getvalue()
     after = _code(read_cells(nb))
@@ -672,7 +672,7 @@ def check_extraction(
 
     # 5. Extracting again changes nothing.
     files = snapshot(folder)
-    extract_notebook(nb, options, Output(err=StringIO()))
+    extract_notebook(nb, options, output=Output(err=StringIO()))
     assert snapshot(folder) == files, "a second run changed files"
 
     # 6. What reads notebook state stays (or, parametrized, may move); the rest moves.

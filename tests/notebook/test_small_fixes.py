@@ -36,7 +36,7 @@ def test_check_reports_a_finding_once_when_given_a_file_twice(
 
     assert result.code == 1
     lines = [line for line in result.out.splitlines() if line.strip()]
-    assert len(lines) == 1, result.out
+    assert len(lines) == 2, result.out  # the problem and its next step
     assert "function `area` is defined in a notebook" in lines[0]
     assert "1 problem(s)" in result.err
 
@@ -80,7 +80,8 @@ def test_check_reports_a_def_in_a_cell_that_does_not_parse(
         "legacy.ipynb:cell 4:line 2: function `shout` is defined in a notebook, and its cell "
         "does not parse as Python 3 ("
     )
-    assert ", at line 3; fix: make the cell parse on Python 3." in found[0]
+    assert found[0].endswith(", at line 3"), result.out
+    assert "at line 3\n  next: make the cell parse on Python 3." in result.out
     assert found[1].startswith("legacy.ipynb:cell 4:line 5: class `Legacy` is defined")
     for quiet in ("kept_by_tag", "kept_by_comment", "nested", "method"):
         assert quiet not in result.out
@@ -246,7 +247,7 @@ def test_a_v3_notebook_says_how_to_convert_it(
     checked = run_cli(capsys, "check", "old one.ipynb")
     assert checked.code == 1
     assert "old one.ipynb: nbformat 3 notebook: dsprod reads it, but ruff" in checked.out
-    assert f"fix: convert it: {command}" in checked.out
+    assert f"next: convert it: {command}" in checked.out
 
 
 def test_a_v4_notebook_has_no_format_finding(

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,6 +14,8 @@ from tests.helpers import (
     code,
     code_sources,
     make_project,
+    printed,
+    result,
     run_cli,
     snapshot,
     write_notebook,
@@ -25,21 +26,6 @@ pytestmark = pytest.mark.slow
 
 def without_home(files: dict[str, bytes]) -> dict[str, bytes]:
     return {name: data for name, data in files.items() if not name.startswith("home/")}
-
-
-def result(text: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "output_type": "execute_result",
-            "execution_count": 1,
-            "data": {"text/plain": text},
-            "metadata": {},
-        }
-    ]
-
-
-def printed(text: str) -> list[dict[str, Any]]:
-    return [{"output_type": "stream", "name": "stdout", "text": text}]
 
 
 def test_a_faithful_extraction_verifies_identical(
@@ -149,9 +135,11 @@ def test_a_notebook_failing_before_extraction_is_compared_up_to_the_failure(
 
 def test_verify_with_dry_run_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     nb = write_notebook(tmp_path / "nb.ipynb", "def f():\n    return 1")
+    before = snapshot(tmp_path)
     outcome = run_cli(capsys, "extract", "--verify", "--dry-run", str(nb))
     assert outcome.code == 1
     assert "cannot be combined with --dry-run" in outcome.err
+    assert snapshot(tmp_path) == before
 
 
 CHARACTERIZED: list[CellSpec] = [

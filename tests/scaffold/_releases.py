@@ -28,8 +28,8 @@ RENAME_MIGRATION = f"""_migrations:
   - version: "2.0.0"
     when: "{{{{ _stage == 'after' }}}}"
     command: >-
-      git cat-file -e HEAD:{OLD_NAME} 2>/dev/null
-      && git show HEAD:{OLD_NAME} > {NEW_NAME} || true"""
+      git cat-file -e HEAD:./{OLD_NAME} 2>/dev/null
+      && git show HEAD:./{OLD_NAME} > {NEW_NAME} || true"""
 
 
 def replace_once(path: Path, old: str, new: str) -> None:
@@ -93,3 +93,19 @@ def edit_like_a_user(project: Path) -> None:
     with (project / OLD_NAME).open("a", encoding="utf-8") as compose:
         compose.write(f"{COMPOSE_NOTE}\n")
     commit_all(project, "Our edits")
+
+
+def answers_only_project(project: Path) -> Path:
+    """What `dsprod update` reads before copier runs, of a project made by template 1.0.0 and
+    committed: its answers file. For the tests of what happens before copier, or instead of
+    it (copier replaced by a failure): no rendering, so they stay cheap."""
+    from dsprod.scaffold._history import SOURCE
+
+    project.mkdir(parents=True)
+    (project / ".copier-answers.yml").write_text(
+        f"_commit: v1.0.0\n_src_path: {SOURCE}\nproject_name: churn\ntemplate_version: 1.0.0\n",
+        encoding="utf-8",
+    )
+    git(project, "init", "-q")
+    commit_all(project, "Project as generated")
+    return project

@@ -33,6 +33,8 @@ COMBOS: dict[str, dict[str, str]] = {
     "minimal": {"ci": "none", "example_notebook": "false", "license": "proprietary"},
     "py310-bsd": {"python_version": "3.10", "license": "BSD-3-Clause", "service": "fastapi"},
     "py313": {"python_version": "3.13", "ci": "gitlab"},
+    # The Spark engine, with the retraining CronJob of the Kubernetes option.
+    "spark-k8s": {"engine": "spark", "service": "fastapi", "kubernetes": "true"},
 }
 
 Render = Callable[[str], Path]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 import dsprod
 from dsprod.errors import TemplateError
@@ -155,7 +156,6 @@ def test_a_notebook_written_by_hand_lands_in_the_package_too(
 def test_template_is_found_in_the_checkout() -> None:
     template = find_template()
     assert template.path == Path(dsprod.__file__).resolve().parents[2] / "template"
-    yaml = pytest.importorskip("yaml")
     config = yaml.safe_load((template.path / "copier.yml").read_text())
     names = [k for k in config if not k.startswith("_") and k != "reserved_names"]
     assert list(template.questions) == names

@@ -142,7 +142,8 @@ def test_dry_run_changes_nothing_and_shows_the_diff(
 
     result = run_cli(capsys, "update", "--dry-run", str(v1_project))
 
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err  # it predicts a conflict: not a clean update
+    assert "conf/base.toml:15: would conflict" in result.err
     assert state(v1_project) == before
     assert f"+{README_LINE}" in result.out
     assert f"+++ b/{NEW_FILE}" in result.out

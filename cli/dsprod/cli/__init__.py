@@ -1,59 +1,48 @@
-"""The typer application: switches and help only; the work happens in the library."""
+"""dsprod's command line.
+
+`main` starts light: `dsprod check` (the commit hook, run on every commit) and `dsprod --help`
+/ `--version` are answered without importing typer (`_fast`), so their start-up is Python's
+and the standard library's, whatever typer release is installed. Every other command, and any
+`--help` of a command, goes to the typer application (`_app`), which declares all of them.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Any
 
-import typer
+if TYPE_CHECKING:
+    from dsprod.cli._app import app
 
-from dsprod._output import Output
-from dsprod.cli import check as check_command
-from dsprod.cli import doctor as doctor_command
-from dsprod.cli import env as env_command
-from dsprod.cli import extract as extract_command
-from dsprod.cli import new as new_command
-from dsprod.cli import setup as setup_command
-from dsprod.cli import update as update_command
-from dsprod.cli._common import VersionOption
-
-__all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="dsprod",
-    help="Take data science from notebooks to production.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+__all__ = ["app", "main", "run"]
 
 
-@app.callback()
-def _root(
-    ctx: typer.Context,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print problems only.")] = False,
-    color: Annotated[
-        bool | None,
-        typer.Option("--color/--no-color", help="Colour the status lines (default: on a tty)."),
-    ] = None,
-    version: VersionOption = False,
-) -> None:
-    ctx.obj = Output(quiet=quiet, color=color)
+def run(argv: list[str]) -> int:
+    """Run dsprod with `argv` (without the program name) through the one error handler; the
+    exit code."""
+    from dsprod.cli import _fast
+    from dsprod.cli._handler import guarded
 
+    def dispatch() -> int:
+        code = _fast.run(argv)
+        if code is None:
+            from dsprod.cli._app import run_app
 
-app.command(name="extract", no_args_is_help=True)(extract_command.extract)
-app.command(name="new", no_args_is_help=True)(new_command.new)
-app.command(name="check")(check_command.check)
-app.add_typer(env_command.app, name="env")
-app.command(name="setup")(setup_command.setup)
-app.command(name="doctor")(doctor_command.doctor)
-app.command(name="update")(update_command.update)
+            code = run_app(argv)
+        return code
+
+    return guarded(dispatch, color=_fast.color_option(argv))
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app through the one error handler."""
-    from dsprod.cli._handler import run
+    """Console-script entry point."""
+    sys.exit(run(sys.argv[1:] if argv is None else argv))
 
-    sys.exit(run(app, argv))
+
+def __getattr__(name: str) -> Any:
+    # The typer application, for the docs and the tests that walk it; loaded on first use.
+    if name == "app":
+        from dsprod.cli._app import app
+
+        return app
+    raise AttributeError(f"module 'dsprod.cli' has no attribute {name!r}")

@@ -1,71 +1,68 @@
 """The one error handler: exceptions become messages and exit codes.
 
 0 success; 1 a user error or a finding; 2 a usage error; 3 an internal error (traceback
-written to a file, named in the message); 130 interrupted.
+written to a file, named in the message); 130 interrupted. It imports no typer: the fast path
+(`_fast`) runs through it too; typer's own outcomes are turned into codes by `_app.run_app`.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import traceback
+from collections.abc import Callable
 from pathlib import Path
 
-import typer
-
 from dsprod import __version__
-from dsprod._output import format_error
+from dsprod._output import Output
 from dsprod.errors import DsprodError
 
-__all__ = ["run"]
+__all__ = ["EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "EXIT_USER", "guarded"]
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
-def run(app: typer.Typer, argv: list[str] | None) -> int:
-    # typer vendors click (typer._click); only typer's public names are used here.
+def guarded(call: Callable[[], int], *, color: bool | None = None) -> int:
+    """`call()`'s exit code; an exception becomes a message on stderr and its exit code.
+    `color` is the --color/--no-color choice (None: on a terminal without NO_COLOR)."""
+    output = Output(color=color)
     try:
-        result = app(args=argv, prog_name="dsprod", standalone_mode=False)
-    except typer.Exit as exc:
-        result = exc.exit_code
-    except (typer.Abort, KeyboardInterrupt):
+        return call()
+    except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except typer.TyperException as exc:
-        # Usage errors (unknown option, missing argument) carry exit code 2.
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            print(f"error: {exc}", file=sys.stderr)
-        return int(getattr(exc, "exit_code", EXIT_USAGE))
     except DsprodError as exc:
-        print(format_error(exc, color=_color()), file=sys.stderr)
+        output.error(exc)
+        return EXIT_USER
+    except ModuleNotFoundError as exc:
+        from dsprod._extras import missing_dependency
+
+        missing = missing_dependency(exc)
+        if missing is None:
+            return _internal(output)
+        output.error(missing)
         return EXIT_USER
     except Exception:  # noqa: BLE001 - the last line of defence: report, never crash raw
-        log = _write_traceback()
-        print(
-            f"internal error in dsprod {__version__}: this is a bug, not your input.\n"
-            f"  traceback: {log}\n  next: report it with that file attached",
-            file=sys.stderr,
+        return _internal(output)
+
+
+def _internal(output: Output) -> int:
+    log = _write_traceback()
+    output.error(
+        DsprodError(
+            f"internal error in dsprod {__version__}: this is a bug, not your input; "
+            f"traceback: {log}",
+            hint="report it with that file attached",
         )
-        return EXIT_INTERNAL
-    # Without standalone mode typer returns exit codes instead of raising typer.Exit.
-    code = result if isinstance(result, int) else EXIT_OK
-    if code == EXIT_INTERRUPTED:
-        # typer turns Ctrl-C inside a command into exit code 130, silently.
-        print("interrupted", file=sys.stderr)
-    return code
+    )
+    return EXIT_INTERNAL
 
 
 def _write_traceback() -> Path:
+    import os  # imported here: the start-up of every command pays for what is at the top
+    import tempfile
+    import traceback
+
     fd, name = tempfile.mkstemp(prefix="dsprod-traceback-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(f"dsprod {__version__}, Python {sys.version}\nargv: {sys.argv}\n\n")
         fh.write(traceback.format_exc())
     return Path(name)
-
-
-def _color() -> bool:
-    return sys.stderr.isatty() and not os.environ.get("NO_COLOR")

@@ -1,4 +1,7 @@
-"""`dsprod check`: switches only; the work is `dsprod.notebook.check`."""
+"""`dsprod check`: switches only; `_check.run_check` renders `dsprod.notebook.check`'s result.
+
+The commit hook usually takes the fast path (`_fast`), which calls the same `run_check`.
+"""
 
 from __future__ import annotations
 
@@ -48,28 +51,12 @@ def check(
     version: VersionOption = False,
 ) -> None:
     """Find definitions written into notebooks since dsprod extracted from them."""
-    from dsprod.notebook._debt import read_debt
-    from dsprod.notebook.check import check as run_check
-    from dsprod.notebook.extract import ExtractOptions
+    from dsprod.cli._check import run_check
 
     output: Output = ctx.obj
     output.quiet = output.quiet or quiet
-    options = ExtractOptions(verify=verify, tests=tests) if fix else None
-    findings = run_check(files or [], output, fix=options)
-    debt = read_debt(Path.cwd())
-    as_json = [{"where": f.where, "message": f.message, "fix": f.fix} for f in findings]
-    if json_ and report:
-        output.data_json({"findings": as_json, "debt": debt.as_json() if debt else None})
-    elif json_:
-        output.data_json(as_json)
-    else:
-        for finding in findings:
-            output.data(str(finding))
-        for line in debt.lines() if debt and report else []:
-            output.data(line)
-    if debt is not None and (debt.left or debt.lint_size):
-        hint = "" if report else " (dsprod check --report lists them)"
-        output.status("debt", f"{debt.summary()}{hint}")
-    if findings:
-        output.status("found", f"{len(findings)} problem(s); see the `fix:` of each line")
-        raise typer.Exit(1)
+    code = run_check(
+        output, files or [], fix=fix, report=report, verify=verify, tests=tests, as_json=json_
+    )
+    if code:
+        raise typer.Exit(code)

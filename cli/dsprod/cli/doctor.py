@@ -23,15 +23,13 @@ def doctor(
 
     output: Output = ctx.obj
     checks = run_doctor()
+    problems = [c.problem() for c in checks if c.status == "problem"]
     if json_:
-        output.data_json(
-            [{"name": c.name, "status": c.status, "detail": c.detail, "fix": c.fix} for c in checks]
-        )
+        rows = [c.as_json() for c in checks]
+        output.data_json({"checks": rows, "problems": [p.as_json() for p in problems]})
     else:
         for check in checks:
             output.data(str(check))
-    problems = [c for c in checks if c.status == "problem"]
-    if problems:
-        output.status("found", f"{len(problems)} problem(s); run the fix of each")
+    if output.found(problems):
         raise typer.Exit(1)
     output.status("ok", "the development environment is in order")

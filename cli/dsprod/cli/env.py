@@ -58,9 +58,8 @@ def list_(ctx: typer.Context, json_: JsonOption = False, version: VersionOption 
             notes.append("not in [tool.dsprod] environments")
         rows.append((env.name, read, notes))
     if json_:
-        output.data_json(
-            [{"name": name, "files": read, "notes": notes} for name, read, notes in rows]
-        )
+        environments = [{"name": name, "files": read, "notes": notes} for name, read, notes in rows]
+        output.data_json({"environments": environments, "problems": []})
         return
     width = max((len(name) for name, _, _ in rows), default=0)
     for name, read, notes in rows:
@@ -98,7 +97,7 @@ def show(
             cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
             output.data("  ".join([*cells, row[3]]).rstrip())
     for problem in resolution.problems:
-        output.status("warning", str(problem))
+        output.problem(problem)
     if resolution.problems:
         output.status("next", f"dsprod env check {env}")
 
@@ -117,15 +116,13 @@ def check(
     output: Output = ctx.obj
     result = check_environment(env, python=python)
     if json_:
-        output.data_json(
-            [{"where": p.where, "message": p.message, "fix": p.fix} for p in result.problems]
-        )
+        problems = [p.as_json() for p in result.problems]
+        output.data_json({"environment": env, "problems": problems})
     else:
         for problem in result.problems:
             output.data(str(problem))
     resolution = result.resolution
-    if result.problems:
-        output.status("found", f"{len(result.problems)} problem(s) in {env}'s configuration")
+    if output.found(result.problems):
         raise typer.Exit(1)
     secrets = [v for v in resolution.values if v.secret]
     output.status(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from dsprod._extras import require
 from dsprod._output import Output
 from dsprod.cli._common import QuietOption, VersionOption
 
@@ -90,6 +91,8 @@ def extract(
 
     output: Output = ctx.obj
     output.quiet = output.quiet or quiet
+    if verify:
+        require("verify")  # before anything is written
     names = None
     if only is not None:
         names = frozenset(n.strip() for n in only.split(",") if n.strip())
@@ -112,6 +115,9 @@ def extract(
         tests=tests,
         timeout=timeout,
     )
-    results = run_extract(notebooks, options, output)
+    results = run_extract(notebooks, options, output=output)
+    for result in results:
+        if result.error is not None:
+            output.error(result.error)
     if any(r.failed for r in results):
         raise typer.Exit(1)

@@ -37,7 +37,8 @@ def setup(
     output: Output = ctx.obj
     result = setup_project(output=output, python=python, uv=uv)
     if result.incomplete:
-        output.status("warning", f"{len(result.incomplete)} step(s) not done; see their fix")
+        not_done = len(result.incomplete)
+        output.status("warning", f"{not_done} step(s) not done; each shows its next step")
     if result.changed:
         output.status("next", "dsprod doctor")
     elif not result.incomplete:  # with a step not done, the environment is not set up

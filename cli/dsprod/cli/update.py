@@ -33,7 +33,10 @@ def update(
     ] = None,
     dry_run: Annotated[
         bool,
-        typer.Option("--dry-run", help="Show the diff the update would make; change nothing."),
+        typer.Option(
+            "--dry-run",
+            help="Show the diff the update would make; change nothing. Exit 1 if it conflicts.",
+        ),
     ] = False,
     version: VersionOption = False,
 ) -> None:
@@ -42,5 +45,6 @@ def update(
 
     output: Output = ctx.obj
     result = update_project(path, parse_data(data or []), dry_run=dry_run, output=output)
-    if result.conflicts and not result.dry_run:  # conflict markers are left to resolve
+    # Conflicts left to resolve, or (--dry-run) predicted: a script must not take it for clean.
+    if result.conflicts:
         raise typer.Exit(1)

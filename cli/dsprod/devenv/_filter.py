@@ -15,6 +15,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsprod._git import run_git
 from dsprod.devenv._run import quick
 
 __all__ = ["DRIVER", "FilterState", "configure_filter", "filter_command", "filter_state"]
@@ -69,7 +70,7 @@ def filter_command(venv_python: Path) -> str:
 
 
 def _git(root: Path, *args: str) -> tuple[int, str]:
-    done = quick(["git", *args], cwd=root, timeout=30)
+    done = run_git(*args, cwd=root)
     if done is None:
         return -1, "git is not installed"
     return done.returncode, done.stdout.strip() or done.stderr.strip()

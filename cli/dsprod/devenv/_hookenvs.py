@@ -22,10 +22,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsprod._git import run_git, toplevel
 from dsprod.devenv._hooks import CONFIG
 from dsprod.devenv._run import quick
 
-__all__ = ["HookEnvs", "hook_envs", "run_on_samples", "toplevel"]
+__all__ = ["HookEnvs", "hook_envs", "run_on_samples"]
 
 # Run by .venv's python, with pre-commit's own code, from the repository's top level.
 # Prints {"missing": [hook ids], "skip": [hook ids]} or {"error": "..."}. The store is opened
@@ -121,14 +122,9 @@ class HookEnvs:
     known: bool = True  # False: pre-commit could not be asked
 
 
-def toplevel(root: Path) -> Path:
-    done = quick(["git", "rev-parse", "--show-toplevel"], cwd=root, timeout=30)
-    return Path(done.stdout.strip()) if done and done.returncode == 0 else root
-
-
 def hook_envs(root: Path, venv_python: Path) -> HookEnvs:
     """Which hooks a commit would have to install first (read only)."""
-    top = toplevel(root)
+    top = toplevel(root) or root
     done = quick([venv_python, "-c", _PROBE, str(top / CONFIG)], cwd=top, timeout=300)
     if done is None or done.returncode != 0:
         said = (done.stderr.strip().splitlines() or ["?"])[-1] if done else "it did not start"
@@ -156,19 +152,19 @@ def run_on_samples(root: Path, venv_python: Path, skip: tuple[str, ...]) -> str 
     .pre-commit-config.yaml, which is what pre-commit reads), so the hooks see the project's
     configuration; the samples are files every hook passes as they are. Only hooks that run
     on the whole tree are left out (`skip`): they are checked as installed."""
-    top = toplevel(root)
+    top = toplevel(root) or root
     pre_commit = venv_python.parent / "pre-commit"
     with tempfile.TemporaryDirectory(prefix="dsprod-doctor-") as scratch:
         copy = Path(scratch) / "copy"
         copy.mkdir()
-        done = quick(["git", "checkout-index", "--all", f"--prefix={copy}/"], cwd=top, timeout=300)
+        done = run_git("checkout-index", "--all", f"--prefix={copy}/", cwd=top, timeout=300)
         if done is None or done.returncode != 0:
             return f"cannot copy the index: {(done.stderr.strip() if done else '') or '?'}"
         shutil.copyfile(top / CONFIG, copy / CONFIG)
         for name, text in _SAMPLES.items():
             (copy / name).write_text(text, encoding="utf-8")
         for args in (["init", "-q"], ["add", "--", *_SAMPLES]):
-            step = quick(["git", *args], cwd=copy, timeout=120)
+            step = run_git(*args, cwd=copy, timeout=120)
             if step is None or step.returncode != 0:
                 return f"cannot make a scratch repository: {step.stderr.strip() if step else '?'}"
         try:

@@ -7,6 +7,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsprod._git import run_git
 from dsprod.devenv._run import quick
 
 __all__ = [
@@ -37,7 +38,7 @@ class HookState:
 def hook_state(root: Path, venv_python: Path) -> HookState:
     """Whether the pre-commit hook of the repository holding `root` is pre-commit's and runs
     pre-commit from the project's .venv."""
-    done = quick(["git", "rev-parse", "--git-path", "hooks/pre-commit"], cwd=root, timeout=30)
+    done = run_git("rev-parse", "--git-path", "hooks/pre-commit", cwd=root)
     if done is None:
         return HookState(False, "git is not installed", repository=False, path=None, git=False)
     if done.returncode != 0:

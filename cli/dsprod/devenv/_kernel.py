@@ -8,9 +8,9 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsprod._project import Project
 from dsprod.devenv._hooks import same_interpreter
 from dsprod.devenv._run import quick
-from dsprod.envs._project import Project
 
 __all__ = ["KernelState", "install_command", "kernel_name", "kernel_state"]
 

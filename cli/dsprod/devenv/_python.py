@@ -6,8 +6,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from dsprod._project import Project
 from dsprod.devenv._run import quick
-from dsprod.envs._project import Project
 from dsprod.errors import ConfigError
 
 __all__ = ["choose_python", "package_location", "python_version", "satisfies"]

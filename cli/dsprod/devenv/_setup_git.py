@@ -7,14 +7,15 @@ import re
 from pathlib import Path
 
 from dsprod import __version__
+from dsprod._git import toplevel
 from dsprod._output import Output
+from dsprod._project import Project, venv_python
 from dsprod.devenv._filter import DRIVER, configure_filter, filter_state
-from dsprod.devenv._hookenvs import hook_envs, toplevel
+from dsprod.devenv._hookenvs import hook_envs
 from dsprod.devenv._hooks import CONFIG, INSTALL_GIT, hook_state
 from dsprod.devenv._run import quick, run_long, shown_command
 from dsprod.devenv._step import SetupStep, say
 from dsprod.devenv._wheel import WheelSource
-from dsprod.envs._project import Project, venv_python
 from dsprod.errors import UserError
 
 __all__ = ["filter_step", "hook_steps"]
@@ -67,7 +68,7 @@ def _hook_envs(
     if not before.known:
         fix = f"fix what it says ({CONFIG}, or pre-commit in .venv), then dsprod setup"
         return say(output, SetupStep("hook envs", False, before.detail, fix=fix))
-    top = toplevel(project.root)
+    top = toplevel(project.root) or project.root
     text = (top / CONFIG).read_text(encoding="utf-8")
     pinned = _PINNED.search(text)
     hint = (

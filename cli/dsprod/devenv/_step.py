@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsprod._output import Output
+from dsprod._problem import Problem
 
 __all__ = ["SetupStep", "say"]
 
@@ -19,7 +20,7 @@ class SetupStep:
 
 def say(output: Output, step: SetupStep) -> SetupStep:
     if step.fix:
-        output.status("warning", f"{step.name}: {step.detail}; fix: {step.fix}")
+        output.problem(Problem(step.name, step.detail, step.fix))
     else:
         output.status("create" if step.changed else "identical", f"{step.name} ({step.detail})")
     return step

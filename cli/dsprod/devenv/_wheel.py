@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import shutil
 import sys
@@ -23,9 +22,9 @@ import zipfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from dsprod import __version__
+from dsprod._extras import installed_from
 from dsprod.devenv._run import quick, shown_command
 from dsprod.errors import UserError
 
@@ -77,18 +76,8 @@ def make_wheel(folder: Path) -> tuple[Path, str]:
 
 def _source_folder(distribution: metadata.Distribution) -> Path | None:
     """The folder dsprod was installed from (a checkout, editable or not); None for a wheel."""
-    text = distribution.read_text("direct_url.json")
-    if not text:
-        return None
-    try:
-        direct = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(direct, dict) or "dir_info" not in direct:
-        return None
-    url = urlparse(str(direct.get("url", "")))
-    path = Path(unquote(url.path))
-    return path if url.scheme == "file" and (path / "pyproject.toml").is_file() else None
+    source, _ = installed_from(distribution)
+    return source if source is not None and (source / "pyproject.toml").is_file() else None
 
 
 def _build(source: Path, folder: Path) -> Path:

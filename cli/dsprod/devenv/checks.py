@@ -6,20 +6,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 from dsprod import __version__
+from dsprod._git import run_git, toplevel
+from dsprod._problem import Problem, render
+from dsprod._project import ANSWERS_FILE, Project, require_project, venv_python
 from dsprod.devenv._filter import DRIVER, filter_state
-from dsprod.devenv._hookenvs import hook_envs, run_on_samples, toplevel
+from dsprod.devenv._hookenvs import hook_envs, run_on_samples
 from dsprod.devenv._hooks import CONFIG, INSTALL_GIT, hook_state, pre_commit_installed
 from dsprod.devenv._kernel import install_command, kernel_state
 from dsprod.devenv._python import choose_python, package_location, python_version, satisfies
-from dsprod.devenv._run import quick, shown_command
-from dsprod.envs._project import Project, environments, find_project, venv_python
+from dsprod.devenv._run import shown_command
+from dsprod.envs._project import environments
 from dsprod.errors import ConfigError
 
-__all__ = ["ANSWERS", "DoctorCheck", "doctor"]
+__all__ = ["CheckStatus", "DoctorCheck", "doctor"]
 
-ANSWERS = ".copier-answers.yml"
+# A note is worth knowing and does not fail the doctor; a problem does.
+CheckStatus = Literal["ok", "problem", "note"]
+
 _TEMPLATE_VERSION = re.compile(r"^template_version:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
 _SETUP = "dsprod setup"
 
@@ -27,18 +33,26 @@ _SETUP = "dsprod setup"
 @dataclass(frozen=True)
 class DoctorCheck:
     name: str
-    status: str  # ok, problem, or note (worth knowing; does not fail the doctor)
+    status: CheckStatus
     detail: str
     fix: str | None = None
 
     def __str__(self) -> str:
-        fix = f"; fix: {self.fix}" if self.fix and self.status != "ok" else ""
-        return f"{self.status:<8} {self.name}: {self.detail}{fix}"
+        next_step = self.fix if self.status != "ok" else None
+        return render(f"{self.status:<8} {self.name}: {self.detail}", next_step)
+
+    def problem(self) -> Problem:
+        """The check as a problem record: located by its name."""
+        return Problem(self.name, self.detail, self.fix)
+
+    def as_json(self) -> dict[str, Any]:
+        next_step = self.fix if self.status != "ok" else None
+        return {"name": self.name, "status": self.status, "detail": self.detail, "next": next_step}
 
 
 def doctor(start: Path | None = None) -> list[DoctorCheck]:
     """Check the development environment of the project at or above `start`."""
-    project = find_project(start)
+    project = require_project(start)
     interpreter = venv_python(project.root)
     venv = interpreter.exists()
     return [
@@ -158,7 +172,7 @@ def _filter(project: Project) -> DoctorCheck:
         fix = INSTALL_GIT if "not installed" in state.detail else "git init && dsprod setup"
         return DoctorCheck("filter", "problem", state.detail, fix)
     if state.driver is None:
-        config = toplevel(project.root) / CONFIG
+        config = (toplevel(project.root) or project.root) / CONFIG
         text = config.read_text(encoding="utf-8") if config.is_file() else ""
         if f"id: {DRIVER}" in text:
             # A project of an older template: its hook strips the working copy too.
@@ -229,7 +243,7 @@ def _dotenv(project: Project) -> DoctorCheck:
 
 
 def _git(project: Project) -> DoctorCheck:
-    version = quick(["git", "--version"], cwd=project.root, timeout=30)
+    version = run_git("--version", cwd=project.root)
     if version is None or version.returncode != 0:
         return DoctorCheck(
             "git",
@@ -238,7 +252,7 @@ def _git(project: Project) -> DoctorCheck:
             INSTALL_GIT,
         )
     said = version.stdout.strip().removeprefix("git version ")
-    inside = quick(["git", "rev-parse", "--show-toplevel"], cwd=project.root, timeout=30)
+    inside = run_git("rev-parse", "--show-toplevel", cwd=project.root)
     if inside is None or inside.returncode != 0:
         return DoctorCheck("git", "problem", f"git {said}; not a git repository", "git init")
     return DoctorCheck("git", "ok", f"git {said}; repository at {inside.stdout.strip()}")
@@ -256,12 +270,12 @@ def _debt(project: Project) -> DoctorCheck:
 
 def _template(project: Project) -> DoctorCheck:
     try:
-        text = (project.root / ANSWERS).read_text(encoding="utf-8")
+        text = (project.root / ANSWERS_FILE).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return DoctorCheck("template", "note", f"no {ANSWERS}: not made by dsprod new")
+        return DoctorCheck("template", "note", f"no {ANSWERS_FILE}: not made by dsprod new")
     match = _TEMPLATE_VERSION.search(text)
     if match is None:
-        return DoctorCheck("template", "note", f"{ANSWERS} does not record template_version")
+        return DoctorCheck("template", "note", f"{ANSWERS_FILE} does not record template_version")
     recorded = match[1]
     try:
         from packaging.version import InvalidVersion, Version

@@ -19,18 +19,18 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from dsprod._output import Output, shown
+from dsprod._project import Project, require_project, venv_python
 from dsprod.devenv._kernel import install_command, kernel_name, kernel_state
 from dsprod.devenv._python import choose_python, package_location, python_version, satisfies
 from dsprod.devenv._run import quick, run_long, shown_command
 from dsprod.devenv._setup_git import filter_step, hook_steps
 from dsprod.devenv._step import SetupStep, say
 from dsprod.devenv._wheel import WheelSource
-from dsprod.envs._project import Project, find_project, venv_python
-from dsprod.envs._toml import load_toml
 from dsprod.errors import UserError
 
 __all__ = ["STAMP", "SetupResult", "SetupStep", "setup_project"]
@@ -77,7 +77,7 @@ def setup_project(
     `python` chooses the interpreter of a new .venv; `uv` forces (True) or refuses (False) uv,
     which is used by default when it is on PATH."""
     output = output or Output()
-    project = find_project(start)
+    project = require_project(start)
     uv_path = shutil.which("uv") if uv is not False else None
     if uv and uv_path is None:
         raise UserError("uv is not on PATH", hint="install it (pip install uv), or drop --uv")
@@ -192,8 +192,8 @@ def _install(project: Project, output: Output, uv: str | None, wheels: WheelSour
             )
             return say(output, SetupStep("install", False, detail))
         output.status("missing", f"from .venv: {', '.join(missing)}")
-    groups = load_toml(project.root / "pyproject.toml", project.root).get("dependency-groups", {})
-    group = ["--group", "dev"] if isinstance(groups, dict) and "dev" in groups else []
+    groups = project.pyproject.get("dependency-groups", {})
+    group = ["--group", "dev"] if isinstance(groups, Mapping) and "dev" in groups else []
     hint = (
         "fix what the installer says and run dsprod setup again (when a dependency is not on "
         "the package index, point the installer at it: UV_FIND_LINKS or PIP_FIND_LINKS)"
@@ -269,7 +269,7 @@ def _requirements(project: Project) -> list[str]:
     """The distributions the install step puts in .venv: the project's dependencies and its
     dev group (include-group followed). Requirements with a marker are left out: whether they
     apply is the installer's to decide."""
-    data = load_toml(project.root / "pyproject.toml", project.root)
+    data = project.pyproject
     table = data.get("project")
     dependencies = table.get("dependencies", []) if isinstance(table, dict) else []
     groups = data.get("dependency-groups", {})

@@ -5,19 +5,16 @@ No typer here: the CLI (`dsprod.cli.env`) calls these.
 
 from __future__ import annotations
 
-from dsprod.envs._project import Environment, Project, find_project, list_environments
+from dsprod.envs._project import Environment, list_environments
 from dsprod.envs.check import EnvCheck, check_environment
-from dsprod.envs.show import EnvProblem, Resolution, ResolvedValue, show_environment
+from dsprod.envs.show import Resolution, ResolvedValue, show_environment
 
 __all__ = [
     "EnvCheck",
-    "EnvProblem",
     "Environment",
-    "Project",
     "Resolution",
     "ResolvedValue",
     "check_environment",
-    "find_project",
     "list_environments",
     "show_environment",
 ]

@@ -7,9 +7,9 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
-from dsprod.envs._project import Project, venv_python
+from dsprod._project import Project, venv_python
 from dsprod.envs._secrets import SENSITIVE_NAME
 from dsprod.errors import ConfigError
 
@@ -20,12 +20,15 @@ _MARKER = "::dsprod-probe:: "  # as in _probe_script.py
 _TIMEOUT = 120  # seconds: importing a heavy package on a cold disk can take a while
 
 
+# One of the settings' sources: `file` has its path, `dotenv` may; `other` has its class name;
+# `default` when no source gave the value.
+SourceKind = Literal["env-var", "dotenv", "file", "init", "secrets-dir", "other", "default"]
+_SOURCE_KINDS: frozenset[str] = frozenset(get_args(SourceKind))
+
+
 @dataclass(frozen=True)
 class Source:
-    """One of the settings' sources: `env-var`, `dotenv`, `file` (with its path), `init`,
-    `secrets-dir`, `other` (with its class name); `default` when no source gave the value."""
-
-    kind: str
+    kind: SourceKind
     path: Path | None = None
     name: str | None = None
 
@@ -36,8 +39,6 @@ class Field:
     variable: str  # the environment variable that sets it: GATE__TOLERANCE
     type: str
     secret: bool
-    required: bool
-    default: Any  # None for secrets
     value: Any  # JSON-safe; None for secrets, whose value never leaves the project's process
     set: bool
     source: Source
@@ -56,8 +57,6 @@ class Probe:
     fields: tuple[Field, ...]
     sources: tuple[Source, ...]  # highest precedence first
     problems: tuple[SettingsProblem, ...]
-    valid: bool
-    accepts: tuple[str, ...] | None  # the environments the settings accept, when they say
 
 
 def run_probe(project: Project, env: str, python: Path) -> Probe:
@@ -111,8 +110,6 @@ def run_probe(project: Project, env: str, python: Path) -> Probe:
             )
             for item in report["problems"]
         ),
-        valid=bool(report["valid"]),
-        accepts=tuple(map(str, report["accepts"])) if report.get("accepts") else None,
     )
 
 
@@ -176,7 +173,10 @@ def _source(item: dict[str, Any] | None) -> Source:
     if not item:
         return Source("default")
     path = item.get("path")
-    return Source(str(item["kind"]), Path(path) if path else None, item.get("name"))
+    kind = item["kind"]
+    # A source this dsprod does not know (a newer probe script) is shown as one more source.
+    known: SourceKind = kind if kind in _SOURCE_KINDS else "other"
+    return Source(known, Path(path) if path else None, item.get("name"))
 
 
 def _field(item: dict[str, Any]) -> Field:
@@ -185,8 +185,6 @@ def _field(item: dict[str, Any]) -> Field:
         variable=str(item["variable"]),
         type=str(item["type"]),
         secret=bool(item["secret"]),
-        required=bool(item["required"]),
-        default=item.get("default"),
         value=item.get("value"),
         set=bool(item.get("set")),
         source=_source(item.get("source")),

@@ -96,15 +96,15 @@ def _probe(module: Any, module_name: str, secret: re.Pattern[str]) -> dict[str, 
         merged = _deep_update(merged, data)
     for field in fields:
         path = field.pop("path")
+        default = field.pop("default")  # what the field holds when no source sets it
         field["source"] = next((label for label, data in chain if _has(data, path)), None)
         found, value = _get(values if values is not None else merged, path)
         if not found:
-            value = field["default"]
+            value = default
         if field["secret"]:
             # Validated, a set secret reads "**********"; raw, it is the text itself.
             field["set"] = value not in (None, "")
             field["value"] = None
-            field["default"] = None
         else:
             field["set"] = value is not None
             field["value"] = _jsonable(value)
@@ -113,8 +113,6 @@ def _probe(module: Any, module_name: str, secret: re.Pattern[str]) -> dict[str, 
         "fields": fields,
         "sources": [label for label, _ in chain],
         "problems": unique,
-        "valid": values is not None,
-        "accepts": _literal(settings_cls, "app_env"),
     }
 
 
@@ -159,7 +157,6 @@ def _fields(
                 or (not keys and name in secret_fields)
                 or bool(secret.search(dotted))
             ),
-            "required": bool(info.is_required()) and parent_default is None,
             "default": default,
         }
 
@@ -187,13 +184,6 @@ def _type_name(annotation: Any) -> str:
     if isinstance(annotation, type) and not typing.get_args(annotation):
         return annotation.__name__
     return str(annotation).replace("typing.", "")
-
-
-def _literal(settings_cls: Any, name: str) -> list[Any] | None:
-    field = settings_cls.model_fields.get(name)
-    if field is None or typing.get_origin(field.annotation) is not typing.Literal:
-        return None
-    return list(typing.get_args(field.annotation))
 
 
 def _sources(

@@ -11,16 +11,17 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsprod.envs._project import Project, find_project, get_environment
+from dsprod._git import run_git
+from dsprod._problem import Problem
+from dsprod._project import Project, require_project
+from dsprod._toml import key_lines, leaves, line_of, load_toml
+from dsprod.envs._project import get_environment
 from dsprod.envs._secrets import looks_secret
-from dsprod.envs._toml import key_lines, leaves, line_of, load_toml
-from dsprod.envs.show import EnvProblem, Resolution, ResolvedValue, resolve
+from dsprod.envs.show import Resolution, ResolvedValue, resolve
 
 __all__ = ["EnvCheck", "check_environment", "check_resolution"]
 
@@ -30,7 +31,7 @@ EXAMPLE = ".env.example"
 @dataclass(frozen=True)
 class EnvCheck:
     resolution: Resolution
-    problems: tuple[EnvProblem, ...]
+    problems: tuple[Problem, ...]
 
     @property
     def ok(self) -> bool:
@@ -42,7 +43,7 @@ def check_environment(
 ) -> EnvCheck:
     """Check environment `name` of the project at or above `start`; the settings run in
     `python` (default: the project's .venv)."""
-    project = find_project(start)
+    project = require_project(start)
     env = get_environment(project, name)
     # Every conf file, not only the two this environment reads: a secret committed in any of
     # them is a leak, and a broken one stops with its file:line.
@@ -66,7 +67,7 @@ def check_resolution(resolution: Resolution, parsed: dict[Path, dict[str, object
 
 def _committed_secrets(
     project: Project, parsed: dict[Path, dict[str, object]], values: tuple[ResolvedValue, ...]
-) -> list[EnvProblem]:
+) -> list[Problem]:
     by_key = {value.key: value for value in values}
     found = []
     for path, data in parsed.items():
@@ -82,7 +83,7 @@ def _committed_secrets(
             where = project.relative(path) + (f":{line}" if line else "")
             variable = known.variable if known else key.upper().replace(".", "__")
             found.append(
-                EnvProblem(
+                Problem(
                     where,
                     f"{key} looks like a secret, committed in a conf file (conf/ holds "
                     "constants; secrets come from the environment only)",
@@ -106,7 +107,7 @@ def _scalars(key: str, value: object) -> Iterator[tuple[str, object]]:
         yield key, value
 
 
-def _same_secret(problem: EnvProblem, secrets: list[EnvProblem]) -> bool:
+def _same_secret(problem: Problem, secrets: list[Problem]) -> bool:
     """Whether a settings problem is the refusal of a secret that the scan reports already
     (the generated settings refuse a secret field found in a conf file)."""
     for secret in secrets:
@@ -117,25 +118,13 @@ def _same_secret(problem: EnvProblem, secrets: list[EnvProblem]) -> bool:
     return False
 
 
-def _tracked_dotenv(project: Project) -> list[EnvProblem]:
-    git = shutil.which("git")
-    if git is None:
-        return []  # `dsprod doctor` says git is missing
-    try:
-        done = subprocess.run(
-            [git, "ls-files", "-z", "--", ".env"],
-            cwd=project.root,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+def _tracked_dotenv(project: Project) -> list[Problem]:
+    done = run_git("ls-files", "-z", "--", ".env", cwd=project.root)
+    if done is None or done.returncode != 0 or not done.stdout.strip("\0"):
+        # No git (`dsprod doctor` says so), not a git repository, or .env not tracked.
         return []
-    if done.returncode != 0 or not done.stdout.strip("\0"):
-        return []  # not a git repository, or .env not tracked
     return [
-        EnvProblem(
+        Problem(
             ".env",
             "tracked by git: it holds local values and secrets, which must not be committed",
             "git rm --cached .env  (.gitignore lists .env; change any secret it held)",
@@ -143,13 +132,13 @@ def _tracked_dotenv(project: Project) -> list[EnvProblem]:
     ]
 
 
-def _undocumented(project: Project, values: tuple[ResolvedValue, ...]) -> list[EnvProblem]:
+def _undocumented(project: Project, values: tuple[ResolvedValue, ...]) -> list[Problem]:
     example = project.root / EXAMPLE
     try:
         text = example.read_text(encoding="utf-8")
     except FileNotFoundError:
         return [
-            EnvProblem(
+            Problem(
                 EXAMPLE,
                 "missing: it documents every variable the settings read",
                 f"create it with a line per variable (dsprod env show dev lists them): "
@@ -157,9 +146,9 @@ def _undocumented(project: Project, values: tuple[ResolvedValue, ...]) -> list[E
             )
         ]
     except (OSError, UnicodeDecodeError) as exc:
-        return [EnvProblem(EXAMPLE, f"cannot read it: {exc}", f"make {EXAMPLE} readable UTF-8")]
+        return [Problem(EXAMPLE, f"cannot read it: {exc}", f"make {EXAMPLE} readable UTF-8")]
     return [
-        EnvProblem(
+        Problem(
             EXAMPLE,
             f"{value.variable} ({value.key}) is read by the settings but not documented",
             f"add a line `# {value.variable}=...` to {EXAMPLE}",

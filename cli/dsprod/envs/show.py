@@ -15,19 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dsprod._problem import Problem
+from dsprod._project import Project, project_python, require_project
+from dsprod._toml import key_lines, line_of, load_toml
 from dsprod.envs._probe import Field, SettingsProblem, Source, run_probe
-from dsprod.envs._project import (
-    Environment,
-    Project,
-    find_project,
-    get_environment,
-    project_python,
-)
+from dsprod.envs._project import Environment, get_environment
 from dsprod.envs._secrets import MASK, redact
-from dsprod.envs._toml import key_lines, line_of, load_toml
 
 __all__ = [
-    "EnvProblem",
     "Resolution",
     "ResolvedValue",
     "resolve",
@@ -46,18 +41,6 @@ SOURCE_LABELS = {
     "secrets-dir": "secrets folder",
     "other": "other source",
 }
-
-
-@dataclass(frozen=True)
-class EnvProblem:
-    """One problem with an environment's configuration, located, with the step that fixes it."""
-
-    where: str  # `conf/prod.toml:4`, `$LOG_LEVEL`, `.env:2`, `.env.example`, or the environment
-    message: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}; fix: {self.fix}"
 
 
 @dataclass(frozen=True)
@@ -88,8 +71,7 @@ class Resolution:
     python: Path
     values: tuple[ResolvedValue, ...]
     sources: tuple[str, ...]  # what the settings read, highest precedence first
-    problems: tuple[EnvProblem, ...]  # what the settings refused, located
-    accepts: tuple[str, ...] | None  # the environments the settings accept, when they say
+    problems: tuple[Problem, ...]  # what the settings refused, located
 
     @property
     def valid(self) -> bool:
@@ -115,9 +97,7 @@ class Resolution:
                 }
                 for v in self.values
             ],
-            "problems": [
-                {"where": p.where, "message": p.message, "fix": p.fix} for p in self.problems
-            ],
+            "problems": [p.as_json() for p in self.problems],
         }
 
 
@@ -142,7 +122,7 @@ def show_environment(
 ) -> Resolution:
     """The configuration of environment `name` of the project at or above `start`, as the
     project's settings resolve it in `python` (default: the project's .venv)."""
-    project = find_project(start)
+    project = require_project(start)
     return resolve(project, get_environment(project, name), python)
 
 
@@ -153,7 +133,7 @@ def resolve(project: Project, env: Environment, python: str | Path | None = None
     for path in read:
         if path.is_file():
             load_toml(path, project.root)
-    interpreter = project_python(project, python)
+    interpreter = project_python(project.root, python)
     probe = run_probe(project, env.name, interpreter)
     locator = _Locator(project)
     values = tuple(_resolved(field, locator) for field in probe.fields)
@@ -169,7 +149,6 @@ def resolve(project: Project, env: Environment, python: str | Path | None = None
         # probe passes none.
         sources=tuple(locator.describe(s) for s in probe.sources if s.kind != "init"),
         problems=problems,
-        accepts=probe.accepts,
     )
 
 
@@ -284,12 +263,12 @@ def _shown_path(project: Project, path: Path) -> str:
 
 def _located(
     problem: SettingsProblem, fields: tuple[Field, ...], locator: _Locator, env: str
-) -> EnvProblem:
+) -> Problem:
     if problem.path is not None:
         # A file the settings could not read at all (a .env that is not UTF-8): the file is
         # what to fix, whatever field it sets.
         shown = _shown_path(locator.project, problem.path)
-        return EnvProblem(shown, problem.message, f"make {shown} a readable UTF-8 text file")
+        return Problem(shown, problem.message, f"make {shown} a readable UTF-8 text file")
     key = problem.key
     field = next((f for f in fields if key and (f.key == key or f.key.startswith(f"{key}."))), None)
     if key is None:
@@ -304,13 +283,13 @@ def _located(
             )
         else:
             fix = f"dsprod env show {env} shows every value and where it comes from"
-        return EnvProblem(env, problem.message, fix)
+        return Problem(env, problem.message, fix)
     if field is None:
         # A key the settings do not have: find where it is written.
         conf = locator.project.conf_dir
         dotenv = locator.project.root / ".env"
         written = locator.find(key, [conf / f"{env}.toml", conf / "base.toml", dotenv])
-        return EnvProblem(
+        return Problem(
             written or env,
             f"{key}: {problem.message}",
             f"remove {key} (or add a field for it to the settings)",
@@ -318,7 +297,7 @@ def _located(
     if field.source.kind == "default":
         where_to = "the environment" if field.secret else f"the environment or conf/{env}.toml"
         message = f"{field.variable}: {problem.message}"
-        return EnvProblem(env, message, f"set {field.variable} in {where_to}")
+        return Problem(env, message, f"set {field.variable} in {where_to}")
     where = locator.where(field)
     label = field.variable if field.source.kind in ("env-var", "dotenv") else field.key
-    return EnvProblem(where, f"{label}: {problem.message}", f"correct the value at {where}")
+    return Problem(where, f"{label}: {problem.message}", f"correct the value at {where}")

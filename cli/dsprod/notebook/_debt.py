@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from dsprod._output import Output, shown
+from dsprod._project import find_project
 from dsprod.errors import UserError
 from dsprod.notebook._ledger import NotebookDebt, read_notebook_debt, refresh_notebook_debt
 from dsprod.notebook._lint import ModuleDebt, ProjectLint, module_debt, read_module_debt
 from dsprod.notebook._manifest import Manifest, load_manifest
-from dsprod.notebook._target import find_project
 
 __all__ = ["Debt", "LeftDefinition", "read_debt", "refresh_debt"]
 
@@ -101,8 +101,8 @@ def refresh_debt(start: Path, files: Iterable[Path], output: Output) -> None:
     """Measure the lint debt of the extracted modules and of the notebooks among `files` and
     in the ledger again, and write what changed: code made clean drops its entries."""
     from dsprod._fs import atomic_write_text, project_lock
+    from dsprod._project import project_python
     from dsprod.notebook._manifest import digest
-    from dsprod.notebook._verify import project_python
 
     manifest = _manifest(start)
     if manifest is None:

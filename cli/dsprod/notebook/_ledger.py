@@ -71,7 +71,7 @@ def refresh_notebook_debt(root: Path, texts: Mapping[Path, str | None], output: 
     not read the ledger."""
     if not notebook_debt_enabled(root):
         return
-    from dsprod.notebook._verify import project_python
+    from dsprod._project import project_python
 
     lint = ProjectLint(root, project_python(root))
     debt = read_notebook_debt(root)
@@ -100,7 +100,7 @@ def refresh_notebook_debt(root: Path, texts: Mapping[Path, str | None], output: 
 
 
 def read_notebook_debt(root: Path) -> NotebookDebt:
-    from dsprod.envs._toml import load_toml
+    from dsprod._toml import load_toml
     from dsprod.errors import ConfigError
 
     path = root / DEBT_PATH

@@ -27,9 +27,12 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from dsprod.errors import TargetError
 
 __all__ = [
     "UNSILENCEABLE",
@@ -63,9 +66,9 @@ class ModuleDebt:
 class ProjectLint:
     """The project's ruff (and mypy, when its environment has it), run on text in memory."""
 
-    def __init__(self, root: Path, python: str | None) -> None:
+    def __init__(self, root: Path, python: str | Path | None) -> None:
         self.root = root
-        self.python = python
+        self.python = str(python) if python is not None else None
         self.ruff = _project_ruff(root)
 
     def settle(self, text: str, path: Path) -> str:
@@ -75,8 +78,8 @@ class ProjectLint:
         if self.ruff is None:
             return text
         for _ in range(_MAX_ROUNDS):
-            fixed = self._ruff(["check", "--fix", "--exit-zero", "--quiet"], text, path)
-            formatted = self._ruff(["format"], fixed, path) if fixed is not None else None
+            fixed = self._ruff(["check", "--fix", "--exit-zero", "--quiet"], text, path, True)
+            formatted = self._ruff(["format"], fixed, path, True) if fixed is not None else None
             if formatted is None or _whitespace_fixed(formatted) == text:
                 return text
             text = _whitespace_fixed(formatted)
@@ -126,7 +129,10 @@ class ProjectLint:
                 codes.add(match["code"])
         return codes
 
-    def _ruff(self, args: list[str], text: str, path: Path) -> str | None:
+    def _ruff(self, args: list[str], text: str, path: Path, required: bool = False) -> str | None:
+        """ruff's output on `text`; None when it cannot run. With `required` (formatting), a
+        ruff that runs and fails is an error: a module written unformatted without a word
+        would fail the project's hooks at the commit, for a reason nobody was told."""
         if self.ruff is None:
             return None
         try:
@@ -136,6 +142,13 @@ class ProjectLint:
             )  # fmt: skip
         except OSError:
             return None
+        if done.returncode != 0 and required:
+            said = " ".join(done.stderr.split())[:600] or f"exit code {done.returncode}"
+            raise TargetError(
+                f"{path}: the project's ruff ({self.ruff}) cannot {args[0]} it: {said}",
+                hint="fix what ruff says (its settings: [tool.ruff] in pyproject.toml, or "
+                "ruff.toml), then run again; or extract without formatting: --no-format",
+            )
         if done.returncode != 0 or not done.stdout:
             return None
         return done.stdout
@@ -238,14 +251,14 @@ def _configures_mypy(root: Path) -> bool:
     return isinstance(read_pyproject(root).get("tool", {}).get("mypy"), dict)
 
 
-def read_pyproject(root: Path) -> dict[str, Any]:
+def read_pyproject(root: Path) -> Mapping[str, Any]:
     """The project's pyproject.toml; empty when it is missing or broken (the commands that
     read it for their own settings report that)."""
-    from dsprod.envs._toml import load_toml
+    from dsprod._project import read_pyproject as parsed
     from dsprod.errors import ConfigError
 
     try:
-        data = load_toml(root / "pyproject.toml", root)
+        data = parsed(root)
     except ConfigError:
         return {}
     return data if isinstance(data.get("tool", {}), dict) else {}

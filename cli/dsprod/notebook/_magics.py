@@ -42,6 +42,7 @@ def mask_line(line: str) -> str | None:
 
 def cell_magic(source: str) -> str | None:
     """The name of the cell magic on the first line, if any (`%%time` -> "time")."""
-    first = source.split("\n", 1)[0]
+    end = source.find("\n")
+    first = source if end < 0 else source[:end]  # not split(): no copy of the rest
     match = _CELL_MAGIC.match(first)
     return match.group(1) if match else None

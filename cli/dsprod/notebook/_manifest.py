@@ -6,13 +6,13 @@ hash of the text as dsprod last wrote it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dsprod.errors import ConfigError
+from dsprod.notebook._model import DefinitionKind
 
 __all__ = [
     "MANIFEST_PATH",
@@ -25,6 +25,13 @@ __all__ = [
     "load_manifest",
 ]
 
+# A kind the manifest does not know is a malformed entry (KeyError), not a new kind.
+_KINDS: dict[object, DefinitionKind] = {
+    "function": "function",
+    "class": "class",
+    "constant": "constant",
+}
+
 # 2 adds `notebooks`: the definitions extract left in each notebook, and why. Version 1 is
 # read as version 2 without them; a dsprod that reads only 1 refuses 2 rather than drop them.
 SCHEMA_VERSION = 2
@@ -33,13 +40,15 @@ MANIFEST_PATH = Path(".dsprod") / "manifest.json"
 
 
 def digest(text: str) -> str:
+    import hashlib  # only when writing or comparing: `dsprod check` reads the manifest only
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
 class SymbolEntry:
     notebook: str  # path relative to the manifest's root, POSIX separators
-    kind: str
+    kind: DefinitionKind
     sha256: str
 
 
@@ -138,7 +147,7 @@ def load_manifest(root: Path) -> Manifest:
     try:
         for key, raw in document.get("modules", {}).items():
             symbols = {
-                name: SymbolEntry(str(s["notebook"]), str(s["kind"]), str(s["sha256"]))
+                name: SymbolEntry(str(s["notebook"]), _KINDS[s["kind"]], str(s["sha256"]))
                 for name, s in raw.get("symbols", {}).items()
             }
             modules[key] = ModuleEntry(str(raw["module"]), str(raw["sha256"]), symbols)

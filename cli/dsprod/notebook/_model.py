@@ -10,13 +10,19 @@ from typing import Any, Literal
 __all__ = [
     "Cell",
     "CellIssue",
+    "CellKind",
+    "DefinitionKind",
     "Location",
     "Notebook",
+    "NotebookFormat",
     "ParsedCell",
     "Statement",
 ]
 
 NotebookFormat = Literal["ipynb", "percent"]
+CellKind = Literal["code", "markdown", "raw"]  # v3 headings are markdown
+# What a notebook defines and extraction moves, as the manifest records it.
+DefinitionKind = Literal["function", "class", "constant"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ class Location:
 @dataclass(frozen=True)
 class Cell:
     index: int  # 0-based position in the notebook
-    kind: str  # "code", "markdown" or "raw"
+    kind: CellKind
     source: str
     tags: tuple[str, ...] = ()
 

@@ -63,7 +63,7 @@ class ModuleText:
             elif isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     if alias.name == "*":
-                        keys.add((node.module or "", "*", "", node.level))
+                        keys.add(ImportKey(node.module or "", "*", "", node.level))
                     else:
                         keys.update(import_keys(node, alias.asname or alias.name))
         return keys
@@ -76,7 +76,14 @@ def read_module(path: Path) -> ModuleText | None:
         raise TargetError(f"{path}: the target module is a folder")
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise TargetError(
+            f"{path}:{line}: the target module is not UTF-8 (byte {exc.object[exc.start]:#x}): "
+            "dsprod reads and writes Python source as UTF-8; nothing was changed",
+            hint="save the module as UTF-8, or choose another module with --module",
+        ) from exc
+    except OSError as exc:
         raise TargetError(f"{path}: cannot read the target module: {exc}") from exc
     return ModuleText.parse(text, path)
 
@@ -118,7 +125,7 @@ def compose_module(
         edits.append((first - 1, last, source.split("\n")))
 
     missing = [k for k in sorted(set(imports)) if k not in current.import_keys()]
-    future = [k for k in missing if k[0] == "__future__" and not k[3]]
+    future = [k for k in missing if k.module == "__future__" and not k.level]
     others = [k for k in missing if k not in future]
     docstring_end = _docstring_end(body)
     last_import = max(
@@ -189,7 +196,7 @@ def _import_block(keys: list[ImportKey]) -> list[str]:
     lines: list[str] = []
     for number in range(4):
         keys_here = [k for k in keys if group(k) == number]
-        plain = sorted(render_import(k) for k in keys_here if not k[1])
+        plain = sorted(render_import(k) for k in keys_here if not k.name)
         merged: dict[tuple[str, int], list[str]] = {}
         for module, name, asname, level in keys_here:
             if name:

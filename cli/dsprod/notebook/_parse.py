@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 from dsprod.notebook._magics import PYTHON_CELL_MAGICS, cell_magic, mask_line
 from dsprod.notebook._model import Cell, CellIssue, Location, ParsedCell, Statement
@@ -99,7 +100,7 @@ class UnparsedDefinition:
     """A `def` or `class` in a cell that does not parse: never extracted, never silent."""
 
     location: Location  # the line of the `def` or `class`
-    kind: str  # "function" or "class"
+    kind: Literal["function", "class"]
     name: str
     why: str  # `its cell does not parse as Python 3 (...), at line L`
     # Not always "port it from Python 2": syntax newer than this interpreter fails too.
@@ -124,7 +125,7 @@ def unparsed_definitions(parsed: ParsedCell) -> list[UnparsedDefinition]:
         match = _DEFINITION_LINE.match(line)
         if match is None or _kept(lines, number):
             continue
-        kind = "class" if match[1] == "class" else "function"
+        kind: Literal["function", "class"] = "class" if match[1] == "class" else "function"
         location = Location(issue.location.path, issue.location.cell, number)
         found.append(UnparsedDefinition(location, kind, match[2], why))
     return found

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field, replace
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._edits import Edit
-from dsprod.notebook._model import CellIssue, Location, Notebook, ParsedCell, Statement
+from dsprod.notebook._model import (
+    CellIssue,
+    DefinitionKind,
+    Location,
+    Notebook,
+    ParsedCell,
+    Statement,
+)
 from dsprod.notebook._params import Parametrizer
 from dsprod.notebook._parse import ParseCache, cell_issues
 from dsprod.notebook._resolve import Resolver
@@ -28,7 +35,7 @@ __all__ = ["Definition", "ExtractionPlan", "Refusal", "plan_extraction"]
 @dataclass(frozen=True)
 class Definition:
     name: str
-    kind: str  # "function", "class" or "constant"
+    kind: DefinitionKind
     location: Location
     source: str  # the exact lines of the notebook, decorators and attached comments included
     statement: Statement
@@ -211,7 +218,7 @@ class _Planner:
         self.issues = issues
         self.refused: dict[str, Refusal] = {}
 
-    def _definition(self, statement: Statement, name: str, kind: str) -> Definition:
+    def _definition(self, statement: Statement, name: str, kind: DefinitionKind) -> Definition:
         lines = self.by_cell[statement.cell].cell.source.split("\n")
         source = "\n".join(lines[statement.start - 1 : statement.end])
         return Definition(name, kind, self.resolver.where(statement), source, statement)
@@ -345,7 +352,7 @@ class _Planner:
             node = statement.node
             if not isinstance(node, DEF_TYPES):
                 continue
-            kind = "class" if isinstance(node, ast.ClassDef) else "function"
+            kind: DefinitionKind = "class" if isinstance(node, ast.ClassDef) else "function"
             definition = self._definition(statement, node.name, kind)
             if self._is_kept(statement):
                 kept.append(definition)

@@ -8,12 +8,11 @@ their cells are read from the worksheets and written back in place, so the file 
 from __future__ import annotations
 
 import json
-import shlex
 from pathlib import Path
 from typing import Any
 
 from dsprod.errors import NotebookError
-from dsprod.notebook._model import Cell, Notebook
+from dsprod.notebook._model import Cell, CellKind, Notebook
 
 __all__ = ["cell_dicts", "legacy_format", "read_notebook", "source_key"]
 
@@ -38,7 +37,7 @@ def read_notebook(path: Path) -> Notebook:
         raw = path.read_bytes()
     except OSError as exc:
         raise NotebookError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if not raw.strip():
+    if raw.isspace() or not raw:  # without copying the file, as strip() would
         raise NotebookError(f"{path}: empty file, not a notebook", hint=_OPEN_HINT)
     try:
         text = raw.decode("utf-8")
@@ -108,7 +107,7 @@ def legacy_format(notebook: Notebook) -> tuple[str, str] | None:
         "nbformat 3 notebook: dsprod reads it, but ruff (the lint and format hooks) reads "
         "version 4 only",
         "convert it: jupyter nbconvert --to notebook --nbformat 4 --inplace "
-        + shlex.quote(str(notebook.path)),
+        + _quoted(notebook.path),
     )
 
 
@@ -131,9 +130,15 @@ def source_key(cell: dict[str, Any]) -> str:
 
 
 def _cell(index: int, raw: dict[str, Any], version: int) -> Cell:
-    kind = raw["cell_type"]
-    if version == 3 and kind == "heading":
-        kind = "markdown"
+    cell_type = raw["cell_type"]
+    # v3 headings are markdown; a type no Jupyter writes is left alone, like a raw cell.
+    kind: CellKind = (
+        "code"
+        if cell_type == "code"
+        else "markdown"
+        if cell_type == "markdown" or (version == 3 and cell_type == "heading")
+        else "raw"
+    )
     source = raw.get(source_key(raw), "")
     if isinstance(source, list):
         source = "".join(source)
@@ -165,7 +170,10 @@ def _language(document: dict[str, Any]) -> str:
 
 def _indent(text: str) -> int:
     # Jupyter writes indent=1; keep whatever the file uses so untouched cells stay byte-identical.
-    second = text.split("\n", 2)[1] if text.count("\n") >= 1 else ""
+    # Only the second line is looked at: no split or count of the whole file (check reads many).
+    start = text.find("\n") + 1
+    end = text.find("\n", start) if start else -1
+    second = "" if not start else text[start:] if end < 0 else text[start:end]
     stripped = second.lstrip(" ")
     return max(1, len(second) - len(stripped)) if stripped else 1
 
@@ -192,3 +200,9 @@ def _read_percent(path: Path, text: str) -> Notebook:
         document=document,
         text=text,
     )
+
+
+def _quoted(path: Path) -> str:
+    import shlex  # only for a v3 notebook's advice
+
+    return shlex.quote(str(path))

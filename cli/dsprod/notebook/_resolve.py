@@ -6,6 +6,7 @@ import ast
 import builtins
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 from dsprod.notebook._model import Location, Statement
 from dsprod.notebook._scope import summarize
@@ -17,7 +18,7 @@ _BUILTINS = frozenset(dir(builtins)) - {"__name__", "__doc__", "__spec__", "__lo
 # Module attributes that differ between the notebook (`__main__`) and the module.
 _MODULE_ATTRIBUTES = frozenset({"__name__", "__doc__", "__spec__", "__loader__", "__file__"})
 # Names IPython puts in a notebook's namespace that have an importable home.
-_IPYTHON_IMPORTS: dict[str, ImportKey] = {"display": ("IPython.display", "display", "", 0)}
+_IPYTHON_IMPORTS: dict[str, ImportKey] = {"display": ImportKey("IPython.display", "display", "", 0)}
 # Calls that compute a value from their arguments alone: safe to run when a module is imported.
 _PURE_CALL_PREFIXES = (
     "math.", "cmath.", "re.", "pathlib.", "datetime.", "decimal.", "fractions.", "string.",
@@ -41,9 +42,9 @@ _CONSTANT_NODES = (
 
 @dataclass(frozen=True)
 class Resolution:
-    """What a free name is. `kind` is one of: builtin, import, definition, constant, state."""
+    """What a free name is."""
 
-    kind: str
+    kind: Literal["builtin", "import", "definition", "constant", "state"]
     imports: tuple[ImportKey, ...] = ()
     reason: str = ""  # for state: why it is not movable, with where it is bound
     fix: str = ""  # for state: what the user can do; empty means "make it a parameter"
@@ -249,7 +250,7 @@ class Resolver:
                     binders=((index, 0),),
                 )
         if self._star:
-            keys = tuple((module, "*", "", 0) for module in self._star)
+            keys = tuple(ImportKey(module, "*", "", 0) for module in self._star)
             return Resolution("import", imports=keys)
         if self._runs:
             return Resolution(

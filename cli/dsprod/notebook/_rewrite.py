@@ -150,6 +150,10 @@ def _splice(notebook: Notebook, sources: dict[int, str | None]) -> str:
         if not any(i in sources for i in indices):
             continue
         prefix = text[text.rfind("\n", 0, items[0][0]) + 1 : items[0][0]]
+        if prefix.strip():
+            # The cells do not start their lines (a notebook written on one line): there is
+            # no indentation to copy, and copying that text would break the JSON.
+            prefix = ""
         separator = text[items[0][1] : items[1][0]] if len(items) > 1 else ",\n" + prefix
         kept: list[str] = []
         for index, (start, end) in zip(indices, items, strict=True):

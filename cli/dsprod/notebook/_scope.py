@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import Literal
 
 __all__ = ["Reference", "ScopeSummary", "references", "summarize", "yields"]
+
+ScopeKind = Literal["module", "function", "class", "comprehension"]
 
 
 @dataclass(eq=False)
 class _Scope:
-    kind: str  # "module", "function", "class" or "comprehension"
+    kind: ScopeKind
     parent: _Scope | None
     bound: set[str] = field(default_factory=set)
     declared_global: set[str] = field(default_factory=set)
@@ -33,7 +36,6 @@ class ScopeSummary:
     binds: frozenset[str]  # names bound at module level when the statement runs
     reads: dict[str, int]  # module-level names read, with the first line that reads each
     global_writes: dict[str, int]  # names assigned through `global` inside functions
-    star_imports: tuple[str, ...]  # modules imported with `from m import *`
 
 
 def summarize(node: ast.AST) -> ScopeSummary:
@@ -55,7 +57,6 @@ def summarize(node: ast.AST) -> ScopeSummary:
         binds=frozenset(module.bound | writes.keys()),
         reads=reads,
         global_writes=writes,
-        star_imports=tuple(visitor.star_imports),
     )
 
 
@@ -77,9 +78,8 @@ class _Visitor(ast.NodeVisitor):
         self.module = _Scope("module", None)
         self.scope = self.module
         self.scopes = [self.module]
-        self.star_imports: list[str] = []
 
-    def _push(self, kind: str) -> _Scope:
+    def _push(self, kind: ScopeKind) -> _Scope:
         scope = _Scope(kind, self.scope)
         self.scopes.append(scope)
         self.scope = scope
@@ -119,9 +119,9 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
-            if alias.name == "*":
-                self.star_imports.append("." * node.level + (node.module or ""))
-            else:
+            # `from m import *` binds names no parse can know: the plan finds those
+            # statements itself (`stars` in _plan) for the resolver.
+            if alias.name != "*":
                 self._bind(alias.asname or alias.name, node.lineno)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
@@ -290,7 +290,7 @@ class _ReferenceVisitor(_Visitor):
         self.depth: dict[int, int] = {id(self.module): 0}
         self._deferring = False
 
-    def _push(self, kind: str) -> _Scope:
+    def _push(self, kind: ScopeKind) -> _Scope:
         parent = self.scope
         scope = super()._push(kind)
         deferred = kind == "function" or self._deferring

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from dsprod.notebook._model import ParsedCell, Statement
 from dsprod.notebook._scope import summarize
@@ -30,9 +31,15 @@ KEEP_TAG = "dsprod-keep"
 KEEP_COMMENT = "dsprod: keep"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-# (module, name, asname, level): `import a.b as c` is ("a.b", "", "c", 0),
-# `from .m import x` is ("m", "x", "", 1).
-ImportKey = tuple[str, str, str, int]
+
+class ImportKey(NamedTuple):
+    """One imported name: `import a.b as c` is ("a.b", "", "c", 0), `from .m import x` is
+    ("m", "x", "", 1). A tuple, so keys sort in the order the module's imports are written."""
+
+    module: str
+    name: str  # "" for `import module`
+    asname: str  # "" when not renamed
+    level: int  # the dots of a relative import
 
 
 def words(text: str) -> set[str]:
@@ -126,17 +133,18 @@ def import_keys(node: ast.stmt, name: str) -> list[ImportKey]:
     if isinstance(node, ast.Import):
         for alias in node.names:
             if (alias.asname or alias.name.split(".")[0]) == name:
-                keys.append((alias.name, "", alias.asname or "", 0))
+                keys.append(ImportKey(alias.name, "", alias.asname or "", 0))
     elif isinstance(node, ast.ImportFrom):
         for alias in node.names:
             if (alias.asname or alias.name) == name:
-                keys.append((node.module or "", alias.name, alias.asname or "", node.level))
+                keys.append(
+                    ImportKey(node.module or "", alias.name, alias.asname or "", node.level)
+                )
     return keys
 
 
 def render_import(key: ImportKey) -> str:
-    module, name, asname, level = key
-    alias = f" as {asname}" if asname else ""
-    if name:
-        return f"from {'.' * level}{module} import {name}{alias}"
-    return f"import {module}{alias}"
+    alias = f" as {key.asname}" if key.asname else ""
+    if key.name:
+        return f"from {'.' * key.level}{key.module} import {key.name}{alias}"
+    return f"import {key.module}{alias}"

@@ -1,4 +1,4 @@
-"""Where extracted code goes: the project, its package, and the module for a notebook."""
+"""Where extracted code goes: the module for a notebook, in the project's package or beside it."""
 
 from __future__ import annotations
 
@@ -6,39 +6,24 @@ import keyword
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from dsprod._fs import check_writable
 from dsprod._output import shown
+from dsprod._project import PYPROJECT, Project
 from dsprod.errors import ConfigError, TargetError
 from dsprod.notebook._manifest import Manifest, load_manifest
 
 __all__ = [
-    "Project",
     "Target",
     "check_writable_for",
-    "find_project",
     "missing_inits",
     "module_name_for",
     "resolve_target",
 ]
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 _IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
-
-
-@dataclass(frozen=True)
-class Project:
-    root: Path
-    package: str | None
-    package_dir: Path | None  # the folder holding the package's __init__.py
-    config: dict[str, Any] = field(default_factory=dict)  # [tool.dsprod]
 
 
 @dataclass(frozen=True)
@@ -48,65 +33,10 @@ class Target:
     root: Path  # where the manifest lives
     how: str  # how the target was chosen, for the output
 
-
-def find_project(start: Path) -> Project | None:
-    """The nearest folder at or above `start` with a pyproject.toml, and its package."""
-    folder = start.resolve()
-    for candidate in (folder, *folder.parents):
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            return _read_project(candidate, pyproject)
-        if (candidate / ".git").exists():
-            return None
-    return None
-
-
-def _read_project(root: Path, pyproject: Path) -> Project:
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(
-            f"{pyproject}: cannot read it: {exc}", hint="fix the TOML syntax and run again"
-        ) from exc
-    tool = data.get("tool", {})
-    if not isinstance(tool, dict):
-        raise ConfigError(
-            f"{pyproject}: `tool` must be a table ([tool.dsprod], [tool.ruff]...), not "
-            f"{type(tool).__name__}",
-            hint="fix pyproject.toml and run again",
-        )
-    config = tool.get("dsprod", {})
-    if not isinstance(config, dict):
-        raise ConfigError(
-            f"{pyproject}: [tool.dsprod] must be a table", hint="fix pyproject.toml and run again"
-        )
-    name = config.get("package")
-    if name is not None:
-        package_dir = _find_package(root, str(name))
-        if package_dir is None:
-            raise ConfigError(
-                f"{pyproject}: [tool.dsprod] package = {name!r}, but neither src/{name}/ nor "
-                f"{name}/ has an __init__.py",
-                hint="fix the package name, or create the package",
-            )
-        return Project(root, str(name), package_dir, config)
-    src = root / "src"
-    if src.is_dir():
-        packages = sorted(p for p in src.iterdir() if (p / "__init__.py").is_file())
-        if len(packages) == 1:
-            return Project(root, packages[0].name, packages[0], config)
-    project_name = str(data.get("project", {}).get("name", ""))
-    guess = re.sub(r"[-.]+", "_", project_name).lower()
-    if guess and (package_dir := _find_package(root, guess)) is not None:
-        return Project(root, guess, package_dir, config)
-    return Project(root, None, None, config)
-
-
-def _find_package(root: Path, name: str) -> Path | None:
-    for candidate in (root / "src" / name, root / name):
-        if (candidate / "__init__.py").is_file():
-            return candidate
-    return None
+    @property
+    def module_root(self) -> Path:
+        """The folder to put on sys.path so that `import_name` imports."""
+        return self.path.parents[self.import_name.count(".")]
 
 
 def module_name_for(notebook: Path) -> str:
@@ -122,6 +52,8 @@ def module_name_for(notebook: Path) -> str:
 
 
 def resolve_target(notebook: Path, module: str | None, project: Project | None) -> Target:
+    if project is not None:
+        _check_declared_package(project)
     if module is not None and (module.endswith(".py") or "/" in module or "\\" in module):
         return _path_target(notebook, Path(module), project)
     if project is not None and project.package_dir is not None and project.package:
@@ -139,6 +71,17 @@ def resolve_target(notebook: Path, module: str | None, project: Project | None) 
     _check_dotted(module)
     path = folder.joinpath(*module.split(".")).with_suffix(".py")
     return Target(path, module, folder, "--module")
+
+
+def _check_declared_package(project: Project) -> None:
+    """A package [tool.dsprod] names must exist: writing elsewhere would hide the typo."""
+    name = project.declared_package
+    if name is not None and project.package_dir is None:
+        raise ConfigError(
+            f"{shown(project.root / PYPROJECT)}: [tool.dsprod] package = {name!r}, but neither "
+            f"src/{name}/ nor {name}/ has an __init__.py",
+            hint="fix the package name, or create the package",
+        )
 
 
 def _package_module(module: str, project: Project) -> str:

@@ -10,13 +10,13 @@ import atexit
 import difflib
 import json
 import re
-import sys
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from dsprod._output import Output, shown
+from dsprod._project import project_python
 from dsprod.errors import UserError
 from dsprod.notebook._model import Notebook
 from dsprod.notebook._target import Target
@@ -26,8 +26,6 @@ __all__ = [
     "Verification",
     "compare_runs",
     "kept_cells",
-    "module_root",
-    "project_python",
     "run_notebook",
     "verify_after",
     "verify_before",
@@ -66,14 +64,6 @@ class Verification:
     @property
     def identical(self) -> bool:
         return not self.differences and self.new_error is None
-
-
-def project_python(root: Path) -> str:
-    """The interpreter of the project: its virtual environment's, else the one running dsprod."""
-    for candidate in (root / ".venv" / "bin" / "python", root / ".venv" / "Scripts" / "python.exe"):
-        if candidate.exists():
-            return str(candidate)
-    return sys.executable
 
 
 def run_notebook(
@@ -143,13 +133,36 @@ def run_notebook(
                 said = log.read_text(encoding="utf-8").strip()[-2000:]
                 raise UserError(
                     f"cannot run a Jupyter kernel with {python}: {exc}\n{said}".rstrip(),
-                    hint=f"install ipykernel there: {python} -m pip install ipykernel",
+                    hint=_kernel_hint(python),
                 ) from exc
             finally:
                 # nbclient leaves an exit hook behind when the kernel never started; it would
                 # print a traceback as dsprod exits.
                 atexit.unregister(client._cleanup_kernel)
     return [_cell_run(i, c) for i, c in enumerate(node.cells) if c.cell_type == "code"]
+
+
+def _kernel_hint(python: str) -> str:
+    """The next step for a kernel that did not start: installing ipykernel only helps when
+    that is what is missing."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            [python, "-c", "import ipykernel_launcher"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return f"{python} does not run: point the project's .venv at a working Python"
+    if "No module named" in done.stderr:
+        return f"install ipykernel there: {python} -m pip install ipykernel"
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return f"ipykernel is installed but does not import ({last}): reinstall it there"
+    return "fix what the kernel says above, then run again (ipykernel is installed there)"
 
 
 def _mark_last_started(node: Any, error: Exception, timeout: int) -> None:
@@ -251,17 +264,12 @@ def discount_unstable(
     )
 
 
-def module_root(target: Target) -> Path:
-    """The folder to put on sys.path so that `target.import_name` imports."""
-    return target.path.parents[target.import_name.count(".")]
-
-
 def verify_before(
     notebook: Notebook, target: Target, timeout: int, output: Output
 ) -> list[CellRun]:
     output.status("run", f"{shown(notebook.path)} as it is (a kernel, cell by cell)")
-    python = project_python(target.root)
-    return run_notebook(notebook, notebook.text, python, [module_root(target)], timeout)
+    python = str(project_python(target.root))
+    return run_notebook(notebook, notebook.text, python, [target.module_root], timeout)
 
 
 def verify_after(
@@ -275,14 +283,14 @@ def verify_after(
 ) -> Verification:
     """Run the rewritten notebook `text`, compare with `before`, and report."""
     output.status("run", f"{shown(notebook.path)} after extraction")
-    python = project_python(target.root)
-    after = run_notebook(notebook, text, python, [module_root(target)], timeout)
+    python = str(project_python(target.root))
+    after = run_notebook(notebook, text, python, [target.module_root], timeout)
     verification = compare_runs(before, after, kept)
     where = shown(notebook.path)
     if verification.differences and verification.new_error is None:
         # Only now, as it costs a third run: does the original itself show the same twice?
         output.status("run", f"{where} as it was, again: do those cells change on every run?")
-        again = run_notebook(notebook, notebook.text, python, [module_root(target)], timeout)
+        again = run_notebook(notebook, notebook.text, python, [target.module_root], timeout)
         verification = discount_unstable(verification, before, again)
     if verification.original_error is not None:
         cell, error = verification.original_error

@@ -7,70 +7,80 @@ commit hook runs on every commit and must cost little more than reading the file
 from __future__ import annotations
 
 import ast
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dsprod._output import Output, shown
-from dsprod.errors import UserError
+from dsprod._problem import Problem
+from dsprod._project import find_project
+from dsprod.errors import DsprodError, UserError
 from dsprod.notebook._manifest import MANIFEST_PATH, Manifest, load_manifest
 from dsprod.notebook._parse import gc_paused, parse_cells, unparsed_definitions
 from dsprod.notebook._read import legacy_format, read_notebook
 from dsprod.notebook._statements import KEEP_COMMENT, KEEP_TAG, top_level_definitions
-from dsprod.notebook._target import find_project
 
 if TYPE_CHECKING:
+    from dsprod.notebook._debt import Debt
     from dsprod.notebook.extract import ExtractOptions
 
-__all__ = ["Finding", "check", "check_paths"]
+__all__ = ["CheckResult", "check", "check_paths"]
 
 
 @dataclass(frozen=True)
-class Finding:
-    where: str  # `path.ipynb:cell N:line L`, `module.py:L` or a path
-    message: str
-    fix: str  # the command (or step) that fixes it
-    notebook: Path | None = None  # the notebook `--fix` extracts
-    module: Path | None = None  # the module whose hand edit `--fix` records
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}; fix: {self.fix}"
+class CheckResult:
+    problems: list[Problem]
+    left: int  # definitions extract left in the projects' notebooks, each with its reason
+    debt: Debt | None = None  # with `debt=True`: the project's debt (None: no manifest)
+    # With `fix`: the notebooks that could not be extracted, and why.
+    errors: tuple[DsprodError, ...] = ()
 
 
 def check(
-    paths: Sequence[Path], output: Output, *, fix: ExtractOptions | None = None
-) -> list[Finding]:
-    """Check `paths` (all notebooks and extracted modules when empty). With `fix`, extract the
-    notebooks that have findings with those options, record the module edits, check again."""
+    paths: Sequence[Path],
+    output: Output,
+    *,
+    fix: ExtractOptions | None = None,
+    debt: bool = False,
+) -> CheckResult:
+    """Check `paths` (all notebooks when empty). With `fix`, extract the notebooks that have
+    problems with those options, measure the lint debt again, check again. With `debt`, read
+    the project's debt too (the module headers and the ledger, which a commit does not need)."""
     if missing := [str(p) for p in paths if not p.exists()]:
         raise UserError(
             f"{', '.join(missing)}: no such file",
             hint="check the path; `dsprod check` alone checks every notebook and manifest",
         )
     files = list(paths) or _discover(Path.cwd())  # relative to the working folder
-    findings = check_paths(files)
-    if fix is None:
-        return findings
-    if findings:
-        _fix(findings, fix, output)
-    # The debt is measured again whether or not anything was found: code cleaned by hand
-    # since the last extraction drops its entries.
-    from dsprod.notebook._debt import refresh_debt
-
-    refresh_debt(Path.cwd(), files, output)
-    return check_paths(files)
-
-
-def check_paths(files: Iterable[Path]) -> list[Finding]:
-    with gc_paused():
-        return _check_paths(files)
-
-
-def _check_paths(files: Iterable[Path]) -> list[Finding]:
     manifests = _Manifests()
-    findings: list[Finding] = []
+    problems = check_paths(files, manifests)
+    errors: tuple[DsprodError, ...] = ()
+    if fix is not None:
+        if problems:
+            errors = _fix(problems, fix, output)
+        # The debt is measured again whether or not anything was found: code cleaned by hand
+        # since the last extraction drops its entries.
+        from dsprod.notebook._debt import refresh_debt
+
+        refresh_debt(Path.cwd(), files, output)
+        manifests = _Manifests()
+        problems = check_paths(files, manifests)
+    found = None
+    if debt:
+        from dsprod.notebook._debt import read_debt
+
+        found = read_debt(Path.cwd())
+    return CheckResult(problems, manifests.left(), found, errors)
+
+
+def check_paths(files: Iterable[Path], manifests: _Manifests | None = None) -> list[Problem]:
+    with gc_paused():
+        return _check_paths(files, manifests or _Manifests())
+
+
+def _check_paths(files: Iterable[Path], manifests: _Manifests) -> list[Problem]:
+    findings: list[Problem] = []
     # Extracted modules and the manifest are not checked: a module is the project's code once
     # extracted, and editing it is the point. `extract` protects hand edits (it never replaces
     # an edited symbol silently); a commit never fails because of one.
@@ -82,7 +92,7 @@ def _check_paths(files: Iterable[Path]) -> list[Finding]:
         if path.suffix == ".ipynb" or (path.suffix == ".py" and _is_percent(path)):
             findings += _check_notebook(path, manifests)
     # The two name a file by a relative and an absolute path: compare what the user sees.
-    return list({(f.where, f.message, f.fix): f for f in findings}.values())
+    return list({(f.where, f.message, f.next): f for f in findings}.values())
 
 
 class _Manifests:
@@ -109,32 +119,44 @@ class _Manifests:
         root = self._roots[folder]
         return self.at(root) if root is not None else None
 
+    def left(self) -> int:
+        """How many definitions extract left in notebooks, by the manifests read so far."""
+        return sum(len(names) for m in self._by_root.values() for names in m.left.values())
 
-def _check_notebook(path: Path, manifests: _Manifests) -> list[Finding]:
+
+def _check_notebook(path: Path, manifests: _Manifests) -> list[Problem]:
     try:
         notebook = read_notebook(path)
         manifest = manifests.near(path)
     except UserError as exc:
-        return [Finding(str(path), exc.message, exc.hint or "repair or restore the file")]
+        return [_unreadable(path, exc)]
+    except ModuleNotFoundError as exc:
+        # A percent script where dsprod runs without jupytext (the light hook environment).
+        from dsprod._extras import missing_dependency
+
+        if (missing := missing_dependency(exc)) is None:
+            raise
+        message = f"a percent-format notebook: reading it needs {exc.name}, not installed here"
+        return [Problem(str(path), message, missing.hint)]
     if notebook.language != "python":
         return []
     extracted = _extracted_from(manifest, path) if manifest else {}
     # What extract left in this notebook, with its reason, stays until the next extraction.
     left = manifest.left.get(manifest.key(path), {}) if manifest else {}
-    findings: list[Finding] = []
+    findings: list[Problem] = []
     name = shown(path)
     # A v3 notebook the ledger excludes from ruff (extract or `check --fix` adopted it)
     # passes the lint hooks; until then they fail on it with no way out they name.
     if (legacy := legacy_format(notebook)) and not _excluded_from_lint(manifest, path):
-        findings.append(Finding(str(path), *legacy))
+        findings.append(Problem(str(path), *legacy))
     for parsed in parse_cells(path, notebook.cells):
         findings += [
-            Finding(
+            Problem(
                 str(d.location),
                 f"{d.kind} `{d.name}` is defined in a notebook, and {d.why}",
                 f"{d.fix}, then `dsprod extract {name}`; to keep it here, "
                 f"mark it `# {KEEP_COMMENT}`",
-                notebook=path,
+                path=path,
             )
             for d in unparsed_definitions(parsed)
             if d.name not in left
@@ -146,27 +168,35 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Finding]:
             kind = "class" if isinstance(node, ast.ClassDef) else "function"
             if node.name in extracted:
                 findings.append(
-                    Finding(
+                    Problem(
                         where,
                         f"{kind} `{node.name}` is defined again here, but it was extracted to "
                         f"{shown(extracted[node.name])}: this copy shadows the module's",
                         f"delete it, or run `dsprod extract {name}` to move the new "
                         "version into the module",
-                        notebook=path,
+                        path=path,
                     )
                 )
             else:
                 findings.append(
-                    Finding(
+                    Problem(
                         where,
                         f"{kind} `{node.name}` is defined in a notebook",
                         f"`dsprod extract {name}` moves it into the package, or says "
                         "what stops it (make what it reads a parameter); to keep it here, "
                         f"mark it `# {KEEP_COMMENT}` or tag the cell {KEEP_TAG}",
-                        notebook=path,
+                        path=path,
                     )
                 )
     return findings
+
+
+def _unreadable(path: Path, error: UserError) -> Problem:
+    # The message locates the problem itself (`nb.ipynb:1:12: not valid JSON`): shown once.
+    where, sep, message = error.message.partition(": ")
+    if not sep or not where.startswith(str(path)):
+        where, message = str(path), error.message
+    return Problem(where, message, error.hint or "repair or restore the file")
 
 
 def _excluded_from_lint(manifest: Manifest | None, notebook: Path) -> bool:
@@ -187,12 +217,15 @@ def _extracted_from(manifest: Manifest, notebook: Path) -> dict[str, Path]:
     }
 
 
-def _fix(findings: list[Finding], options: ExtractOptions, output: Output) -> None:
+def _fix(
+    problems: list[Problem], options: ExtractOptions, output: Output
+) -> tuple[DsprodError, ...]:
+    """Extract the notebooks of `problems`; the errors of those that could not be."""
     from dsprod.notebook.extract import extract
 
-    notebooks = list(dict.fromkeys(f.notebook for f in findings if f.notebook is not None))
-    if notebooks:
-        extract(notebooks, options, output)
+    notebooks = list(dict.fromkeys(p.path for p in problems if p.path is not None))
+    results = extract(notebooks, options, output=output) if notebooks else []
+    return tuple(r.error for r in results if r.error is not None)
 
 
 def _is_percent(path: Path) -> bool:
@@ -210,15 +243,14 @@ _SKIPPED_FOLDERS = frozenset(
 
 def _discover(folder: Path) -> list[Path]:
     """Notebooks and manifests under `folder`: git's files when it is a repository."""
-    try:
-        listed = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=folder,
-            capture_output=True,
-            check=True,
-        ).stdout.decode("utf-8", "replace")
-        candidates = [Path(name) for name in listed.split("\0") if name]
-    except (OSError, subprocess.CalledProcessError):
+    from dsprod._git import run_git  # here: `dsprod check FILES` (the hook) starts no process
+
+    listed = run_git(
+        "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=folder, timeout=None
+    )
+    if listed is not None and listed.returncode == 0:
+        candidates = [Path(name) for name in listed.stdout.split("\0") if name]
+    else:
         candidates = [
             p.relative_to(folder)
             for p in [*folder.rglob("*.ipynb"), *folder.rglob(MANIFEST_PATH.name)]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dsprod._fs import atomic_write_text, project_lock, restore, snapshot
 from dsprod._output import Output, shown
+from dsprod._project import Project, find_project, project_python
 from dsprod.errors import DsprodError, TargetError, UserError
 from dsprod.notebook._ledger import DEBT_PATH, refresh_notebook_debt
 from dsprod.notebook._lint import ProjectLint, module_debt, read_module_debt
@@ -40,22 +41,9 @@ from dsprod.notebook._rewrite import (
     render_notebook,
 )
 from dsprod.notebook._show import code_view, code_view_after, report_plan, show_diff
-from dsprod.notebook._target import (
-    Project,
-    Target,
-    check_writable_for,
-    find_project,
-    missing_inits,
-    resolve_target,
-)
+from dsprod.notebook._target import Target, check_writable_for, missing_inits, resolve_target
 from dsprod.notebook._tests import write_characterization_tests
-from dsprod.notebook._verify import (
-    Verification,
-    kept_cells,
-    project_python,
-    verify_after,
-    verify_before,
-)
+from dsprod.notebook._verify import Verification, kept_cells, verify_after, verify_before
 
 __all__ = ["ExtractOptions", "ExtractResult", "extract", "extract_notebook"]
 
@@ -95,22 +83,29 @@ class ExtractResult:
 
 
 def extract(
-    notebooks: Sequence[Path], options: ExtractOptions, output: Output
+    notebooks: Sequence[Path],
+    options: ExtractOptions | None = None,
+    *,
+    output: Output | None = None,
 ) -> list[ExtractResult]:
-    """Extract from each notebook in turn; a notebook that fails does not stop the others."""
+    """Extract from each notebook in turn; a notebook that fails does not stop the others: its
+    result carries the error (`ExtractResult.error`), for the caller to show."""
     results: list[ExtractResult] = []
     for path in notebooks:
         try:
-            results.append(extract_notebook(path, options, output))
+            results.append(extract_notebook(path, options, output=output))
         except UserError as exc:
-            output.error(exc)
             results.append(ExtractResult(notebook=path, error=exc))
     return results
 
 
-def extract_notebook(path: Path, options: ExtractOptions, output: Output) -> ExtractResult:
+def extract_notebook(
+    path: Path, options: ExtractOptions | None = None, *, output: Output | None = None
+) -> ExtractResult:
+    """Extract from one notebook; `output` (default: status lines on stderr) is told what is
+    done, as `new_project` and `update_project` tell theirs."""
     with gc_paused():
-        return _extract_notebook(path, options, output)
+        return _extract_notebook(path, options or ExtractOptions(), output or Output())
 
 
 def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> ExtractResult:

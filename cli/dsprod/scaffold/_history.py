@@ -29,9 +29,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsprod._git import GitError, git
 from dsprod._output import shown
 from dsprod.errors import TemplateError
-from dsprod.scaffold._git import GitError, git
 from dsprod.scaffold._template import BUNDLE_NAME, Template
 
 __all__ = [

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dsprod._git import git, toplevel
 from dsprod._output import shown
+from dsprod._project import ANSWERS_FILE
 from dsprod.errors import UserError
-from dsprod.scaffold._git import git, toplevel
 from dsprod.scaffold._history import SOURCE, TemplateSource, tag_for, version_of_tag
 from dsprod.scaffold._template import Template
-from dsprod.scaffold.new import ANSWERS_FILE
 
 __all__ = ["check_clean", "check_versions", "has_tag", "locate", "read_answers"]
 
@@ -110,34 +110,14 @@ def check_versions(
     from; refusals otherwise."""
     from packaging.version import InvalidVersion, Version
 
-    recorded_source = answers.get("_src_path")
-    start = answers.get("_commit")
-    made_by = answers.get("template_version")
-    if not isinstance(start, str) and made_by and has_tag(source, tag_for(str(made_by))):
-        # dsprod 0.1.0 did not record where its template's versions are; the history has
-        # that version, so two lines (committed, as the update needs a clean tree) fix it.
-        raise UserError(
-            f"{shown(project / ANSWERS_FILE)} does not record where template {made_by} is (a "
-            "project made by dsprod 0.1.0)",
-            hint=f"in {ANSWERS_FILE}, replace the _src_path line with these two, commit, and "
-            "run dsprod update again:\n"
-            f"    _commit: {tag_for(str(made_by))}\n    _src_path: {SOURCE}",
-        )
-    if recorded_source != SOURCE or not isinstance(start, str):
-        raise UserError(
-            f"{shown(project / ANSWERS_FILE)} records no template version dsprod can find "
-            f"(source {recorded_source!r}, version {start!r}); the project was made by dsprod "
-            f"{made_by or '(unknown version)'} without git, or from another template",
-            hint="dsprod update needs a project made by dsprod new with git installed; for "
-            "another template use copier update",
-        )
+    start = _recorded_start(project, answers, source)
     try:
         old, new = Version(version_of_tag(start)), Version(source.version)
     except InvalidVersion as exc:
         raise UserError(
             f"{shown(project / ANSWERS_FILE)} records the template version {start!r}, which "
             "is not a version",
-            hint=f"restore it from git: git checkout -- {ANSWERS_FILE}",
+            hint=_fix_commit(project, source, answers.get("template_version")),
         ) from exc
     if Version(old.public) > Version(new.public):
         raise UserError(
@@ -146,12 +126,10 @@ def check_versions(
             hint="upgrade dsprod (pip install -U dsprod), then dsprod update",
         )
     if not has_tag(source, start) and "+dev." in start:
-        public = tag_for(str(Version(version_of_tag(start)).public))
         raise UserError(
             f"the project was made by a dsprod build that was not released (template "
             f"{version_of_tag(start)}); no release knows that version",
-            hint=f"in {ANSWERS_FILE}, set `_commit: {public}`, commit, and run dsprod update: "
-            "what that build changed then shows as your own edits",
+            hint=_fix_dev_build(start, source),
         )
     if not has_tag(source, start):
         raise UserError(
@@ -162,6 +140,88 @@ def check_versions(
             "dsprod newer than it",
         )
     return start
+
+
+def _recorded_start(project: Path, answers: Mapping[str, Any], source: TemplateSource) -> str:
+    where = shown(project / ANSWERS_FILE)
+    recorded_source = answers.get("_src_path")
+    start = answers.get("_commit")
+    made_by = answers.get("template_version")
+    if "_commit" not in answers and made_by and has_tag(source, tag_for(str(made_by))):
+        # dsprod 0.1.0 did not record where its template's versions are; the history has
+        # that version, so two lines (committed, as the update needs a clean tree) fix it.
+        raise UserError(
+            f"{where} does not record where template {made_by} is (a project made by dsprod 0.1.0)",
+            hint=f"in {ANSWERS_FILE}, replace the _src_path line with these two, commit, and "
+            "run dsprod update again:\n"
+            f"    _commit: {tag_for(str(made_by))}\n    _src_path: {SOURCE}",
+        )
+    if recorded_source == SOURCE and not (isinstance(start, str) and start.strip()):
+        raise UserError(
+            f"{where} has an empty _commit: the template version the project is on is not recorded",
+            hint=_fix_commit(project, source, made_by),
+        )
+    if recorded_source != SOURCE or not isinstance(start, str):
+        raise UserError(
+            f"{where} records no template version dsprod can find (source "
+            f"{recorded_source!r}, version {start!r}); the project was made by dsprod "
+            f"{made_by or '(unknown version)'} without git, or from another template",
+            hint="dsprod update needs a project made by dsprod new with git installed; for "
+            "another template use copier update",
+        )
+    if not start.startswith("v") and not has_tag(source, start) and has_tag(source, f"v{start}"):
+        raise UserError(
+            f"{where} records `_commit: {start}`, which is not a tag of the template history",
+            hint=f"did you mean v{start}? In {ANSWERS_FILE}, set `_commit: v{start}`, commit, "
+            "and run dsprod update",
+        )
+    return start
+
+
+def _fix_commit(project: Path, source: TemplateSource, made_by: object) -> str:
+    """How to record the version again: the last one in the answers file's git history."""
+    log = git("log", "--format=", "-p", "--", ANSWERS_FILE, cwd=project, check=False)
+    for line in log.splitlines():
+        if line.startswith(("+_commit:", "-_commit:")):
+            value = line.split(":", 1)[1].strip().strip("'\"")
+            if value and has_tag(source, value):
+                return (
+                    f"its git history (git log -p -- {ANSWERS_FILE}) last recorded {value}: "
+                    f"set `_commit: {value}` in {ANSWERS_FILE}, commit, and run dsprod update"
+                )
+    if made_by and has_tag(source, tag_for(str(made_by))):
+        tag = tag_for(str(made_by))
+        return (
+            f"it records template_version {made_by}: set `_commit: {tag}` in {ANSWERS_FILE}, "
+            "commit, and run dsprod update"
+        )
+    return (
+        f"set `_commit:` in {ANSWERS_FILE} to the release the project was made from (a tag "
+        f"such as v1.0.0; git -C {SOURCE} tag lists them), commit, and run dsprod update"
+    )
+
+
+def _fix_dev_build(start: str, source: TemplateSource) -> str:
+    """A development build's tag names its files' tree: a release with the same files is the
+    version to record; otherwise the release the build's version number names."""
+    from packaging.version import Version
+
+    tree = start.rsplit("+dev.", 1)[1]
+    listed = git(
+        "for-each-ref", "--format=%(refname:strip=2) %(tree)", "refs/tags", cwd=source.path
+    )
+    for line in listed.splitlines():
+        tag, _, tag_tree = line.partition(" ")
+        if "+dev." not in tag and tree and tag_tree.startswith(tree):
+            return (
+                f"its files are those of release {tag}: in {ANSWERS_FILE}, set `_commit: "
+                f"{tag}`, commit, and run dsprod update"
+            )
+    public = tag_for(str(Version(version_of_tag(start)).public))
+    return (
+        f"in {ANSWERS_FILE}, set `_commit: {public}`, commit, and run dsprod update: what "
+        "that build changed then shows as your own edits"
+    )
 
 
 def has_tag(source: TemplateSource, tag: str) -> bool:

@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dsprod._fs import umask
+from dsprod._git import run_git
 from dsprod._output import Output, shown
 from dsprod.errors import DsprodError, TemplateError, UserError
 from dsprod.scaffold._history import materialise
 from dsprod.scaffold._template import Template, find_template
 
-__all__ = ["ANSWERS_FILE", "NewResult", "new_project"]
+__all__ = ["NewResult", "new_project"]
 
-ANSWERS_FILE = ".copier-answers.yml"
 _VALIDATION = re.compile(r"^Validation error for question '(\w+)': (.*)$", re.DOTALL)
 _CHOICE = re.compile(r"^Invalid choice for '(\w+)': (.*)$", re.DOTALL)
 _GIT_IDENT = re.compile(r"^(?P<name>.+?) <(?P<email>[^<>\s]+@[^<>\s]+)> \d+ [+-]\d{4}$")
@@ -111,7 +112,7 @@ def _promote_example(project: Path, output: Output) -> None:
     quiet = Output(quiet=True, err=output.err, out=output.out)
     # The template's code is ruff-formatted already and extraction composes in ruff's layout:
     # no need for the two ruff processes formatting costs.
-    result = extract_notebook(notebook, ExtractOptions(format=False), quiet)
+    result = extract_notebook(notebook, ExtractOptions(format=False), output=quiet)
     if result.failed or not result.extracted:  # pragma: no cover - the template's own bug
         raise TemplateError(f"the example notebook could not be promoted: {result}")
     output.status("extract", f"{', '.join(result.extracted)} from {EXAMPLE_NOTEBOOK}")
@@ -202,17 +203,10 @@ def _suggestions(dest: Path) -> dict[str, str]:
     ascii_name = unicodedata.normalize("NFKD", dest.name).encode("ascii", "ignore").decode()
     name = re.sub(r"[^a-z0-9._-]+", "-", ascii_name.lower())[:50].strip("-._") or "my-project"
     suggested = {"project_name": name}
-    try:
-        ident = subprocess.run(
-            ["git", "var", "GIT_AUTHOR_IDENT"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
+    ident = run_git("var", "GIT_AUTHOR_IDENT", cwd=None, timeout=10)
+    if ident is None or ident.returncode != 0:
         return suggested  # no git, or no identity configured: the template's defaults stand
-    if match := _GIT_IDENT.match(ident):
+    if match := _GIT_IDENT.match(ident.stdout.strip()):
         suggested["author_name"] = match["name"]
         suggested["author_email"] = match["email"]
     return suggested
@@ -283,7 +277,7 @@ def _answer_error(exc: ValueError) -> TemplateError:
 
 def _move_into_place(staging: Path, dest: Path) -> None:
     if not dest.exists():
-        staging.chmod(0o777 & ~_umask())  # mkdtemp made it private to us
+        staging.chmod(0o777 & ~umask())  # mkdtemp made it private to us
         try:
             staging.rename(dest)  # atomic: the project appears whole or not at all
         except OSError as exc:
@@ -313,12 +307,6 @@ def _move_error(dest: Path, exc: OSError) -> DsprodError:
             hint="choose a folder that does not exist yet, or an empty one",
         )
     return TemplateError(f"cannot move the new project into {shown(dest)}: {exc}")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _report(result: NewResult, output: Output) -> None:

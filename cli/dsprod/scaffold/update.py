@@ -3,59 +3,45 @@
 Copier does the three-way update: it renders the template version the project was made from
 and the version this dsprod ships, and merges the difference into the project; where a local
 edit and a template change touch the same lines it leaves standard conflict markers. dsprod
-adds what makes that safe to run: the versions are found on any machine (`_history`), the
-refusals come before anything is touched (no git, a dirty tree, no answers file, a
-downgrade), an update that fails half-way is rolled back with git, and `--dry-run` runs the
-whole update on a clone of the project and shows its diff.
+adds what makes that safe to run:
+
+- the versions are found on any machine (`_history`);
+- the refusals come before anything is touched (no git, a dirty tree, no answers file, a
+  downgrade: `_update_checks`);
+- the update never runs in the project: copier runs in a clone inside the repository's git
+  folder, and the finished result is brought in as one journalled step (`_bring_in`), so a
+  kill at any moment, `kill -9` included, leaves the project as committed or fully updated
+  (after a `kill -9` while the result is being brought in, the next `dsprod update` finishes
+  it). Ctrl-C, SIGTERM and SIGHUP are handled alike (`_interrupt`);
+- what copier would drop silently is kept: a gitignored file it renders, a file the project
+  deleted, an edit in a file the new version deletes or renames (`_in_clone`, `_dropped`);
+- `--dry-run` is the same run without the last step, and shows its diff.
 """
 
 from __future__ import annotations
 
 import contextlib
-import tempfile
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dsprod._git import git, require_git
 from dsprod._output import Output, shown
-from dsprod.errors import TemplateError
-from dsprod.scaffold._git import git, require_git
+from dsprod.errors import TemplateError, UserError
+from dsprod.scaffold._bring_in import Journal, Workspace, changes_between, workspace_for
+from dsprod.scaffold._bring_in import conflict_index as _conflict_index
+from dsprod.scaffold._choices import deleted_choices
 from dsprod.scaffold._history import TemplateSource, materialise, version_of_tag
+from dsprod.scaffold._in_clone import outcome, run_copier
+from dsprod.scaffold._interrupt import as_keyboard_interrupt, deferred, received
 from dsprod.scaffold._template import Template, find_template
-from dsprod.scaffold._update_checks import (
-    check_clean,
-    check_versions,
-    locate,
-    read_answers,
-)
+from dsprod.scaffold._update_checks import check_clean, check_versions, locate, read_answers
+from dsprod.scaffold._update_report import report
+from dsprod.scaffold._update_result import Conflict, UpdateResult
 
 __all__ = ["Conflict", "UpdateResult", "update_project"]
 
-# The marker `git merge-file` writes first, with the label copier gives the project's side.
-_CONFLICT_START = "<<<<<<< before updating"
-
-
-@dataclass(frozen=True)
-class Conflict:
-    path: str  # relative to the project
-    line: int  # of the first conflict marker
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
-
-
-@dataclass(frozen=True)
-class UpdateResult:
-    path: Path
-    from_version: str
-    to_version: str
-    # (verb, path relative to the project): "update", "create", "delete", "rename".
-    changes: tuple[tuple[str, str], ...] = ()
-    conflicts: tuple[Conflict, ...] = ()
-    diff: str = ""  # the whole change, as `git diff` shows it (--dry-run only)
-    dry_run: bool = False
-    answers: Mapping[str, Any] = field(default_factory=dict)
+_UNTOUCHED = "nothing was changed: the project is as it was committed"
 
 
 def update_project(
@@ -69,213 +55,251 @@ def update_project(
     """Update the project at `path` to the template this dsprod ships.
 
     `data` changes answers by name (`-d NAME=VALUE`); every other answer stays as recorded.
-    With `dry_run`, the project is not touched: the update runs on a clone, and the result
-    carries its diff.
+    With `dry_run`, the project is not touched (nor need it be committed): the result carries
+    the diff of the update of its last commit.
     """
     output = output or Output()
     template = template or find_template()
+    data = dict(data or {})
     require_git()
     project, root = locate(Path(path))
+    workspace = workspace_for(root)
+    journal = workspace.pending()
+    if journal is not None:
+        return _finish(workspace, journal, project, output, dry_run=dry_run)
+    with as_keyboard_interrupt():
+        try:
+            start, source, dirty = _ready(project, template, data, output, dry_run=dry_run)
+        except KeyboardInterrupt:
+            _say(output, f"interrupted before the update started: {_UNTOUCHED}")
+            raise
+        if start == source.ref and not data:
+            output.status("identical", f"{shown(project)} is on template {source.version} already")
+            return UpdateResult(project, version_of_tag(start), source.version, dry_run=dry_run)
+        return _update(
+            workspace, project, start, source, template, data, output, dry_run=dry_run, dirty=dirty
+        )
+
+
+def _ready(
+    project: Path, template: Template, data: dict[str, str], output: Output, *, dry_run: bool
+) -> tuple[str, TemplateSource, bool]:
+    """The checks before anything is done, and the answers the project's deletions give
+    (added to `data`): the version to start from, the template's, and whether the tree is
+    dirty (a refusal, except for --dry-run)."""
     answers = read_answers(project)
-    template.check_answers(data or {})
-    check_clean(project)
+    template.check_answers(data)
+    dirty = False
+    try:
+        check_clean(project)
+    except UserError:
+        if not dry_run:
+            raise
+        dirty = True  # --dry-run writes nothing: it may show the update of the last commit
     source = materialise(template)
     start = check_versions(project, answers, source, template)
-    if start == source.ref and not data:
-        output.status("identical", f"{shown(project)} is on template {source.version} already")
-        return UpdateResult(project, version_of_tag(start), source.version, dry_run=dry_run)
-    if dry_run:
-        with tempfile.TemporaryDirectory(prefix="dsprod-update-") as scratch:
-            clone = Path(scratch) / "project"
-            git("clone", "--quiet", "--no-hardlinks", root, clone)
-            work = clone / project.relative_to(root)
-            _run_copier(work, source, template, data or {})
-            result = _result(work, clone, project, start, source, dry_run=True)
-    else:
-        try:
-            _run_copier(project, source, template, data or {})
-        except BaseException:
-            _roll_back(project)
-            raise
-        result = _result(project, root, project, start, source, dry_run=False)
-    _report(result, output)
-    return result
+    for name, files in deleted_choices(project, answers, source, start, data).items():
+        data[name] = "false"
+        output.status("record", f"{name}=false (you deleted {', '.join(files)})")
+    return start, source, dirty
 
 
-def _run_copier(
-    project: Path, source: TemplateSource, template: Template, data: Mapping[str, str]
-) -> None:
-    import copier
-    from copier.errors import CopierError
-
-    from dsprod.notebook._manifest import load_manifest
-
-    # The modules `dsprod extract` wrote are the project's: a template file of the same name
-    # must not overwrite them (the template's own list is in copier.yml, _skip_if_exists).
-    extracted = sorted(load_manifest(project).modules)
-    owned = _matcher([*template.skip_if_exists, *extracted])
-    try:
-        copier.run_update(
-            project,
-            skip_if_exists=extracted,
-            data={**data, "template_version": template.version},
-            defaults=True,  # a question new in this version takes its default
-            overwrite=True,
-            skip_answered=True,
-            unsafe=True,  # the template's migrations are dsprod's own
-            conflict="inline",
-            vcs_ref=source.ref,
-            quiet=True,
-        )
-    except ValueError as exc:  # an answer given with -d that fails validation
-        raise TemplateError(
-            f"invalid answer: {' '.join(str(exc).split())}", hint="correct the -d NAME=VALUE"
-        ) from None
-    except CopierError as exc:
-        raise TemplateError(
-            f"the template update failed: {exc}",
-            hint="the project is back as it was committed; fix the cause, then dsprod update",
-        ) from exc
-    # Copier deletes what the new version no longer renders, skip-if-exists or not: a file the
-    # project owns (a notebook, an extracted module) comes back from the commit.
-    for rel in git("ls-files", "--deleted", "--", ".", cwd=project).splitlines():
-        if owned(rel):
-            git("checkout", "--quiet", "HEAD", "--", rel, cwd=project)
-
-
-def _matcher(patterns: list[str]) -> Callable[[str], bool]:
-    from packaging.version import Version
-    from pathspec import PathSpec
-    from pathspec import __version__ as pathspec_version
-
-    # pathspec 1.0 renamed its gitignore-style patterns.
-    style = "gitignore" if Version(pathspec_version) >= Version("1.0.0") else "gitwildmatch"
-    spec = PathSpec.from_lines(style, patterns)
-    return spec.match_file
-
-
-def _roll_back(project: Path) -> None:
-    """Put the project back as it was committed (the update starts from a clean project);
-    nothing outside it is touched, ignored files (.env, .venv) included."""
-    with contextlib.suppress(TemplateError):
-        git("reset", "--quiet", "HEAD", "--", ".", cwd=project)
-        git("checkout", "--quiet", "HEAD", "--", ".", cwd=project)
-        git("clean", "--quiet", "-d", "--force", "--", ".", cwd=project)
-
-
-def _result(
-    work: Path,
-    root: Path,
+def _update(
+    workspace: Workspace,
     project: Path,
     start: str,
     source: TemplateSource,
+    template: Template,
+    data: Mapping[str, str],
+    output: Output,
     *,
     dry_run: bool,
+    dirty: bool,
 ) -> UpdateResult:
-    """What the update changed in `work` (the project, or its clone under `root`)."""
-    prefix = work.relative_to(root).as_posix()
-    scope = ["--", prefix] if prefix != "." else []
-    changes: list[tuple[str, str]] = []
-    for entry in _status(root, scope):
-        verb, name = entry
-        rel = name if prefix == "." else name.removeprefix(prefix + "/")
-        changes.append((verb, rel))
-    # Copier records each file it merged with conflicts as unmerged in the index: that, not
-    # a marker-like line a file may hold on purpose, says where the conflicts are.
-    unmerged = {
-        line.split("\t", 1)[1] for line in git("ls-files", "-u", "--", ".", cwd=work).splitlines()
-    }
-    rejected = {rel for verb, rel in changes if verb == "create" and rel.endswith(".rej")}
-    conflicts = tuple(
-        found for rel in sorted(unmerged | rejected) for found in _conflicts_in(work, rel)
-    )
-    diff = ""
+    root = workspace.root
+    prefix = project.relative_to(root).as_posix()
+    head = git("rev-parse", "HEAD", cwd=root).strip()
+    try:
+        workspace.start(head)
+        work = workspace.clone / prefix
+        old = run_copier(work, workspace.clone, source, template, data)
+        done = outcome(work, workspace.clone, project, old)
+        diff = _diff(workspace.clone, prefix) if dry_run else ""
+        result = UpdateResult(
+            project,
+            version_of_tag(start),
+            source.version,
+            done.changes,
+            tuple(Conflict(*c) for c in done.conflicts),
+            diff,
+            dry_run,
+            read_answers(work),
+            done.kept,
+            dict(data),
+            dirty,
+            done.watched,
+        )
+        if dry_run:
+            report(result, output)
+            return result
+        check_clean(project)  # nothing was edited while the update ran
+        journal = Journal(
+            prefix,
+            head,
+            changes_between(work, project, done.paths),
+            _conflict_index(workspace.clone, root),
+            _as_record(result),
+        )
+    except KeyboardInterrupt:
+        _discard(workspace)
+        _say(output, f"interrupted before the update was brought in: {_UNTOUCHED}")
+        raise
+    except OSError as exc:  # a full disk, a folder that cannot be written
+        _discard(workspace)
+        if received():
+            _say(output, f"interrupted before the update was brought in: {_UNTOUCHED}")
+            raise KeyboardInterrupt from exc
+        raise TemplateError(
+            f"the update failed: {exc}",
+            hint=f"{_UNTOUCHED}; fix the cause (free disk space, make the folder writable), "
+            "then dsprod update",
+        ) from exc
+    except BaseException as exc:
+        _discard(workspace)
+        if received():  # a Ctrl-C that copier reported as the failure of a git it ran
+            _say(output, f"interrupted before the update was brought in: {_UNTOUCHED}")
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        if dry_run:
+            _discard(workspace)
+    _bring_in(workspace, journal, result, output)
+    report(result, output)
+    return result
+
+
+def _bring_in(workspace: Workspace, journal: Journal, result: UpdateResult, output: Output) -> None:
+    committed = False
+    try:
+        with deferred():
+            try:
+                workspace.commit(journal)
+            except OSError as exc:  # the journal could not be written: nothing was
+                _discard(workspace)
+                raise TemplateError(
+                    f"the update failed: {exc}",
+                    hint=f"{_UNTOUCHED}; fix the cause (free disk space, make the folder "
+                    "writable), then dsprod update",
+                ) from exc
+            committed = True
+            try:
+                workspace.apply(journal)
+            except (OSError, TemplateError) as exc:
+                _roll_back(workspace, journal, exc)
+    except KeyboardInterrupt:  # held back until now
+        if not committed:
+            _discard(workspace)
+            _say(output, f"interrupted before the update was brought in: {_UNTOUCHED}")
+        else:
+            with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+                report(result, output)
+            _say(output, "interrupted after the update was brought in: the project is fully "
+                 "updated; review with git diff, then commit")  # fmt: skip
+        raise
+
+
+def _roll_back(workspace: Workspace, journal: Journal, exc: Exception) -> None:
+    try:
+        workspace.roll_back(journal)
+    except (OSError, TemplateError):
+        raise TemplateError(
+            f"the update failed while it was brought into the project: {exc}; putting the "
+            "project back failed too",
+            hint="fix the cause (free disk space, make the folder writable), then dsprod "
+            "update: it finishes the update",
+        ) from exc
+    raise TemplateError(
+        f"the update failed while it was brought into the project: {exc}",
+        hint="the project is back as it was committed; fix the cause (free disk space, make "
+        "the folder writable), then dsprod update",
+    ) from exc
+
+
+def _finish(
+    workspace: Workspace, journal: Journal, project: Path, output: Output, *, dry_run: bool
+) -> UpdateResult:
+    """Finish the update a `kill -9` stopped while it was brought in."""
+    files = ", ".join(c.path for c in journal.files[:5]) or "(none)"
     if dry_run:
-        # Intent-to-add: new files appear in the diff (this is the clone's index, not yours).
-        git("add", "--all", "--intent-to-add", *scope, cwd=root)
-        diff = git("diff", "--no-color", "--find-renames", "HEAD", *scope, cwd=root)
-    answers = read_answers(work)
+        raise UserError(
+            f"an update of {shown(project)} was interrupted while it was brought in (files "
+            f"{files}); it must be finished before another can be shown",
+            hint="dsprod update (without --dry-run) finishes it",
+        )
+    head = git("rev-parse", "HEAD", cwd=workspace.root).strip()
+    changed = workspace.unfinished(journal)
+    if head != journal.head or changed:
+        moved = "new commits" if head != journal.head else f"edits in {', '.join(changed[:5])}"
+        raise UserError(
+            f"an update of {shown(project)} was interrupted while it was brought in, and the "
+            f"project has changed since ({moved}): finishing it would overwrite that",
+            hint=f"drop it: rm -r {workspace.folder} && git checkout {journal.head[:12]} -- "
+            f"{files} (check git status), then dsprod update",
+        )
+    output.status("finish", "the update that was interrupted while it was brought in")
+    try:
+        with deferred():
+            workspace.apply(journal)
+    except (OSError, TemplateError) as exc:
+        raise TemplateError(
+            f"finishing the interrupted update failed: {exc}",
+            hint="fix the cause (free disk space, make the folder writable), then dsprod "
+            "update again: it goes on where it stopped",
+        ) from exc
+    result = _from_record(project, journal.report)
+    report(result, output)
+    return result
+
+
+def _diff(clone: Path, prefix: str) -> str:
+    scope = ["--", prefix] if prefix != "." else []
+    # Intent-to-add: new files appear in the diff (this is the clone's index, not yours).
+    git("add", "--all", "--intent-to-add", *scope, cwd=clone)
+    return git("diff", "--no-color", "--find-renames", "HEAD", *scope, cwd=clone)
+
+
+def _discard(workspace: Workspace) -> None:
+    with contextlib.suppress(OSError, TemplateError):
+        workspace.discard()
+
+
+def _say(output: Output, text: str) -> None:
+    # After SIGHUP the terminal may be gone: the state of the project matters, not the message.
+    with contextlib.suppress(OSError):
+        output.problem(text)
+
+
+def _as_record(result: UpdateResult) -> dict[str, Any]:
+    return {
+        "from": result.from_version,
+        "to": result.to_version,
+        "changes": [list(c) for c in result.changes],
+        "conflicts": [[c.path, c.line, c.kind] for c in result.conflicts],
+        "kept": [list(k) for k in result.kept],
+        "changed_answers": dict(result.changed_answers),
+        "watched": result.watched,
+    }
+
+
+def _from_record(project: Path, record: Mapping[str, Any]) -> UpdateResult:
     return UpdateResult(
         project,
-        version_of_tag(start),
-        source.version,
-        tuple(changes),
-        conflicts,
-        diff,
-        dry_run,
-        answers,
+        record["from"],
+        record["to"],
+        tuple((verb, rel) for verb, rel in record["changes"]),
+        tuple(Conflict(path, line, kind) for path, line, kind in record["conflicts"]),
+        answers=read_answers(project),
+        kept=tuple((rel, why) for rel, why in record["kept"]),
+        changed_answers=record["changed_answers"],
+        watched=record["watched"],
     )
-
-
-_VERBS = {"M": "update", "T": "update", "A": "create", "?": "create", "D": "delete", "R": "rename"}
-
-
-def _status(root: Path, scope: list[str]) -> list[tuple[str, str]]:
-    out = git(
-        "status", "--porcelain", "-z", "--untracked-files=all", "--find-renames", *scope,
-        cwd=root,
-    )  # fmt: skip
-    entries: list[tuple[str, str]] = []
-    fields = iter(out.split("\0"))
-    for item in fields:
-        if not item:
-            continue
-        code, name = item[:2], item[3:]
-        letter = code[0] if code[0] not in " ?" else code[1]
-        if code == "??":
-            letter = "?"
-        if letter in "RC":
-            next(fields, None)  # -z gives a rename's old name as the next field
-        entries.append((_VERBS.get(letter, "update"), name))
-    return sorted(entries, key=lambda e: e[1])
-
-
-def _conflicts_in(work: Path, rel: str) -> list[Conflict]:
-    if rel.endswith(".rej"):  # a hunk copier could not place even with a three-way merge
-        return [Conflict(rel, 1)]
-    try:
-        text = (work / rel).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return [Conflict(rel, 1)]
-    found = [
-        Conflict(rel, number)
-        for number, line in enumerate(text.splitlines(), 1)
-        if line.rstrip() == _CONFLICT_START
-    ]
-    return found or [Conflict(rel, 1)]
-
-
-def _report(result: UpdateResult, output: Output) -> None:
-    where = shown(result.path)
-    verb = "would update" if result.dry_run else "update"
-    output.status(verb, f"{where} from template {result.from_version} to {result.to_version}")
-    conflicted = {c.path for c in result.conflicts}
-    for change, rel in result.changes:
-        output.status("conflict" if rel in conflicted else change, rel)
-    for conflict in result.conflicts:
-        if result.dry_run:
-            output.problem(
-                f"{conflict}: would conflict: your edit and the template's change touch the "
-                "same lines"
-            )
-        else:
-            output.problem(
-                f"{conflict}: your edit and the template's change touch the same lines; keep "
-                "what you want between the <<<<<<< and >>>>>>> markers and delete the markers"
-            )
-    if any(change == "delete" for change, _ in result.changes):
-        output.status(
-            "note",
-            "the template no longer has the deleted files; if you had edited one, "
-            "git checkout HEAD -- PATH brings your version back",
-        )
-    if result.dry_run:
-        if result.diff:
-            output.data(result.diff.rstrip("\n"))
-        output.status("dry-run", "nothing was changed; run without --dry-run to apply")
-    elif result.conflicts:
-        output.status(
-            "next", "resolve the conflicts, then: git add -A && git commit -m 'Update template'"
-        )
-    elif result.changes:
-        output.status("next", "review with git diff, then: git add -A && git commit")

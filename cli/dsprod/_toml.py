@@ -26,17 +26,18 @@ _KEY = re.compile(rf"^\s*({_SIMPLE_KEY}(?:\s*\.\s*{_SIMPLE_KEY})*)\s*=")
 _PART = re.compile(_SIMPLE_KEY)
 
 
-def load_toml(path: Path, root: Path | None = None) -> dict[str, Any]:
-    """Parse `path`; a syntax error is a ConfigError located as `file:line`."""
+def load_toml(path: Path, root: Path | None = None, data: bytes | None = None) -> dict[str, Any]:
+    """Parse `path` (or `data`, its bytes, when the caller has read them); a syntax error is
+    a ConfigError located as `file:line`."""
     where = _where(path, root)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if data is None else data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"{where}: cannot read it: {exc}", hint=f"check {where} is a readable UTF-8 file"
         ) from exc
     try:
-        data: dict[str, Any] = tomllib.loads(text)
+        parsed: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         if match := _POSITION.search(message):
@@ -49,7 +50,7 @@ def load_toml(path: Path, root: Path | None = None) -> dict[str, Any]:
             f"{where}:{line}: not valid TOML: {message}",
             hint=f"fix line {line} of {where}, then run the command again",
         ) from None
-    return data
+    return parsed
 
 
 def _where(path: Path, root: Path | None) -> str:

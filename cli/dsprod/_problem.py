@@ -1,0 +1,35 @@
+"""The one problem record: what `check`, `env check`, `env show` and `doctor` find.
+
+A problem is data: where it is, what is wrong, and the step that fixes it. The library makes
+them; the CLI renders them (`Output.problem`, and `as_json` for `--json`), the same way for
+every command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Problem", "render"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    # `path.ipynb:cell N:line L`, `conf/prod.toml:4`, `$LOG_LEVEL`, a path, or a check's name
+    where: str
+    message: str
+    next: str | None = None  # the command, or step, that fixes it
+    # The file a fix acts on (the notebook `check --fix` extracts); not shown.
+    path: Path | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return render(f"{self.where}: {self.message}", self.next)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"where": self.where, "message": self.message, "next": self.next}
+
+
+def render(text: str, next_step: str | None) -> str:
+    """The one way dsprod shows something wrong: the line, then the next step under it."""
+    return f"{text}\n  next: {next_step}" if next_step else text

@@ -1,0 +1,26 @@
+"""What `dsprod --help` prints on a terminal of 80 columns or more, for the fast path.
+
+Generated from the typer application; tests/test_cli.py fails when it differs. Write
+it again with: python -c 'from dsprod.cli._app import write_root_help as w; w()'
+"""
+
+TEXT = """\
+Usage: dsprod [OPTIONS] COMMAND [ARGS]...
+
+  Take data science from notebooks to production.
+
+Options:
+  -q, --quiet           Print problems only.
+  --color / --no-color  Colour the status lines (default: on a tty).
+  --version             Show the version and exit.
+  -h, --help            Show this message and exit.
+
+Commands:
+  extract  Move a notebook's functions and classes into a module; the...
+  new      Create a project ready for dev, staging and prod from dsprod's...
+  check    Find definitions written into notebooks since dsprod extracted...
+  setup    Make the development environment: .venv, the project with its...
+  doctor   Check the development environment: Python, .venv, hooks,...
+  update   Bring the template of this dsprod into a project made by...
+  env      The environments of a project (dev, staging, prod) and their...
+"""
