@@ -19,10 +19,13 @@ from tests.helpers import (
 FIRST = ["import math", "def area(r):\n    return math.pi * r**2", "print(area(2))"]
 
 
-def add_cells(path: Path, *sources: str) -> None:
+def add_cells(path: Path, *sources: str, before_last: bool = False) -> None:
+    """Append cells, or insert them before the last cell."""
     document = json.loads(path.read_text())
+    at = len(document["cells"]) - 1 if before_last else len(document["cells"])
     for number, source in enumerate(sources):
-        document["cells"].append(
+        document["cells"].insert(
+            at + number,
             {
                 "cell_type": "code",
                 "execution_count": None,
@@ -30,7 +33,7 @@ def add_cells(path: Path, *sources: str) -> None:
                 "metadata": {},
                 "outputs": [],
                 "source": source.splitlines(keepends=True),
-            }
+            },
         )
     path.write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
@@ -74,7 +77,9 @@ def test_redefining_an_untouched_symbol_updates_it(
     extracted: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     nb, module = extracted
-    add_cells(nb, "def area(r):\n    return 3.14159 * r * r")
+    # Before the call: no cell calls the module's version any more (after a call, the new body
+    # is a version of its own: tests/notebook/test_versions.py).
+    add_cells(nb, "def area(r):\n    return 3.14159 * r * r", before_last=True)
     result = run_cli(capsys, "extract", str(nb))
     assert result.code == 0, result.err
     assert "return 3.14159 * r * r" in module.read_text()
@@ -86,7 +91,7 @@ def test_redefining_a_hand_edited_symbol_is_a_conflict_that_loses_nothing(
 ) -> None:
     nb, module = extracted
     module.write_text(module.read_text().replace("math.pi * r**2", "math.pi * r * r  # edited"))
-    add_cells(nb, "def area(r):\n    return 3 * r * r")
+    add_cells(nb, "def area(r):\n    return 3 * r * r", before_last=True)
     before = snapshot(tmp_path)
 
     result = run_cli(capsys, "extract", str(nb))

@@ -143,17 +143,39 @@ def test_identical_redefinition_moves_once_and_different_ones_are_versions(
         "def f():\n    return 1",
         "def g():\n    return 1",
         "def f():\n    return 1",
-        "def g():\n    return 2",
         "def h():\n    return g()",
+        "print(h())",
+        "def g():\n    return 2",
     )
-    assert moved(result) == ["f", "g_v1", "g"]
+    assert moved(result) == ["f", "g_v1", "h", "g"]
     assert len([s for s in result.removed if s.cell in (0, 2)]) == 2
     # Each `def g` is replaced by an import of its version, where it stood.
-    assert result.aliases == {(1, 1): ("g_v1", "g"), (3, 1): ("g", "g")}
-    versions = {d.name: d.source for d in result.definitions}
-    assert versions["g_v1"] == "def g_v1():\n    return 1"
-    # h calls whichever g is bound when it runs: it would take `g` as a parameter.
-    assert "uses `g`, which is defined 2 times with different bodies" in refusal(result, "h")
+    assert result.aliases == {(1, 1): ("g_v1", "g"), (5, 1): ("g", "g")}
+    sources = {d.name: d.source for d in result.definitions}
+    assert sources["g_v1"] == "def g_v1():\n    return 1"
+    # h runs only while the first g is bound: it calls that version by its module name.
+    assert sources["h"] == "def h():\n    return g_v1()"
+    assert not result.params
+
+
+def test_a_definition_that_runs_under_several_versions_takes_the_name(tmp_path: Path) -> None:
+    cells = [
+        "def g():\n    return 1",
+        "def h():\n    return g()",
+        "print(h())",
+        "def g():\n    return 2",
+        "print(h())",
+    ]
+    result = plan(tmp_path, *cells, parametrize=True)
+    assert moved(result) == ["g_v1", "h", "g"]
+    assert result.params == {"h": ("g",)}
+    assert [e.text for e in result.edits[4]] == ["g=g"]
+    # Without parametrization it stays, and says why.
+    stays = plan(tmp_path, *cells)
+    assert moved(stays) == ["g_v1", "g"]
+    assert "uses `g`, which is bound to 2 versions (cell 1:line 1, cell 4:line 1)" in refusal(
+        stays, "h"
+    )
 
 
 def test_an_evolving_function_calls_itself_and_a_kept_version_stops_all(tmp_path: Path) -> None:

@@ -65,8 +65,7 @@ class Resolver:
         blocked: dict[str, str],
         runs: tuple[Location, ...] = (),
         provided: frozenset[str] = frozenset(),
-        changing: frozenset[str] = frozenset(),
-        reimported: dict[str, tuple[tuple[int, int], ...]] | None = None,
+        changing: dict[str, tuple[tuple[int, int], ...]] | None = None,
     ) -> None:
         self._path = path
         self.bindings: dict[str, list[Statement]] = {}
@@ -78,8 +77,8 @@ class Resolver:
         self._blocked = blocked
         self._runs = runs  # locations of `%run` lines, which bind names dsprod cannot see
         self._provided = provided  # names the target module already defines
-        self._changing = changing  # definitions with several bodies: which one depends on when
-        self._reimported = reimported or {}  # versions an earlier run moved, imported in turn
+        # Evolving names (several versions, `_versions`), with where each version is bound.
+        self._changing = changing or {}
         self._memo: dict[str, Resolution] = {}
         self._active: set[str] = set()
 
@@ -104,11 +103,13 @@ class Resolver:
         found = self.bindings.get(name)
         if name in self._blocked and found and not isinstance(found[0].node, DEF_TYPES):
             return Resolution("state", reason=self._blocked[name])
-        if not found and name in self._reimported:
-            binders = self._reimported[name]
+        if name in self._changing:
+            binders = self._changing[name]
+            places = ", ".join(f"cell {cell + 1}:line {line}" for cell, line in binders)
             return Resolution(
                 "state",
-                reason=f"is imported {len(binders)} times, as different versions, from the module",
+                reason=f"is bound to {len(binders)} versions ({places}), and which one a call "
+                "reaches depends on when it runs",
                 binders=binders,
             )
         if not found:
@@ -142,11 +143,6 @@ class Resolver:
                 binders=binders,
             )
         if all(isinstance(n, DEF_TYPES) for n in nodes):
-            if name in self._changing:
-                reason = (
-                    f"is defined {len(found)} times with different bodies ({self._list(found)})"
-                )
-                return Resolution("state", reason=reason, binders=binders)
             return Resolution("definition")
         if len(found) > 1:
             reason = f"is bound {len(found)} times ({self._list(found)})"
