@@ -3,13 +3,19 @@ case runs the notebook before and after extraction and compares what it prints."
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
+import pytest
+
 from dsprod._output import Output
+from dsprod.notebook.check import check_paths
 from dsprod.notebook.extract import ExtractOptions, extract_notebook
-from tests.helpers import code_sources, write_notebook
-from tests.notebook.test_property import check_extraction
+from tests.helpers import code, code_sources, snapshot, write_notebook
+from tests.notebook.test_property import RUNNER, check_extraction
 
 
 def run(tmp_path: Path, *cells: str, stay: set[str], move: set[str]) -> tuple[str, list[str]]:
@@ -70,3 +76,105 @@ def test_a_class_version_naming_itself_keeps_every_version_in_the_notebook(
         "Box not extracted: is defined with 2 different bodies, which move together, and the "
         "one at cell 1:line 1 uses `Box`, which is bound to 2 versions"
     ) in err.getvalue()
+
+
+def test_versions_that_call_versions_call_the_one_of_their_time(tmp_path: Path) -> None:
+    module, cells = run(
+        tmp_path,
+        "def f(x):\n    return x + 1",
+        "def g(x):\n    return f(x) * 2",
+        "print(g(1))",
+        "def f(x):\n    return x + 10",
+        "def g(x):\n    return f(x) * 3",
+        "print(g(1), f(1))",
+        # h is defined while the first f is bound, and runs only once the second is.
+        "def h():\n    return f(0)",
+        "print(h())",
+        stay=set(),
+        move={"f", "g", "h"},
+    )
+    assert "def g_v1(x):\n    return f_v1(x) * 2" in module
+    assert "def g(x):\n    return f(x) * 3" in module
+    assert "def h():\n    return f(0)" in module
+    assert cells[:2] == [
+        "from analysis import h\nfrom analysis import f_v1 as f",
+        "from analysis import g_v1 as g",
+    ]
+    assert cells[3:5] == ["from analysis import f", "from analysis import g"]
+
+
+def test_a_definition_that_may_run_under_either_version_is_not_bound_to_one(
+    tmp_path: Path,
+) -> None:
+    cells = [
+        "def f():\n    return 1",
+        "def g():\n    return f()",
+        "h = g  # a value: called whenever",
+        "%timeit -n1 -r1 g()",
+        "def f():\n    return 2",
+        "print(h(), g())",
+    ]
+    # Parametrized, g would take f; used as a value, nothing would pass it: g stays.
+    module, after = run(tmp_path, *cells, stay={"g"}, move={"f"})
+    assert "f_v1" in module and "def g" not in module
+    assert after[1] == cells[1]
+
+
+def test_a_later_run_adds_a_version_and_check_accepts_the_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "nb"
+    first = ["def f(x):\n    return x + 1", "print(f(1))", "def f(x):\n    return x + 2"]
+    check_extraction(folder, [*first, "print(f(1))"], set(), {"f"}, parametrize=True)
+    nb = folder / "analysis.ipynb"
+    manifest = json.loads((folder / ".dsprod" / "manifest.json").read_text(encoding="utf-8"))
+    symbols = manifest["modules"]["analysis.py"]["symbols"]
+    assert {n: s["notebook"] for n, s in symbols.items()} == {
+        "f": "analysis.ipynb",
+        "f_v1": "analysis.ipynb",
+    }
+    # The notebook grows a third body after extraction: a version of its own, under a new
+    # name; the module's f and f_v1 stay as they were, and so does every cell before.
+    document = json.loads(nb.read_text(encoding="utf-8"))
+    document["cells"] += [
+        code("def f(x):\n    return x + 3"),
+        code("print(f(1))"),
+    ]
+    nb.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    before = run_cells(folder, nb)
+    result = extract_notebook(nb, ExtractOptions(format=False), output=Output(err=StringIO()))
+    assert result.extracted == ["f_v2"]
+    assert code_sources(nb)[-2:] == ["from analysis import f_v2 as f", "print(f(1))"]
+    assert run_cells(folder, nb) == before == "2\n3\n4\n"
+    assert check_paths([nb]) == []
+    again = snapshot(folder)
+    extract_notebook(nb, ExtractOptions(format=False), output=Output(err=StringIO()))
+    assert snapshot(folder) == again
+
+
+def test_a_name_whose_versions_stay_is_left_under_its_own_name(tmp_path: Path) -> None:
+    folder = tmp_path / "nb"
+    cells = [
+        "def f(x):\n    return x + 1",
+        "print(f(1))",
+        # IPython syntax inside: this version cannot move, so neither can the first.
+        "def f(x):\n    !echo hi\n    return x + 2",
+        "print(f(1))",
+    ]
+    check_extraction(folder, cells, {"f"}, set(), parametrize=True)
+    manifest = json.loads((folder / ".dsprod" / "manifest.json").read_text(encoding="utf-8"))
+    left = manifest["notebooks"]["analysis.ipynb"]["left"]
+    assert list(left) == ["f"] and left["f"]["where"] == "cell 3:line 1"
+    assert "contains IPython syntax" in left["f"]["reason"]
+    assert check_paths([folder / "analysis.ipynb"]) == []
+
+
+def run_cells(folder: Path, nb: Path) -> str:
+    ran = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(nb)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return ran.stdout

@@ -17,7 +17,13 @@ from dsprod.notebook._edits import Edit, apply_edits
 from dsprod.notebook._model import Notebook, Statement
 from dsprod.notebook._read import source_key
 
-__all__ = ["import_line", "import_summary", "new_cell_sources", "render_notebook"]
+__all__ = [
+    "import_line",
+    "import_summary",
+    "new_cell_sources",
+    "render_notebook",
+    "version_imports",
+]
 
 _LINE_LIMIT = 100
 
@@ -28,6 +34,17 @@ def import_line(module: str, names: list[str]) -> str:
         return line
     inner = "".join(f"    {n},\n" for n in names)
     return f"from {module} import (\n{inner})"
+
+
+def version_imports(
+    module: str, aliases: Mapping[tuple[int, int], tuple[str, str]]
+) -> dict[tuple[int, int], str]:
+    """The import that takes the place of each version of an evolving name that moves, by
+    where its `def` stood: it binds the notebook's name there, as the `def` did."""
+    return {
+        at: f"from {module} import {name}" + (f" as {base}" if name != base else "")
+        for at, (name, base) in aliases.items()
+    }
 
 
 def import_summary(import_text: str) -> str:

@@ -39,6 +39,7 @@ from dsprod.notebook._rewrite import (
     import_summary,
     new_cell_sources,
     render_notebook,
+    version_imports,
 )
 from dsprod.notebook._show import code_view, code_view_after, report_plan, show_diff
 from dsprod.notebook._target import Target, check_writable_for, missing_inits, resolve_target
@@ -245,13 +246,8 @@ def _render(stage: _Stage, options: ExtractOptions) -> _Rendered:
     moved_names = [d.name for d in plan.moved]
     anchor = import_anchor(plan.removed)
     first = (anchor.cell, anchor.start) if anchor else (0, 0)
-    # A version of an evolving name is imported where its `def` stood, under the notebook's
-    # name: the notebook rebinds the name where it did before.
+    # A version of an evolving name is imported where its `def` stood (`plan.aliases`).
     versioned = {base for _, base in plan.aliases.values()}
-    aliases = {
-        at: f"from {target.import_name} import {name}" + (f" as {base}" if name != base else "")
-        for at, (name, base) in plan.aliases.items()
-    }
     names = sorted(
         n
         for n in moved_names
@@ -266,6 +262,7 @@ def _render(stage: _Stage, options: ExtractOptions) -> _Rendered:
     if import_text and autoreload and "%autoreload" not in notebook.text:
         import_text = f"%load_ext autoreload\n%autoreload 2\n{import_text}"
     headers = {p.cell.index: p.magic_header for p in plan.parsed}
+    aliases = version_imports(target.import_name, plan.aliases)
     sources = new_cell_sources(notebook, plan.removed, import_text, headers, plan.edits, aliases)
     return _Rendered(
         module=module,
