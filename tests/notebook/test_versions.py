@@ -83,7 +83,7 @@ def test_versions_that_call_versions_call_the_one_of_their_time(tmp_path: Path) 
         tmp_path,
         "def f(x):\n    return x + 1",
         "def g(x):\n    return f(x) * 2",
-        "print(g(1))",
+        "print(g(1), f(1))",
         "def f(x):\n    return x + 10",
         "def g(x):\n    return f(x) * 3",
         "print(g(1), f(1))",
@@ -178,3 +178,34 @@ def run_cells(folder: Path, nb: Path) -> str:
         check=True,
     )
     return ran.stdout
+
+
+def test_a_version_no_cell_reads_is_moved_without_an_import(tmp_path: Path) -> None:
+    # Nothing reads the first f before the second binds the name: an import of it there would
+    # stand next to the second one, and ruff's import sorting would swap the two.
+    module, cells = run(
+        tmp_path,
+        "def f():\n    return 1\n\n\ndef f():\n    return 2",
+        "print(f())",
+        stay=set(),
+        move={"f"},
+    )
+    assert "def f_v1():\n    return 1" in module and "def f():\n    return 2" in module
+    assert cells == ["from analysis import f", "print(f())"]
+
+
+def test_only_moves_every_version_of_a_name_and_what_it_needs(tmp_path: Path) -> None:
+    cells = [
+        "def f(x):\n    return x + 1",
+        "def g(x):\n    return f(x)",
+        "print(g(1))",
+        "def f(x):\n    return x + 2",
+        "print(f(1))",
+        "def other():\n    return 0",
+    ]
+    nb = write_notebook(tmp_path / "nb.ipynb", *cells)
+    err = StringIO()
+    options = ExtractOptions(format=False, only=frozenset({"g"}))
+    result = extract_notebook(nb, options, output=Output(err=err))
+    assert sorted(result.extracted) == ["f", "f_v1", "g"]
+    assert code_sources(nb)[-1] == "def other():\n    return 0"

@@ -150,6 +150,10 @@ def plan_extraction(
     )
 
 
+def _at(statement: Statement) -> tuple[int, int]:
+    return (statement.cell, statement.start)
+
+
 def _versions(
     parsed: tuple[ParsedCell, ...],
     statements: list[Statement],
@@ -183,7 +187,10 @@ def _versions(
             name
             for name, found in versions.items()
             for v in found
-            if v.module_name == name and not v.moves and name not in timeline.runs
+            if v.module_name == name
+            and not v.moves
+            and name not in timeline.runs
+            and timeline.redefined(name, {_at(s) for w in found for s in w.statements})
         }
         if not unused:
             return versions, timeline

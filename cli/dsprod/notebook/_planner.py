@@ -124,6 +124,7 @@ class Planner:
             for name in selected
             if (v := self.version_of.get(name)) is not None
             for s in v.statements
+            if self.timeline.read_before_rebound(v.base, s, self.statements, set(removed))
         }
         return ExtractionPlan(
             notebook=self.notebook,

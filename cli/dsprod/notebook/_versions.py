@@ -150,6 +150,7 @@ class Timeline:
                 binds += [(_position(s), name, version.module_name) for s in binders]
         binds.sort()
         self.boundaries = [at for at, _, _ in binds]
+        self._module_names = {(name, at): module_name for at, name, module_name in binds}
         self._bound = [name for _, name, _ in binds]
         self.last = len(binds)
         # live[name][epoch]: the version bound in that epoch (None before the first)
@@ -162,6 +163,8 @@ class Timeline:
                 column.append(current)
             self.live[name] = column
         self.keys = keys
+        # Words of IPython lines and cells that do not parse, with where they stand.
+        self._named: list[tuple[Position, set[str]]] = []
         # Classes (their instances' methods run whenever called) and generators run later.
         self.deferred = {
             keys[id(s)]
@@ -178,6 +181,18 @@ class Timeline:
         """Where the versions of `name` are bound, in order."""
         pairs = zip(self.boundaries, self._bound, strict=True)
         return tuple(at for at, bound in pairs if bound == name)
+
+    def redefined(self, name: str, defs: set[Position]) -> bool:
+        """Whether each import of the module's own `name` is followed by a `def` of it
+        (at one of `defs`), which then replaces it in the module."""
+        binders = self.binders(name)
+        imports = [i for i, at in enumerate(binders) if at not in defs and self._is_plain(name, at)]
+        return bool(imports) and all(
+            i + 1 < len(binders) and binders[i + 1] in defs for i in imports
+        )
+
+    def _is_plain(self, name: str, at: Position) -> bool:
+        return self._module_names.get((name, at)) == name
 
     def epoch(self, at: Position) -> int:
         """The epoch a statement at `at` runs in (it sees what was bound before it)."""
@@ -225,6 +240,7 @@ class Timeline:
             lines = cell.cell.source.split("\n")
             texts = [(n, lines[n - 1]) for n in sorted(cell.masked_lines)] if cell.tree else []
             for number, text in texts or ([(1, cell.cell.source)] if cell.tree is None else []):
+                self._named.append(((cell.cell.index, number), words(text)))
                 for name in sorted(words(text) & names):
                     reach(name, {self.epoch((cell.cell.index, number))}, later=True)
         while work:
@@ -272,6 +288,28 @@ class Timeline:
             return static, set(), []
         edits = rename_edits(lines, statement, header, reads)
         return None if edits is None else (static, set(reads.values()), edits)
+
+    def read_before_rebound(
+        self, name: str, binder: Statement, statements: list[Statement], removed: set[Statement]
+    ) -> bool:
+        """Whether what `binder` binds to `name` may be read before the next binding of `name`:
+        the last binding always; an earlier one unless only imports and code that leaves the
+        notebook stand in between (no IPython line, no cell that does not parse). A binding
+        that cannot be read needs no import in its place: two imports of one name in a row
+        are what ruff's import sorting reorders, which would change the binding that lasts."""
+        at = _position(binder)
+        later = [b for b in self.binders(name) if b > at]
+        if not later:
+            return True
+        end = later[0]
+        if any(at < place < end for place, _ in self._named):
+            return True
+        return any(
+            at < _position(s) < end
+            and s not in removed
+            and not isinstance(s.node, ast.Import | ast.ImportFrom)
+            for s in statements
+        )
 
     def _last(self, name: str) -> str:
         return next(v for v in reversed(self.live[name]) if v is not None)
