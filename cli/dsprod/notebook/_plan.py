@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from dsprod.errors import NotebookError
@@ -86,6 +88,28 @@ class ExtractionPlan:
                     for alias in node.names:
                         keys += import_keys(node, alias.asname or alias.name)
         return keys
+
+
+def grouped_refusals(
+    refused: Iterable[Refusal], version_of: Mapping[str, Version]
+) -> tuple[Refusal, ...]:
+    """What stays and why, in notebook order; an evolving name once, under the notebook's
+    name, with the reason of the version refused first (the others follow it)."""
+    found: dict[str, Refusal] = {}
+    bodies = Counter(v.base for v in version_of.values())
+    for refusal in refused:
+        version = version_of.get(refusal.name)
+        if version is None:
+            found[refusal.name] = refusal
+        elif version.base not in found:
+            at = refusal.location
+            found[version.base] = Refusal(
+                version.base,
+                at,
+                f"is defined with {bodies[version.base]} different bodies, which move together, "
+                f"and the one at cell {at.cell}:line {at.line} {refusal.reason}",
+            )
+    return tuple(sorted(found.values(), key=lambda r: (r.location.cell, r.location.line)))
 
 
 def plan_extraction(

@@ -16,7 +16,7 @@ from dsprod.notebook._model import (
     Statement,
 )
 from dsprod.notebook._params import Parametrizer
-from dsprod.notebook._plan import Definition, ExtractionPlan, Refusal
+from dsprod.notebook._plan import Definition, ExtractionPlan, Refusal, grouped_refusals
 from dsprod.notebook._resolve import Resolver
 from dsprod.notebook._statements import DEF_TYPES, KEEP_COMMENT, ImportKey, is_kept
 from dsprod.notebook._usage import unused_imports, used_after
@@ -143,23 +143,7 @@ class Planner:
         )
 
     def _refusals(self) -> tuple[Refusal, ...]:
-        """What stays and why; an evolving name once, under the notebook's name, with the
-        reason of the version that keeps it there."""
-        found: dict[str, Refusal] = {}
-        for refusal in self.refused.values():
-            version = self.version_of.get(refusal.name)
-            if version is None:
-                found[refusal.name] = refusal
-            elif version.base not in found:
-                bodies = len(self.groups[version.base])
-                found[version.base] = Refusal(
-                    version.base,
-                    refusal.location,
-                    f"is defined with {bodies} different bodies, which move together, and the "
-                    f"one at cell {refusal.location.cell}:line {refusal.location.line} "
-                    f"{refusal.reason}",
-                )
-        return tuple(sorted(found.values(), key=lambda r: (r.location.cell, r.location.line)))
+        return grouped_refusals(self.refused.values(), self.version_of)
 
     def _settle(
         self,
