@@ -209,3 +209,16 @@ def test_only_moves_every_version_of_a_name_and_what_it_needs(tmp_path: Path) ->
     result = extract_notebook(nb, options, output=Output(err=err))
     assert sorted(result.extracted) == ["f", "f_v1", "g"]
     assert code_sources(nb)[-1] == "def other():\n    return 0"
+
+
+def test_a_later_run_reads_the_last_version_as_a_version(tmp_path: Path) -> None:
+    # Found by the property test: nothing calls the last f, and K's method may run under
+    # either version. A second run saw `from analysis import f` as a module symbol a new def
+    # would replace, made K's f the first version, and moved K.
+    cells = [
+        "def f(x):\n    return 1",
+        "print(f(0))",
+        "class K:\n    def value(self):\n        return f(0)",
+        "def f(x):\n    return 2",
+    ]
+    check_extraction(tmp_path / "nb", cells, stay={"K"}, move=set())
