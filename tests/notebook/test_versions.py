@@ -4,18 +4,21 @@ case runs the notebook before and after extraction and compares what it prints."
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from dsprod._output import Output
 from dsprod.notebook.check import check_paths
 from dsprod.notebook.extract import ExtractOptions, extract_notebook
 from tests.helpers import code, code_sources, snapshot, write_notebook
-from tests.notebook.test_property import RUNNER, check_extraction
+from tests.notebook.test_property import RUNNER, Generated, check_extraction, notebooks
 
 
 def run(tmp_path: Path, *cells: str, stay: set[str], move: set[str]) -> tuple[str, list[str]]:
@@ -222,3 +225,69 @@ def test_a_later_run_reads_the_last_version_as_a_version(tmp_path: Path) -> None
         "def f(x):\n    return 2",
     ]
     check_extraction(tmp_path / "nb", cells, stay={"K"}, move=set())
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(generated=notebooks(), body=st.sampled_from(["x * 7", "x + y", "-x"]))
+def test_a_body_added_after_extraction_becomes_a_version(
+    generated: Generated, body: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """After any generated notebook is extracted, it grows another body for a function that
+    moved: the next run moves it too, every cell prints what it printed, and the run after is
+    a no-op."""
+    folder = tmp_path_factory.mktemp("nb")
+    check_extraction(folder, generated.cells, generated.stuck, generated.move, parametrize=True)
+    nb = folder / "analysis.ipynb"
+    module = folder / "analysis.py"
+    text = module.read_text(encoding="utf-8") if module.exists() else ""
+    moved = sorted(n for n in re.findall(r"^def (f_\d+)\(x", text, re.M))
+    assume(moved)
+    name = moved[0]
+    document = json.loads(nb.read_text(encoding="utf-8"))
+    document["cells"] += [
+        code(f"def {name}(x, y=2):\n    return {body}"),
+        code(f"print({name}(3))"),
+    ]
+    nb.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    before = run_cells(folder, nb)
+    options = ExtractOptions(format=False)
+    extract_notebook(nb, options, output=Output(err=StringIO()))
+    assert run_cells(folder, nb) == before
+    assert not any(re.search(rf"^def {name}\b", s, re.M) for s in code_sources(nb))
+    files = snapshot(folder)
+    extract_notebook(nb, options, output=Output(err=StringIO()))
+    assert snapshot(folder) == files, "a second run changed files"
+
+
+def test_a_new_version_never_takes_the_name_of_one_the_module_has(tmp_path: Path) -> None:
+    folder = tmp_path / "nb"
+    cells = [
+        "def f(x):\n    return 1",
+        "def h():\n    return f(0)",  # never called: it calls the f of its cell, f_v1
+        "def f(x):\n    return 2",
+        "print(f(0))",
+    ]
+    check_extraction(folder, cells, set(), {"f", "h"}, parametrize=True)
+    nb = folder / "analysis.ipynb"
+    # No cell imports f_v1 (nothing reads the first f before the second); h calls it.
+    assert "f_v1" not in "".join(code_sources(nb))
+    document = json.loads(nb.read_text(encoding="utf-8"))
+    document["cells"] += [code("def f(x):\n    return 3"), code("print(f(0))")]
+    nb.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    result = extract_notebook(nb, ExtractOptions(format=False), output=Output(err=StringIO()))
+    assert result.extracted == ["f_v2"]
+    text = (folder / "analysis.py").read_text(encoding="utf-8")
+    assert "def f_v1(x):\n    return 1" in text and "def f_v2(x):\n    return 3" in text
+    assert run_cells(folder, nb) == "2\n3\n"
+    called = subprocess.run(
+        [sys.executable, "-c", "import analysis; print(analysis.h())"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert called.stdout == "1\n"

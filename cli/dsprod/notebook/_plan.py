@@ -62,6 +62,8 @@ class ExtractionPlan:
     # Versions of an evolving name that move: where each `def` stood, (cell, line), the
     # version's name in the module and the notebook's name, which an import binds there.
     aliases: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    # Versions that move under a name of their own (`f_v1`): never over another body.
+    renamed: frozenset[str] = frozenset()
 
     @property
     def moved(self) -> tuple[Definition, ...]:

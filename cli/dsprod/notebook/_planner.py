@@ -140,6 +140,9 @@ class Planner:
             params=parametrized.params,
             edits={c: tuple(e) for c, e in parametrized.edits.items() if e},
             aliases=aliases,
+            renamed=frozenset(
+                n for n in selected if n in self.version_of and n != self.version_of[n].base
+            ),
         )
 
     def _refusals(self) -> tuple[Refusal, ...]:
