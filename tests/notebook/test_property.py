@@ -1,15 +1,16 @@
 """Property: on any notebook of a small grammar, extraction keeps what the notebook does.
 
 Hypothesis builds notebooks cell by cell from a grammar (imports, constants, functions, classes,
-state, functions that read state, magics, markdown) while a model records what each definition
-reads. Every example is extracted into a fresh folder outside any project, then checked:
+state, functions that read state, redefinitions with other bodies, magics, markdown) while a
+model records what each definition reads. Every example is extracted into a fresh folder outside any project, then checked:
 
 1. the module compiles and imports in a fresh interpreter, printing nothing;
 2. the rewritten notebook prints exactly what the original printed;
 3. every name the remaining cells read is still bound;
 4. no code is lost, and no magic or shell line reaches the module;
 5. a second run changes nothing;
-6. definitions that read notebook state (or are kept) stay in the notebook; the others move.
+6. definitions that read notebook state (or are kept) stay in the notebook; the others move
+   (not predicted for a name defined with several bodies, nor for what reads one).
 """
 
 from __future__ import annotations
