@@ -2,7 +2,8 @@
 
 Hypothesis builds notebooks cell by cell from a grammar (imports, constants, functions, classes,
 state, functions that read state, redefinitions with other bodies, magics, markdown) while a
-model records what each definition reads. Every example is extracted into a fresh folder outside any project, then checked:
+model records what each definition reads. Every example is extracted into a fresh folder
+outside any project, then checked:
 
 1. the module compiles and imports in a fresh interpreter, printing nothing;
 2. the rewritten notebook prints exactly what the original printed;
