@@ -195,6 +195,16 @@ def test_a_version_no_cell_reads_is_moved_without_an_import(tmp_path: Path) -> N
     )
     assert "def f_v1():\n    return 1" in module and "def f():\n    return 2" in module
     assert cells == ["from analysis import f", "print(f())"]
+    nb = write_notebook(
+        tmp_path / "m" / "nb.ipynb", "def f():\n    return 1\n\n\ndef f():\n    return 2"
+    )
+    err = StringIO()
+    extract_notebook(nb, ExtractOptions(format=False, dry_run=True), output=Output(err=err))
+    assert (
+        "nb.ipynb:cell 1:line 1: f is defined with 2 different bodies; each moves, and each def "
+        "is now an import of its version, so every cell calls the one it called before: cell "
+        "1:line 1 as f_v1 (not read there), cell 1:line 5 as f"
+    ) in " ".join(err.getvalue().split())
 
 
 def test_only_moves_every_version_of_a_name_and_what_it_needs(tmp_path: Path) -> None:

@@ -62,6 +62,8 @@ class ExtractionPlan:
     # Versions of an evolving name that move: where each `def` stood, (cell, line), the
     # version's name in the module and the notebook's name, which an import binds there.
     aliases: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    # Every `def` of those versions, by (cell, line of the `def`): (version, notebook name).
+    placed: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     # Versions that move under a name of their own (`f_v1`): never over another body.
     renamed: frozenset[str] = frozenset()
 
@@ -69,15 +71,15 @@ class ExtractionPlan:
     def moved(self) -> tuple[Definition, ...]:
         return self.constants + self.definitions
 
-    def evolved(self) -> dict[str, list[tuple[str, Location]]]:
-        """Each evolving name that moves: its versions' names in the module, with where each
-        `def` stood, in notebook order."""
-        where = {(d.statement.cell, d.statement.start): d for d in self.definitions}
-        found: dict[str, list[tuple[str, Location]]] = {}
-        path = self.notebook.path
-        for (cell, line), (name, base) in sorted(self.aliases.items()):
-            node_line = where[(cell, line)].location.line if (cell, line) in where else line
-            found.setdefault(base, []).append((name, Location(path, cell + 1, node_line)))
+    def evolved(self) -> dict[str, list[tuple[str, Location, bool]]]:
+        """Each evolving name that moves: its versions' names in the module, where each `def`
+        stood, and whether an import of the version took its place (none where nothing reads
+        it before the name is bound again), in notebook order."""
+        imported = {(cell, name) for (cell, _), (name, _) in self.aliases.items()}
+        found: dict[str, list[tuple[str, Location, bool]]] = {}
+        for (cell, line), (name, base) in sorted(self.placed.items()):
+            at = Location(self.notebook.path, cell + 1, line)
+            found.setdefault(base, []).append((name, at, (cell, name) in imported))
         return found
 
     def module_imports(self) -> list[ImportKey]:
