@@ -69,6 +69,19 @@ def write_notebook(path: Path, *cells: CellSpec, language: str = "python") -> Pa
     return path
 
 
+def add_cells(path: Path, *sources: str, before_last: bool = False) -> None:
+    """Add code cells to a notebook on disk, as a user writing more of it would: at the end,
+    or before its last cell."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    at = len(document["cells"]) - 1 if before_last else len(document["cells"])
+    for number, source in enumerate(sources):
+        cell = code(source)
+        cell["id"] = f"added{len(document['cells'])}"  # unique however often it is called
+        cell["source"] = cell["source"].splitlines(keepends=True)
+        document["cells"].insert(at + number, cell)
+    path.write_text(dumps(document), encoding="utf-8")
+
+
 def read_cells(path: Path) -> list[dict[str, Any]]:
     cells: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["cells"]
     return cells

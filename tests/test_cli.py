@@ -337,11 +337,77 @@ def test_the_fast_check_and_typers_agree(
     # What it does not know goes to typer, which explains it.
     assert _fast.run(["check", "--no-such-option"]) is None
     assert _fast.run(["check", "--help"]) is None
-    assert _fast.run(["extract", "shapes.ipynb"]) is None
+    assert _fast.run(["env", "list"]) is None
     # --version is eager there too: the check does not run.
     capsys.readouterr()
     assert _fast.run(["--version", "check", "shapes.ipynb"]) == 0
     assert capsys.readouterr().out == f"dsprod {dsprod.__version__}\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["extract", "{nb}"],
+        ["-q", "extract", "{nb}", "--no-format", "-m", "geometry"],
+        ["--no-color", "extract", "--dry-run", "--only", "area", "{nb}", "--parametrize"],
+        ["extract", "{nb}", "--module", "bad name"],  # an error of dsprod's, exit 1
+        ["extract", "{nb}", "missing.ipynb", "--no-parametrize", "--no-autoreload"],
+    ],
+    ids=["plain", "quiet-module", "dry-only", "bad-module", "one-missing"],
+)
+def test_the_fast_extract_and_typers_agree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    """`dsprod extract` without typer: the same output, exit code and files as typer's."""
+    from dsprod.cli import _fast
+    from dsprod.cli._app import run_app
+
+    outcomes = []
+    for way, runner in (("fast", _fast.run), ("typer", run_app)):
+        folder = tmp_path / way
+        nb = write_notebook(folder / "shapes.ipynb", *CELLS)
+        capsys.readouterr()
+        code = runner([a.format(nb=nb) for a in args])
+        said = capsys.readouterr()
+        files = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+        # Paths are shown relative to the working folder, or absolute.
+        out, err = (t.replace(str(folder), "DIR").replace(f"{way}/", "DIR/") for t in said)
+        outcomes.append((code, out, err, files))
+    assert outcomes[0][0] is not None, "the fast path left it to typer"
+    assert outcomes[0] == outcomes[1]
+
+
+def test_the_fast_extract_needs_no_typer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dsprod.cli import _fast
+
+    nb = write_notebook(tmp_path / "shapes.ipynb", *CELLS)
+    for heavy in ("typer", "pydantic", "nbclient", "copier"):
+        monkeypatch.setitem(sys.modules, heavy, None)  # importing it raises ImportError
+    assert _fast.run(["-q", "extract", str(nb)]) == 0, capsys.readouterr().err
+    assert "def area(r):" in (tmp_path / "shapes.py").read_text()
+    assert "def area" not in "".join(code_sources(nb))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["extract", "--help"],
+        ["extract", "x.ipynb", "-h"],
+        ["extract"],  # typer's help, as no_args_is_help says
+        ["extract", "--bogus", "x.ipynb"],
+        ["extract", "--only", " , ", "x.ipynb"],  # names nothing: typer's usage error
+        ["extract", "--timeout", "0", "x.ipynb"],
+        ["extract", "--timeout", "soon", "x.ipynb"],
+        ["extract", "--dry", "x.ipynb"],  # argparse would take the abbreviation; click not
+        ["extract", "--dry-run=yes", "x.ipynb"],
+    ],
+)
+def test_what_the_fast_extract_leaves_to_typer(args: list[str]) -> None:
+    from dsprod.cli import _fast
+
+    assert _fast.run(args) is None
 
 
 def test_the_error_handler_honours_color(capsys: pytest.CaptureFixture[str]) -> None:
@@ -372,3 +438,61 @@ def test_verify_without_its_extra_stops_before_writing(
     assert install.endswith((f"{REPO}[verify]", f"{REPO}[verify]'")), install
     assert nb.read_bytes() == before
     assert not (tmp_path / "shapes.py").exists()  # no module either
+
+
+@pytest.mark.parametrize("command", ["check", "extract"])
+def test_the_fast_parsers_declare_typers_options(command: str) -> None:
+    """The fast path parses a command's options a second time: a test keeps the two the same.
+
+    An option added to the typer command and not to the fast parser would be refused as an
+    unknown option (then left to typer, which is slower but right); one whose default differs
+    would silently run differently. Options, kinds and defaults are compared.
+    """
+    import typer.main
+
+    from dsprod.cli import _fast
+    from dsprod.cli._app import app
+
+    typer_command = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
+    parser = getattr(_fast, f"{command}_parser")()
+
+    def typers() -> dict[str, object]:
+        found: dict[str, object] = {}
+        for param in typer_command.params:
+            if param.param_type_name == "option":
+                switch = param.type.name == "boolean"
+                for name in [*param.opts, *param.secondary_opts]:
+                    kind = "switch" if switch else param.type.name.split()[0]  # "int range"
+                    found[name] = (kind, param.default)
+        return found
+
+    def fasts() -> dict[str, object]:
+        found: dict[str, object] = {}
+        for action in parser._actions:
+            for name in action.option_strings:
+                kind = "switch" if action.nargs == 0 else getattr(action.type, "__name__", "str")
+                found[name] = (kind, action.default)
+        return found
+
+    assert fasts() == typers()
+
+
+def test_a_deleted_working_folder_is_a_clear_error(tmp_path: Path) -> None:
+    """A shell left in a folder that was removed: exit 1 and a next step, not exit 3."""
+    nb = write_notebook(tmp_path / "shapes.ipynb", *CELLS)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    dsprod = shutil.which("dsprod", path=str(Path(sys.executable).parent)) or "dsprod"
+    for args in (["extract", str(nb)], ["check", str(nb)], ["env", "list"]):
+        # The shell enters the folder, removes it, then runs dsprod there.
+        done = subprocess.run(
+            ["sh", "-c", 'cd "$1" && rmdir "$1" && shift && exec "$@"', "sh", gone, dsprod, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        gone.mkdir()
+        assert done.returncode == 1, (args, done.stderr)
+        assert "the working folder no longer exists" in done.stderr
+        assert "next: cd to an existing folder" in done.stderr
+    assert "def area" in "".join(code_sources(nb)), "the notebook was changed"

@@ -12,6 +12,7 @@ import pytest
 
 import dsprod._project as project_module
 from dsprod._git import run_git, toplevel
+from dsprod._output import say
 from dsprod._project import find_project, project_python, require_project, venv_python
 from dsprod._toml import load_toml
 from dsprod.errors import ConfigError
@@ -114,7 +115,10 @@ def test_outside_a_project_extract_goes_on_and_env_refuses(tmp_path: Path) -> No
     assert find_project(tmp_path) is None
     with pytest.raises(ConfigError, match="not inside a project") as caught:
         require_project(tmp_path)
-    assert caught.value.hint is not None and "dsprod new" in caught.value.hint
+    # The next step names `dsprod new`'s option as data; the CLI spells it.
+    assert say(caught.value.hint) == (
+        "cd into a project made by `dsprod new`, or make one: dsprod new NAME --defaults"
+    )
 
 
 def test_one_interpreter_for_verify_tests_and_env(

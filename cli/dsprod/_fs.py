@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dsprod.errors import TargetError
+from dsprod.errors import DsprodError, Flag, Step, TargetError
 
 if TYPE_CHECKING:
     from dsprod._output import Output
@@ -72,12 +72,16 @@ def check_writable(*folders: Path) -> None:
         if not probe.is_dir():
             raise TargetError(
                 f"cannot write in {folder}: {probe} is a file, not a folder",
-                hint="rename or move that file, or choose another target with --module",
+                hint=Step(
+                    "rename or move that file, or choose another target with ", Flag("module")
+                ),
             )
         if not os.access(probe, os.W_OK | os.X_OK):
             raise TargetError(
                 f"cannot write in {probe}: permission denied",
-                hint="make the folder writable, or choose another target with --module",
+                hint=Step(
+                    "make the folder writable, or choose another target with ", Flag("module")
+                ),
             )
 
 
@@ -104,7 +108,9 @@ def restore(saved: dict[Path, str | None]) -> None:
 
 
 @contextlib.contextmanager
-def project_lock(root: Path, output: Output, *, shared: bool = False) -> Iterator[None]:
+def project_lock(
+    root: Path, output: Output, *, shared: bool = False, busy: DsprodError | None = None
+) -> Iterator[None]:
     """Hold the lock of the project at `root` while its shared files are read and written.
 
     The lock is taken on the project's folder itself (flock works on a folder's descriptor):
@@ -112,6 +118,10 @@ def project_lock(root: Path, output: Output, *, shared: bool = False) -> Iterato
     releases it when the process ends, whatever ends it. `shared` (a dry run) takes none: it
     writes nothing. Where flock does not exist (Windows), filelock's lock file in the
     temporary folder stands in.
+
+    When another process holds it, the caller waits for it; or, given `busy`, is refused
+    with that error at once (an update does not queue behind another: the second would
+    start from a tree the first is about to change).
     """
     if shared:
         yield
@@ -119,7 +129,7 @@ def project_lock(root: Path, output: Output, *, shared: bool = False) -> Iterato
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
-        with _temporary_file_lock(root, output):
+        with _temporary_file_lock(root, output, busy):
             yield
         return
     descriptor = os.open(root, os.O_RDONLY)
@@ -127,6 +137,8 @@ def project_lock(root: Path, output: Output, *, shared: bool = False) -> Iterato
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            if busy is not None:
+                raise busy from None
             output.status("wait", f"another dsprod is writing in {root}; waiting for it")
             fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
@@ -135,7 +147,9 @@ def project_lock(root: Path, output: Output, *, shared: bool = False) -> Iterato
 
 
 @contextlib.contextmanager
-def _temporary_file_lock(root: Path, output: Output) -> Iterator[None]:  # pragma: no cover
+def _temporary_file_lock(  # pragma: no cover
+    root: Path, output: Output, busy: DsprodError | None
+) -> Iterator[None]:
     import hashlib
     import tempfile
 
@@ -146,6 +160,8 @@ def _temporary_file_lock(root: Path, output: Output) -> Iterator[None]:  # pragm
     try:
         lock.acquire(timeout=1)
     except Timeout:
+        if busy is not None:
+            raise busy from None
         output.status("wait", f"another dsprod is writing in {root}; waiting for it")
         lock.acquire()
     try:

@@ -1,4 +1,8 @@
-"""Status lines on stderr, data on stdout; honours --quiet, --color and --json."""
+"""Status lines on stderr, data on stdout; honours --quiet, --color and --json.
+
+The renderer of the command line: the one place that spells an option the library names as
+data (`errors.Flag`) the way the CLI takes it (`--python PATH`).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from dsprod._problem import Problem, render
-from dsprod.errors import DsprodError
+from dsprod.errors import DsprodError, Flag, Hint, Step
 
-__all__ = ["Output", "format_error", "shown"]
+if TYPE_CHECKING:  # _problem renders through this module: a runtime import would be a cycle
+    from dsprod._problem import Problem
+
+__all__ = ["Output", "format_error", "render", "say", "shown"]
 
 _VERB_COLOURS = {
     "create": "32",
@@ -57,15 +63,16 @@ class Output:
             return False
         return bool(getattr(stream, "isatty", lambda: False)())
 
-    def status(self, verb: str, text: str) -> None:
-        """One status line such as `  extract  f (notebook.ipynb:cell 3:line 1)`."""
+    def status(self, verb: str, text: Hint) -> None:
+        """One status line such as `  extract  f (notebook.ipynb:cell 3:line 1)`; a `Step`
+        (a line that names an option) is spelled as the CLI takes it."""
         if self.quiet:
             return
         stream = self._err()
         label = verb.rjust(_VERB_WIDTH)
         if self._use_color(stream):
             label = f"\x1b[{_VERB_COLOURS.get(verb, '1')}m{label}\x1b[0m"
-        print(f"{label}  {text}", file=stream)
+        print(f"{label}  {say(text)}", file=stream)
 
     def problem(self, problem: Problem | str) -> None:
         """A located problem (`path:cell N:line L: message`) and its next step; shown even
@@ -75,6 +82,19 @@ class Output:
     def error(self, error: DsprodError) -> None:
         """An error with its next step, the way the error handler prints it."""
         self.problem(format_error(error, color=self._use_color(self._err())))
+
+    def live(self) -> bool:
+        """Whether a progress line can be redrawn in place: status lines on, on a terminal."""
+        return not self.quiet and bool(getattr(self._err(), "isatty", lambda: False)())
+
+    def progress(self, text: str) -> None:
+        """Redraw the one progress line under the last status; an empty `text` erases it."""
+        import shutil  # here: only setup's long commands redraw; the hook's start-up pays none
+
+        stream = self._err()
+        width = max(20, shutil.get_terminal_size().columns - 1)
+        stream.write("\r\x1b[K" + text[:width])
+        stream.flush()
 
     def found(self, problems: Sequence[Problem]) -> int:
         """The closing line of a command that looks for problems; its exit code."""
@@ -93,6 +113,25 @@ class Output:
     def data_json(self, value: Any) -> None:
         """The --json document: see docs/check.md#json for the contract every command keeps."""
         print(json.dumps(value, indent=2, ensure_ascii=False), file=self._out())
+
+
+def say(hint: Hint | None) -> str | None:
+    """A next step as the user reads it: each `Flag` spelled as the CLI takes it."""
+    if not isinstance(hint, Step):
+        return hint
+    return "".join(_flag(part) if isinstance(part, Flag) else part for part in hint.parts)
+
+
+def _flag(flag: Flag) -> str:
+    # Every option is its parameter's name in kebab case (typer's own rule, and _fast's).
+    spelled = "--" + flag.name.replace("_", "-")
+    return f"{spelled} {flag.value}" if flag.value else spelled
+
+
+def render(text: str, next_step: Hint | None) -> str:
+    """The one way dsprod shows something wrong: the line, then the next step under it."""
+    shown_step = say(next_step)
+    return f"{text}\n  next: {shown_step}" if shown_step else text
 
 
 def format_error(error: DsprodError, *, color: bool = False) -> str:

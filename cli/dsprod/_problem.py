@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
-__all__ = ["Problem", "render"]
+from dsprod._output import render, say
+from dsprod.errors import Hint
+
+__all__ = ["Problem", "ProblemJson"]
+
+
+class ProblemJson(TypedDict):
+    """A problem in every command's `--json` (docs/check.md#json)."""
+
+    where: str
+    message: str
+    next: str | None
 
 
 @dataclass(frozen=True)
@@ -19,17 +30,12 @@ class Problem:
     # `path.ipynb:cell N:line L`, `conf/prod.toml:4`, `$LOG_LEVEL`, a path, or a check's name
     where: str
     message: str
-    next: str | None = None  # the command, or step, that fixes it
+    next: Hint | None = None  # the command, or step, that fixes it
     # The file a fix acts on (the notebook `check --fix` extracts); not shown.
     path: Path | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return render(f"{self.where}: {self.message}", self.next)
 
-    def as_json(self) -> dict[str, Any]:
-        return {"where": self.where, "message": self.message, "next": self.next}
-
-
-def render(text: str, next_step: str | None) -> str:
-    """The one way dsprod shows something wrong: the line, then the next step under it."""
-    return f"{text}\n  next: {next_step}" if next_step else text
+    def as_json(self) -> ProblemJson:
+        return {"where": self.where, "message": self.message, "next": say(self.next)}

@@ -18,7 +18,7 @@ from typing import Any
 
 from dsprod._output import shown
 from dsprod._toml import load_toml
-from dsprod.errors import ConfigError
+from dsprod.errors import ConfigError, Flag, Step
 
 __all__ = [
     "ANSWERS_FILE",
@@ -35,7 +35,9 @@ __all__ = [
 PYPROJECT = "pyproject.toml"
 # Where `dsprod new` records the template's answers and version, and `dsprod update` reads them.
 ANSWERS_FILE = ".copier-answers.yml"
-NEW_PROJECT_HINT = "cd into a project made by `dsprod new`, or make one: dsprod new NAME --defaults"
+NEW_PROJECT_HINT = Step(
+    "cd into a project made by `dsprod new`, or make one: dsprod new NAME ", Flag("defaults")
+)
 _FIX = f"fix {PYPROJECT}, then run the command again"
 
 
@@ -190,7 +192,11 @@ def project_python(root: Path, python: str | Path | None = None) -> Path:
         if not chosen.exists():
             raise ConfigError(
                 f"no interpreter at {chosen}",
-                hint="pass --python PATH, an interpreter where the project is installed",
+                hint=Step(
+                    "pass ",
+                    Flag("python", "PATH"),
+                    ", an interpreter where the project is installed",
+                ),
             )
         return chosen
     candidates = [venv_python(root)]

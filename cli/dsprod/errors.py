@@ -5,21 +5,52 @@ Core code raises these; only `dsprod.cli._handler` turns them into messages and 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 __all__ = [
     "ConfigError",
     "DsprodError",
+    "Flag",
+    "Hint",
     "MissingExtraError",
     "NotebookError",
+    "Step",
     "TargetError",
     "TemplateError",
     "UserError",
 ]
 
 
+@dataclass(frozen=True)
+class Flag:
+    """An option of a dsprod command, as data: the option's parameter name in the library
+    (`python`, `dry_run`) and what follows it (a placeholder such as PATH, or a value). The CLI
+    spells it (`--python PATH`): the library is also called from Python, where there are no
+    flags, so it never writes one."""
+
+    name: str
+    value: str | None = None
+
+
+@dataclass(frozen=True, init=False)
+class Step:
+    """A next step that names an option: words and `Flag`s, in order, which the CLI renders
+    (`dsprod._output.say`). A step that names no option is a plain `str`."""
+
+    parts: tuple[str | Flag, ...]
+
+    def __init__(self, *parts: str | Flag) -> None:
+        object.__setattr__(self, "parts", parts)
+
+
+# The next command or step to take: text, or a `Step` when it names an option.
+Hint = str | Step
+
+
 class DsprodError(Exception):
     """Base of every error dsprod raises on purpose."""
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: Hint | None = None) -> None:
         super().__init__(message)
         self.message = message
         # The next command or step to take, printed after the message.
@@ -51,7 +82,7 @@ class MissingExtraError(UserError):
 
     `hint` is the exact command that installs the extra into the running dsprod."""
 
-    def __init__(self, message: str, *, extra: str, modules: tuple[str, ...], hint: str) -> None:
+    def __init__(self, message: str, *, extra: str, modules: tuple[str, ...], hint: Hint) -> None:
         super().__init__(message, hint=hint)
         self.extra = extra
         self.modules = modules

@@ -4,6 +4,7 @@ recorded instead of run. The slow tier (test_setup.py) makes real environments."
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -14,12 +15,13 @@ from typing import Any
 import pytest
 
 import dsprod
-from dsprod._output import Output
+from dsprod._output import Output, say
 from dsprod._project import require_project, venv_python
 from dsprod.devenv import SetupResult, SetupStep, checks, doctor
 from dsprod.devenv import setup as devsetup
 from dsprod.devenv._hooks import hook_state
 from dsprod.devenv._kernel import kernel_name, kernel_state
+from dsprod.devenv._run import run_long
 from dsprod.devenv._setup_git import hook_steps
 from dsprod.devenv._wheel import WheelSource
 from tests.helpers import run_cli
@@ -218,4 +220,35 @@ def test_doctor_reports_what_promoted_code_still_owes(
     assert debt.status == "note"
     # `Size` moved (a CamelCase function, untyped): its module carries that debt.
     assert "rule code(s) recorded for 1 module(s)" in debt.detail
-    assert debt.fix == "dsprod check --report lists it"
+    assert say(debt.fix) == "dsprod check --report lists it"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.slow  # it runs a process
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_long_command_shows_its_latest_line_on_a_terminal_through_output(
+    tmp_path: Path, quiet: bool
+) -> None:
+    # The live line is the Output's (the library never writes to a stream itself): it shows
+    # the tool's latest line while it runs, and is erased at the end; --quiet shows nothing.
+    err = _Terminal()
+    script = (
+        "import time\nfor i in range(3):\n    print('step', i, flush=True)\n    time.sleep(0.4)"
+    )
+    run_long(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        output=Output(quiet=quiet, err=err),
+        what="counting",
+        hint="never shown",
+    )
+    shown = err.getvalue()
+    if quiet:
+        assert shown == ""
+    else:
+        assert "s  step " in shown  # `   0 s  step 0`: the time so far, the latest line
+        assert shown.endswith("\r\x1b[K")

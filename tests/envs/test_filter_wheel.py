@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import dsprod
+from dsprod._output import say
 from dsprod.devenv import checks
 from dsprod.devenv._filter import DRIVER, configure_filter, filter_command, filter_state
 from dsprod.devenv._wheel import _repack, _source_folder, find_links_env, findable, make_wheel
@@ -230,7 +231,7 @@ def test_a_damaged_installation_is_refused_and_leaves_no_wheel(tmp_path: Path) -
     out.mkdir()
     with pytest.raises(UserError, match="is incomplete") as caught:
         _repack(distribution, out)
-    assert caught.value.hint and "reinstall dsprod" in caught.value.hint
+    assert "reinstall dsprod" in (say(caught.value.hint) or "")
     assert list(out.iterdir()) == []
 
 

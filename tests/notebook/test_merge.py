@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import (
+    add_cells,
     code_sources,
     import_in_fresh_interpreter,
     make_project,
@@ -17,25 +18,6 @@ from tests.helpers import (
 )
 
 FIRST = ["import math", "def area(r):\n    return math.pi * r**2", "print(area(2))"]
-
-
-def add_cells(path: Path, *sources: str, before_last: bool = False) -> None:
-    """Append cells, or insert them before the last cell."""
-    document = json.loads(path.read_text())
-    at = len(document["cells"]) - 1 if before_last else len(document["cells"])
-    for number, source in enumerate(sources):
-        document["cells"].insert(
-            at + number,
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": f"added{number}",
-                "metadata": {},
-                "outputs": [],
-                "source": source.splitlines(keepends=True),
-            },
-        )
-    path.write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ named `model.ipynb` must never have its functions appended to them. A module is 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import (
+    add_cells,
     code_sources,
     import_in_fresh_interpreter,
     make_project,
@@ -41,23 +41,6 @@ def generated_project(root: Path) -> Path:
         (package / name).write_text(text, encoding="utf-8")
     (package / "settings.py").write_text(SETTINGS, encoding="utf-8")
     return package
-
-
-def add_cell(nb: Path, source: str) -> None:
-    """Append a code cell, as a user writing more of the notebook would."""
-    document = json.loads(nb.read_text(encoding="utf-8"))
-    number = len(document["cells"])
-    document["cells"].append(
-        {
-            "cell_type": "code",
-            "execution_count": None,
-            "id": f"added{number}",
-            "metadata": {},
-            "outputs": [],
-            "source": source.splitlines(keepends=True),
-        }
-    )
-    nb.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", ["model", "data", "settings"])
@@ -96,7 +79,7 @@ def test_the_other_target_is_kept_on_later_runs(
     assert snapshot(tmp_path) == before
 
     # A definition written later joins the module dsprod made, not the template's.
-    add_cell(nb, "def score(x):\n    return 2 * x")
+    add_cells(nb, "def score(x):\n    return 2 * x")
     later = run_cli(capsys, "extract", str(nb))
     assert later.code == 0, later.err
     assert "def score(x)" in (package / "model_nb.py").read_text(encoding="utf-8")
@@ -104,7 +87,7 @@ def test_the_other_target_is_kept_on_later_runs(
 
     # Even once model.py is gone, the notebook keeps importing from the module it went into.
     (package / "model.py").unlink()
-    add_cell(nb, "def third(x):\n    return 3 * x")
+    add_cells(nb, "def third(x):\n    return 3 * x")
     latest = run_cli(capsys, "extract", str(nb))
     assert latest.code == 0, latest.err
     assert not (package / "model.py").exists()
@@ -121,7 +104,7 @@ def test_a_module_written_from_the_same_notebook_is_still_its_target(
         (package / "churn.py").read_text(encoding="utf-8") + "\n\ndef mine():\n    return 1\n",
         encoding="utf-8",
     )
-    add_cell(nb, "def score(x):\n    return 2 * x")
+    add_cells(nb, "def score(x):\n    return 2 * x")
     result = run_cli(capsys, "extract", str(nb))
     assert result.code == 0, result.err
     text = (package / "churn.py").read_text(encoding="utf-8")

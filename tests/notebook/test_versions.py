@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from dsprod._output import Output
 from dsprod.notebook.check import check_paths
 from dsprod.notebook.extract import ExtractOptions, extract_notebook
-from tests.helpers import code, code_sources, snapshot, write_notebook
+from tests.helpers import add_cells, code_sources, snapshot, write_notebook
 from tests.notebook.test_property import RUNNER, Generated, check_extraction, notebooks
 
 
@@ -138,12 +138,7 @@ def test_a_later_run_adds_a_version_and_check_accepts_the_result(
     }
     # The notebook grows a third body after extraction: a version of its own, under a new
     # name; the module's f and f_v1 stay as they were, and so does every cell before.
-    document = json.loads(nb.read_text(encoding="utf-8"))
-    document["cells"] += [
-        code("def f(x):\n    return x + 3"),
-        code("print(f(1))"),
-    ]
-    nb.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    add_cells(nb, "def f(x):\n    return x + 3", "print(f(1))")
     before = run_cells(folder, nb)
     result = extract_notebook(nb, ExtractOptions(format=False), output=Output(err=StringIO()))
     assert result.extracted == ["f_v2"]
@@ -257,12 +252,7 @@ def test_a_body_added_after_extraction_becomes_a_version(
     moved = sorted(n for n in re.findall(r"^def (f_\d+)\(x", text, re.M))
     assume(moved)
     name = moved[0]
-    document = json.loads(nb.read_text(encoding="utf-8"))
-    document["cells"] += [
-        code(f"def {name}(x, y=2):\n    return {body}"),
-        code(f"print({name}(3))"),
-    ]
-    nb.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    add_cells(nb, f"def {name}(x, y=2):\n    return {body}", f"print({name}(3))")
     before = run_cells(folder, nb)
     options = ExtractOptions(format=False)
     extract_notebook(nb, options, output=Output(err=StringIO()))
@@ -285,9 +275,7 @@ def test_a_new_version_never_takes_the_name_of_one_the_module_has(tmp_path: Path
     nb = folder / "analysis.ipynb"
     # No cell imports f_v1 (nothing reads the first f before the second); h calls it.
     assert "f_v1" not in "".join(code_sources(nb))
-    document = json.loads(nb.read_text(encoding="utf-8"))
-    document["cells"] += [code("def f(x):\n    return 3"), code("print(f(0))")]
-    nb.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    add_cells(nb, "def f(x):\n    return 3", "print(f(0))")
     result = extract_notebook(nb, ExtractOptions(format=False), output=Output(err=StringIO()))
     assert result.extracted == ["f_v2"]
     text = (folder / "analysis.py").read_text(encoding="utf-8")

@@ -95,10 +95,11 @@ def edit_like_a_user(project: Path) -> None:
     commit_all(project, "Our edits")
 
 
-def answers_only_project(project: Path) -> Path:
+def answers_only_project(project: Path, repository: Path | None = None) -> Path:
     """What `dsprod update` reads before copier runs, of a project made by template 1.0.0 and
     committed: its answers file. For the tests of what happens before copier, or instead of
-    it (copier replaced by a failure): no rendering, so they stay cheap."""
+    it (copier replaced by a failure): no rendering, so they stay cheap. `repository`: the
+    git repository it is committed in (a monorepo above it), else its own."""
     from dsprod.scaffold._history import SOURCE
 
     project.mkdir(parents=True)
@@ -106,6 +107,8 @@ def answers_only_project(project: Path) -> Path:
         f"_commit: v1.0.0\n_src_path: {SOURCE}\nproject_name: churn\ntemplate_version: 1.0.0\n",
         encoding="utf-8",
     )
-    git(project, "init", "-q")
-    commit_all(project, "Project as generated")
+    repository = repository or project
+    if not (repository / ".git").exists():
+        git(repository, "init", "-q")
+    commit_all(repository, "Project as generated")
     return project

@@ -14,6 +14,7 @@ import pytest
 import dsprod.scaffold.new
 from dsprod._output import Output
 from dsprod.scaffold import new_project
+from tests.scaffold._releases import Releases, answers_only_project, make_releases
 
 # The meaningful combinations of options: each option's values appear at least once, and
 # the ones that interact (service x kubernetes x ci) together.
@@ -64,6 +65,19 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Render:
         return projects[combo]
 
     return render
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
+    """Two releases of the template (v1.0.0, v2.0.0) in a git repository, once per module."""
+    return make_releases(tmp_path_factory.mktemp("releases"))
+
+
+@pytest.fixture
+def committed(tmp_path: Path) -> Path:
+    """A project as the steps before copier read it: a committed answers file, nothing
+    rendered (cheap: for the refusals and for tests that replace copier)."""
+    return answers_only_project(tmp_path / "churn")
 
 
 @pytest.fixture(autouse=True)

@@ -11,13 +11,15 @@ import errno
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from dsprod._output import shown
 from dsprod.scaffold import _bring_in
 from dsprod.scaffold._template import Template
-from tests.helpers import run_cli
+from tests.helpers import CliResult, run_cli
 from tests.scaffold._releases import (
     COMPOSE_NOTE,
     NEW_NAME,
@@ -26,23 +28,11 @@ from tests.scaffold._releases import (
     answers_only_project,
     commit_all,
     git,
-    make_releases,
     replace_once,
 )
 from tests.scaffold.test_update import check_updated, dsprod_v2, generate, state, v1_project
 
 __all__ = ["dsprod_v2", "v1_project"]  # fixtures used here
-
-
-@pytest.fixture
-def committed(tmp_path: Path) -> Path:
-    """A project as the steps before copier read it (copier is replaced in these tests)."""
-    return answers_only_project(tmp_path / "churn")
-
-
-@pytest.fixture(scope="module")
-def releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
-    return make_releases(tmp_path_factory.mktemp("releases"))
 
 
 def test_an_ignored_file_the_template_renders_keeps_its_content(
@@ -153,6 +143,26 @@ def test_the_rename_recipe_of_the_docs_works_in_a_monorepo(
 
 # --- failures and interruptions: the message says what state the project is in -------------
 
+UNTOUCHED = "nothing was changed: the project is as it was committed"
+
+
+def update_while_copier(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    project: Path,
+    run_update: Callable[..., None],
+) -> CliResult:
+    """`dsprod update` of `project` with copier's update replaced by `run_update` (a failure,
+    a Ctrl-C): the project must be as committed afterwards."""
+    import copier
+
+    monkeypatch.setattr(copier, "run_update", run_update)
+    before = state(project)
+    result = run_cli(capsys, "update", str(project))
+    assert state(project) == before
+    assert "Traceback" not in result.err
+    return result
+
 
 def test_ctrl_c_says_nothing_was_changed(
     capsys: pytest.CaptureFixture[str],
@@ -160,17 +170,12 @@ def test_ctrl_c_says_nothing_was_changed(
     committed: Path,
     dsprod_v2: Template,
 ) -> None:
-    import copier
-
     def pressed(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(copier, "run_update", pressed)
-    before = state(committed)
-    result = run_cli(capsys, "update", str(committed))
+    result = update_while_copier(capsys, monkeypatch, committed, pressed)
     assert result.code == 130
-    assert "nothing was changed: the project is as it was committed" in result.err
-    assert state(committed) == before
+    assert UNTOUCHED in result.err
     assert not (committed / ".git" / "dsprod-update").exists()
 
 
@@ -201,7 +206,6 @@ def test_a_signal_copier_reports_as_a_failure_is_an_interruption(
 ) -> None:
     # A Ctrl-C in a terminal reaches the git processes copier runs too; copier may then report
     # the failure of one of them instead of the KeyboardInterrupt.
-    import copier
     from copier.errors import CopierError
 
     def git_died(*_: object, **__: object) -> None:
@@ -211,13 +215,10 @@ def test_a_signal_copier_reports_as_a_failure_is_an_interruption(
         except KeyboardInterrupt:
             raise CopierError("git checkout died of signal 2") from None
 
-    monkeypatch.setattr(copier, "run_update", git_died)
-    before = state(committed)
-    result = run_cli(capsys, "update", str(committed))
+    result = update_while_copier(capsys, monkeypatch, committed, git_died)
     assert result.code == 130, result.err
-    assert "nothing was changed: the project is as it was committed" in result.err
+    assert UNTOUCHED in result.err
     assert "the template update failed" not in result.err
-    assert state(committed) == before
 
 
 def test_a_full_disk_while_writing_is_undone_and_said(
@@ -251,18 +252,13 @@ def test_an_os_error_in_the_update_is_a_clear_error(
     committed: Path,
     dsprod_v2: Template,
 ) -> None:
-    import copier
-
     def read_only(*_: object, **__: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied", "conf/base.toml")
 
-    monkeypatch.setattr(copier, "run_update", read_only)
-    before = state(committed)
-    result = run_cli(capsys, "update", str(committed))
+    result = update_while_copier(capsys, monkeypatch, committed, read_only)
     assert result.code == 1, result.err
     assert "Permission denied" in result.err
-    assert "nothing was changed: the project is as it was committed" in result.err
-    assert state(committed) == before
+    assert UNTOUCHED in result.err
 
 
 def test_dry_run_on_a_dirty_tree_shows_the_update_of_the_last_commit(
@@ -317,3 +313,65 @@ def test_an_interrupted_update_is_not_finished_over_later_edits(
     assert written[0].read_bytes() == kept
     shown = run_cli(capsys, "update", "--dry-run", str(v1_project))
     assert "it must be finished before another can be shown" in shown.err
+
+
+@pytest.mark.parametrize("second", [(), ("--dry-run",)])
+def test_a_second_update_while_one_runs_is_refused_and_touches_nothing(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    committed: Path,
+    dsprod_v2: Template,
+    second: tuple[str, ...],
+) -> None:
+    # The first update is in copier (its clone made, the project's lock held) when the second
+    # starts: the second must neither wait nor share the first's workspace.
+    import copier
+
+    clone = committed / ".git" / "dsprod-update" / "clone"
+    seen: list[tuple[int, str, bool]] = []
+
+    def second_update(*_: object, **__: object) -> None:
+        before = state(committed)
+        result = run_cli(capsys, "update", *second, str(committed))
+        assert state(committed) == before
+        seen.append((result.code, result.err, clone.is_dir()))
+        raise KeyboardInterrupt  # the first then ends as a Ctrl-C there would end it
+
+    first = update_while_copier(capsys, monkeypatch, committed, second_update)
+    [(code, err, clone_kept)] = seen
+    assert code == 1, err
+    assert err == (
+        f"error: another dsprod is changing {shown(committed)} (an update, or an extract, is "
+        "running): nothing was changed\n"
+        "  next: wait for it to finish, then run dsprod update again\n"
+    )
+    assert clone_kept  # the first's workspace was left alone
+    assert first.code == 130, first.err
+    # The lock goes with the first update: the next one runs.
+    monkeypatch.setattr(copier, "run_update", lambda *_, **__: None)
+    after = run_cli(capsys, "update", str(committed))
+    assert (after.code, after.err) == (0, "    update  churn from template 1.0.0 to 2.0.0\n")
+
+
+def test_an_update_of_another_project_of_the_same_repository_is_refused_too(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    dsprod_v2: Template,
+) -> None:
+    # Two projects of one monorepo share its update workspace (.git/dsprod-update): one update
+    # at a time there too.
+    mono = tmp_path / "mono"
+    mono.mkdir()
+    churn = answers_only_project(mono / "churn", mono)
+    other = answers_only_project(mono / "other", mono)
+    said: list[CliResult] = []
+
+    def second_update(*_: object, **__: object) -> None:
+        said.append(run_cli(capsys, "update", str(other)))
+        raise KeyboardInterrupt
+
+    update_while_copier(capsys, monkeypatch, churn, second_update)
+    [second] = said
+    assert second.code == 1, second.err
+    assert f"another dsprod is changing {shown(other)}, or its repository" in second.err

@@ -1,14 +1,16 @@
 """dsprod's command line.
 
-`main` starts light: `dsprod check` (the commit hook, run on every commit) and `dsprod --help`
-/ `--version` are answered without importing typer (`_fast`), so their start-up is Python's
-and the standard library's, whatever typer release is installed. Every other command, and any
-`--help` of a command, goes to the typer application (`_app`), which declares all of them.
+`main` starts light: `dsprod check` (the commit hook, run on every commit), a plain
+`dsprod extract`, `dsprod --help` and `--version` are answered without importing typer
+(`_fast`), so their start-up is Python's and the work's, whatever typer release is installed.
+Every other command, and any `--help` of a command, goes to the typer application (`_app`),
+which declares all of them.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,6 +26,7 @@ def run(argv: list[str]) -> int:
     from dsprod.cli._handler import guarded
 
     def dispatch() -> int:
+        _require_working_folder()
         code = _fast.run(argv)
         if code is None:
             from dsprod.cli._app import run_app
@@ -37,6 +40,20 @@ def run(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     sys.exit(run(sys.argv[1:] if argv is None else argv))
+
+
+def _require_working_folder() -> None:
+    # Every command shows paths relative to the working folder; a shell left in a folder that
+    # was deleted (a `git clean`, a test's temporary folder) has none.
+    try:
+        Path.cwd()
+    except FileNotFoundError:
+        from dsprod.errors import UserError
+
+        raise UserError(
+            "the working folder no longer exists (it was deleted or moved): nothing was changed",
+            hint="cd to an existing folder, then run the command again",
+        ) from None
 
 
 def __getattr__(name: str) -> Any:

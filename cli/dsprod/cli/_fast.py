@@ -1,9 +1,10 @@
-"""The fast path: `dsprod check`, `dsprod --help` and `dsprod --version` without typer.
+"""The fast path: `dsprod check`, `dsprod extract`, `--help` and `--version` without typer.
 
-The commit hook runs `dsprod check` on every commit, and `--help` is the first thing anyone
-runs; both should cost Python's start-up and the work, not a CLI framework's (typer 0.29
-imports pydantic). As pre-commit and nbQA do, this parses with argparse. It answers only what
-it can answer exactly as the typer application would: any `--help` of a command, a narrow
+The commit hook runs `dsprod check` on every commit, `--help` is the first thing anyone runs,
+and `extract` is the command that runs on whole notebooks; they should cost Python's start-up
+and the work, not a CLI framework's (typer 0.29 imports pydantic and builds every command:
+100-250 ms). As pre-commit and nbQA do, this parses with argparse. It answers only what it
+can answer exactly as the typer application would: any `--help` of a command, a narrow
 terminal, or arguments it does not know go to `_app`, which declares every command (and
 prints the usage errors, in its words).
 """
@@ -11,6 +12,7 @@ prints the usage errors, in its words).
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -49,9 +51,10 @@ def run(argv: list[str]) -> int | None:
         return None  # `dsprod` alone: typer's no-args help and its exit code
     if rest in (["--help"], ["-h"]) and not globals_:
         return _root_help()
-    if rest[0] == "check" and not _HELP.intersection(rest):
+    commands = {"check": _check, "extract": _extract}
+    if rest[0] in commands and not _HELP.intersection(rest):
         try:
-            return _check(rest[1:], globals_)
+            return commands[rest[0]](rest[1:], globals_)
         except _NotMineError:
             return None
     return None
@@ -87,13 +90,18 @@ def _root_help() -> int | None:
     return 0
 
 
-def _check(args: list[str], globals_: list[str]) -> int:
+def check_parser() -> argparse.ArgumentParser:
+    """`dsprod check`'s options, as `cli/check.py` declares them (a test compares the two)."""
     parser = _Parser(prog="dsprod check", add_help=False, allow_abbrev=False)
     parser.add_argument("files", nargs="*", type=Path)
     for flag in ("--fix", "--report", "--verify", "--tests", "--json", "--version"):
         parser.add_argument(flag, action="store_true")
     parser.add_argument("-q", "--quiet", action="store_true")
-    parsed = parser.parse_intermixed_args(args)
+    return parser
+
+
+def _check(args: list[str], globals_: list[str]) -> int:
+    parsed = check_parser().parse_intermixed_args(args)
     if parsed.version:
         return _version()
     if any(str(f).startswith("-") for f in parsed.files):
@@ -114,3 +122,73 @@ def _check(args: list[str], globals_: list[str]) -> int:
         tests=parsed.tests,
         as_json=parsed.json,
     )
+
+
+def extract_parser() -> argparse.ArgumentParser:
+    """`dsprod extract`'s options, as `cli/extract.py` declares them (a test compares the two)."""
+    parser = _Parser(prog="dsprod extract", add_help=False, allow_abbrev=False)
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("-m", "--module")
+    parser.add_argument("--only")
+    for flag in ("--dry-run", "--force", "--verify", "--tests", "--version"):
+        parser.add_argument(flag, action="store_true")
+    for switch in ("format", "autoreload", "parametrize"):  # --x/--no-x, the last one wins
+        parser.add_argument(f"--{switch}", dest=switch, action="store_const", const=True)
+        parser.add_argument(f"--no-{switch}", dest=switch, action="store_const", const=False)
+    parser.add_argument("--timeout", type=int, default=120)
+    parser.add_argument("-q", "--quiet", action="store_true")
+    return parser
+
+
+def _extract(args: list[str], globals_: list[str]) -> int:
+    parsed = extract_parser().parse_intermixed_args(args)
+    if parsed.version:
+        return _version()
+    if any(str(f).startswith("-") for f in parsed.notebooks) or parsed.timeout < 1:
+        raise _NotMineError("an argument typer would refuse")
+    if parsed.only is not None and not _only_names(parsed.only):
+        raise _NotMineError("--only names nothing: typer explains it")
+    # ruff is what extract writes modules with, and a dependency: in an environment without
+    # dsprod's dependencies (the commit hook's) this says so, as the typer path would.
+    import ruff  # noqa: F401
+
+    from dsprod._output import Output
+    from dsprod.cli._extract import run_extract
+    from dsprod.notebook.extract import ExtractOptions
+
+    output = Output(
+        quiet="-q" in globals_ or "--quiet" in globals_ or parsed.quiet,
+        color=color_option(globals_),
+    )
+    only = _only_names(parsed.only) if parsed.only is not None else None
+    options = ExtractOptions(
+        module=parsed.module,
+        only=only,
+        dry_run=parsed.dry_run,
+        force=parsed.force,
+        format=parsed.format,
+        autoreload=parsed.autoreload,
+        parametrize=parsed.parametrize,
+        verify=parsed.verify,
+        tests=parsed.tests,
+        timeout=parsed.timeout,
+    )
+    # One command, then the process ends. The cyclic collector would walk the syntax trees
+    # as they pile up, and the cycles the engine leaves once more when it is enabled again or
+    # at the interpreter's exit, which collects even with the collector off: 60-80 ms of a
+    # 2,000-cell notebook, to free nothing sooner than the exit does. Frozen, what is left
+    # is freed by reference counting alone.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return run_extract(output, parsed.notebooks, options)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _only_names(only: str) -> frozenset[str]:
+    from dsprod.cli._extract import only_names
+
+    return only_names(only)

@@ -1,4 +1,7 @@
-"""`dsprod extract`: switches only; the work is `dsprod.notebook.extract`."""
+"""`dsprod extract`: switches only; `_extract.run_extract` runs `dsprod.notebook.extract`.
+
+A plain extraction usually takes the fast path (`_fast`), which calls the same `run_extract`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from dsprod._extras import require
 from dsprod._output import Output
 from dsprod.cli._common import QuietOption, VersionOption
 
@@ -86,18 +88,15 @@ def extract(
     version: VersionOption = False,
 ) -> None:
     """Move a notebook's functions and classes into a module; the notebook imports them."""
+    from dsprod.cli._extract import only_names, run_extract
     from dsprod.notebook.extract import ExtractOptions
-    from dsprod.notebook.extract import extract as run_extract
 
     output: Output = ctx.obj
     output.quiet = output.quiet or quiet
-    if verify:
-        require("verify")  # before anything is written
     names = None
     if only is not None:
-        names = frozenset(n.strip() for n in only.split(",") if n.strip())
+        names = only_names(only)
         if not names:
-            # An empty selection must not widen to "everything".
             raise typer.BadParameter(
                 f"{only!r} names no definition; give names (--only area,Customer), or leave "
                 "--only out to extract everything",
@@ -115,9 +114,5 @@ def extract(
         tests=tests,
         timeout=timeout,
     )
-    results = run_extract(notebooks, options, output=output)
-    for result in results:
-        if result.error is not None:
-            output.error(result.error)
-    if any(r.failed for r in results):
-        raise typer.Exit(1)
+    if code := run_extract(output, notebooks, options):
+        raise typer.Exit(code)

@@ -17,13 +17,14 @@ from pathlib import Path
 
 from dsprod._git import run_git
 from dsprod.devenv._run import quick
+from dsprod.notebook._nbformat import NotebookJson
 
 __all__ = ["DRIVER", "FilterState", "configure_filter", "filter_command", "filter_state"]
 
 DRIVER = "nbstripout"
 _PROBE_PATH = "notebooks/probe.ipynb"  # any notebook path: attributes are matched by name
 # A notebook with an output and an execution count, and a cell id the filter must keep.
-_SAMPLE = {
+_SAMPLE: NotebookJson = {
     "cells": [
         {
             "cell_type": "code",

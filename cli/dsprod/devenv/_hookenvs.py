@@ -25,6 +25,7 @@ from pathlib import Path
 from dsprod._git import run_git, toplevel
 from dsprod.devenv._hooks import CONFIG
 from dsprod.devenv._run import quick
+from dsprod.notebook._nbformat import NotebookJson
 
 __all__ = ["HookEnvs", "hook_envs", "run_on_samples"]
 
@@ -86,7 +87,7 @@ print(json.dumps({"missing": missing, "skip": skip}))
 """
 
 _SAMPLE_PY = '"""A sample file: `dsprod doctor` runs the hooks on it."""\n\nTOTAL = 1 + 1\n'
-_SAMPLE_NOTEBOOK = {
+_SAMPLE_NOTEBOOK: NotebookJson = {
     "cells": [
         {"cell_type": "markdown", "id": "0", "metadata": {}, "source": ["# A sample"]},
         {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dsprod._project import Project
 from dsprod.devenv._run import quick
-from dsprod.errors import ConfigError
+from dsprod.errors import ConfigError, Flag, Step
 
 __all__ = ["choose_python", "package_location", "python_version", "satisfies"]
 
@@ -55,12 +55,16 @@ def choose_python(project: Project, given: str | Path | None = None) -> tuple[Pa
         if version is None:
             raise ConfigError(
                 f"{given} is not a Python interpreter that runs",
-                hint="pass --python with the path of a Python interpreter",
+                hint=Step("pass ", Flag("python"), " with the path of a Python interpreter"),
             )
         if satisfies(version, requires) is False:
             raise ConfigError(
                 f"{given} is Python {version}; the project requires {requires}",
-                hint=f"dsprod setup --python PYTHON (a Python that satisfies {requires})",
+                hint=Step(
+                    "dsprod setup ",
+                    Flag("python", "PYTHON"),
+                    f" (a Python that satisfies {requires})",
+                ),
             )
         return python, version
     here = ".".join(map(str, sys.version_info[:3]))
@@ -75,7 +79,10 @@ def choose_python(project: Project, given: str | Path | None = None) -> tuple[Pa
     raise ConfigError(
         f"no Python found that satisfies the project's requires-python {requires} "
         f"(dsprod runs on {here}; none of {', '.join(_CANDIDATES)} on PATH does)",
-        hint="install one (for instance: uv python install), then dsprod setup --python PATH",
+        hint=Step(
+            "install one (for instance: uv python install), then dsprod setup ",
+            Flag("python", "PATH"),
+        ),
     )
 
 

@@ -7,15 +7,13 @@ import os
 import shlex
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
 
 from dsprod._output import Output
-from dsprod.errors import UserError
+from dsprod.errors import Hint, UserError
 
 __all__ = ["quick", "run_long", "shown_command"]
 
@@ -66,15 +64,14 @@ def run_long(
     cwd: Path,
     output: Output,
     what: str,
-    hint: str,
+    hint: Hint,
     env: Mapping[str, str] | None = None,
 ) -> float:
     """Run a long command (creating an environment, installing packages); return how long it
     took. On a terminal a line under the status shows the time so far and the tool's latest
     output; otherwise nothing is printed until it ends. A failure raises a UserError with the
     end of the tool's output."""
-    stream = output.err or sys.stderr
-    live = not output.quiet and bool(getattr(stream, "isatty", lambda: False)())
+    live = output.live()
     tail: collections.deque[str] = collections.deque(maxlen=_TAIL)
     start = time.monotonic()
     try:
@@ -91,7 +88,7 @@ def run_long(
     except OSError as exc:
         raise UserError(f"cannot run {shown_command(args, cwd)}: {exc}", hint=hint) from exc
     stop = threading.Event()
-    ticker = threading.Thread(target=_tick, args=(stream, tail, start, stop), daemon=True)
+    ticker = threading.Thread(target=_tick, args=(output, tail, start, stop), daemon=True)
     if live:
         ticker.start()
     try:
@@ -108,8 +105,7 @@ def run_long(
         stop.set()
         if live:
             ticker.join()
-            stream.write("\r\x1b[K")
-            stream.flush()
+            output.progress("")
     if code != 0:
         said = "\n".join(f"  | {line}" for line in tail)
         raise UserError(
@@ -119,11 +115,8 @@ def run_long(
 
 
 def _tick(
-    stream: TextIO, tail: collections.deque[str], start: float, stop: threading.Event
+    output: Output, tail: collections.deque[str], start: float, stop: threading.Event
 ) -> None:
-    width = max(20, shutil.get_terminal_size().columns - 1)
     while not stop.wait(0.25):
         latest = tail[-1] if tail else ""
-        line = f"{'':>10}  {time.monotonic() - start:4.0f} s  {latest}"
-        stream.write("\r\x1b[K" + line[:width])
-        stream.flush()
+        output.progress(f"{'':>10}  {time.monotonic() - start:4.0f} s  {latest}")

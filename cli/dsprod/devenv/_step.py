@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from dsprod._output import Output
 from dsprod._problem import Problem
+from dsprod.errors import Hint
 
 __all__ = ["SetupStep", "say"]
 
@@ -15,7 +16,7 @@ class SetupStep:
     name: str  # .env, .venv, install, hooks, hook envs, filter, kernel
     changed: bool
     detail: str
-    fix: str | None = None  # for a step that could not be done: what to run
+    fix: Hint | None = None  # for a step that could not be done: what to run
 
 
 def say(output: Output, step: SetupStep) -> SetupStep:

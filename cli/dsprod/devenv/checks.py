@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from dsprod import __version__
 from dsprod._git import run_git, toplevel
-from dsprod._problem import Problem, render
+from dsprod._output import render, say
+from dsprod._problem import Problem
 from dsprod._project import ANSWERS_FILE, Project, require_project, venv_python
 from dsprod.devenv._filter import DRIVER, filter_state
 from dsprod.devenv._hookenvs import hook_envs, run_on_samples
@@ -19,7 +20,7 @@ from dsprod.devenv._kernel import install_command, kernel_state
 from dsprod.devenv._python import choose_python, package_location, python_version, satisfies
 from dsprod.devenv._run import shown_command
 from dsprod.envs._project import environments
-from dsprod.errors import ConfigError
+from dsprod.errors import ConfigError, Flag, Hint, Step
 
 __all__ = ["CheckStatus", "DoctorCheck", "doctor"]
 
@@ -30,12 +31,21 @@ _TEMPLATE_VERSION = re.compile(r"^template_version:\s*['\"]?([^'\"\s#]+)", re.MU
 _SETUP = "dsprod setup"
 
 
+class CheckJson(TypedDict):
+    """A check in `dsprod doctor --json`."""
+
+    name: str
+    status: CheckStatus
+    detail: str
+    next: str | None
+
+
 @dataclass(frozen=True)
 class DoctorCheck:
     name: str
     status: CheckStatus
     detail: str
-    fix: str | None = None
+    fix: Hint | None = None
 
     def __str__(self) -> str:
         next_step = self.fix if self.status != "ok" else None
@@ -45,9 +55,14 @@ class DoctorCheck:
         """The check as a problem record: located by its name."""
         return Problem(self.name, self.detail, self.fix)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> CheckJson:
         next_step = self.fix if self.status != "ok" else None
-        return {"name": self.name, "status": self.status, "detail": self.detail, "next": next_step}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "detail": self.detail,
+            "next": say(next_step),
+        }
 
 
 def doctor(start: Path | None = None) -> list[DoctorCheck]:
@@ -97,7 +112,7 @@ def _python(project: Project, interpreter: Path | None) -> DoctorCheck:
             "python",
             "problem",
             f"Python {version} in .venv does not meet {wanted}",
-            "rm -rf .venv && dsprod setup --python PYTHON",
+            Step("rm -rf .venv && dsprod setup ", Flag("python", "PYTHON")),
         )
     return DoctorCheck("python", "ok", f"Python {version} in .venv meets {wanted}")
 
@@ -154,14 +169,20 @@ def _hook_envs(project: Project, interpreter: Path | None) -> DoctorCheck:
     if not state.ok:
         return DoctorCheck(name, "problem", state.detail, f"{_SETUP}  (it builds them)")
     failed = run_on_samples(project.root, interpreter, state.skip)
+    return _ran(
+        name,
+        f"installed, but the hooks {failed}" if failed else None,
+        ".venv/bin/pre-commit clean && dsprod setup  (it builds them again)",
+        "installed; the hooks pass on sample files in a copy",
+    )
+
+
+def _ran(name: str, failed: str | None, fix: Hint, passed: str) -> DoctorCheck:
+    """The check of something doctor ran in the project (the hooks, the settings): what
+    failed, with its fix, or that it passed."""
     if failed:
-        return DoctorCheck(
-            name,
-            "problem",
-            f"installed, but the hooks {failed}",
-            ".venv/bin/pre-commit clean && dsprod setup  (it builds them again)",
-        )
-    return DoctorCheck(name, "ok", "installed; the hooks pass on sample files in a copy")
+        return DoctorCheck(name, "problem", failed, fix)
+    return DoctorCheck(name, "ok", passed)
 
 
 def _filter(project: Project) -> DoctorCheck:
@@ -220,16 +241,17 @@ def _env_dev(project: Project, interpreter: Path | None) -> DoctorCheck:
         result = check_environment("dev", start=project.root, python=interpreter)
     except ConfigError as exc:
         return DoctorCheck(name, "problem", exc.message, exc.hint)
+    failed = None
     if result.problems:
         first = result.problems[0]
         more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
-        return DoctorCheck(
-            name,
-            "problem",
-            f"{first.where}: {first.message}{more}",
-            "dsprod env check dev  (each problem with its fix)",
-        )
-    return DoctorCheck(name, "ok", "dsprod env check dev passes")
+        failed = f"{first.where}: {first.message}{more}"
+    return _ran(
+        name,
+        failed,
+        "dsprod env check dev  (each problem with its fix)",
+        "dsprod env check dev passes",
+    )
 
 
 def _dotenv(project: Project) -> DoctorCheck:
@@ -265,7 +287,9 @@ def _debt(project: Project) -> DoctorCheck:
     debt = read_debt(project.root)
     if debt is None or not (debt.left or debt.lint_size):
         return DoctorCheck("debt", "ok", "nothing left in notebooks, no lint debt recorded")
-    return DoctorCheck("debt", "note", debt.summary(), "dsprod check --report lists it")
+    return DoctorCheck(
+        "debt", "note", debt.summary(), Step("dsprod check ", Flag("report"), " lists it")
+    )
 
 
 def _template(project: Project) -> DoctorCheck:

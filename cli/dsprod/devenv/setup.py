@@ -31,7 +31,7 @@ from dsprod.devenv._run import quick, run_long, shown_command
 from dsprod.devenv._setup_git import filter_step, hook_steps
 from dsprod.devenv._step import SetupStep, say
 from dsprod.devenv._wheel import WheelSource
-from dsprod.errors import UserError
+from dsprod.errors import Flag, Step, UserError
 
 __all__ = ["STAMP", "SetupResult", "SetupStep", "setup_project"]
 
@@ -80,7 +80,9 @@ def setup_project(
     project = require_project(start)
     uv_path = shutil.which("uv") if uv is not False else None
     if uv and uv_path is None:
-        raise UserError("uv is not on PATH", hint="install it (pip install uv), or drop --uv")
+        raise UserError(
+            "uv is not on PATH", hint=Step("install it (pip install uv), or drop ", Flag("uv"))
+        )
     # Every refusal (a broken .venv, no suitable Python) comes before anything is written.
     chosen = _preflight(project, python)
     wheels = WheelSource(lambda text: output.status("wheel", text))
@@ -145,7 +147,7 @@ def _preflight(project: Project, python: str | Path | None) -> tuple[Path | None
     if satisfies(version, requires) is False:
         raise UserError(
             f"{shown(venv)} has Python {version}; the project requires {requires}",
-            hint="rm -rf .venv && dsprod setup --python PYTHON",
+            hint=Step("rm -rf .venv && dsprod setup ", Flag("python", "PYTHON")),
         )
     return None, version
 
@@ -168,7 +170,7 @@ def _venv(
             cwd=project.root,
             output=output,
             what="creating .venv",
-            hint="dsprod setup --python PYTHON, with another interpreter",
+            hint=Step("dsprod setup ", Flag("python", "PYTHON"), ", with another interpreter"),
         )
     except BaseException:
         shutil.rmtree(venv, ignore_errors=True)  # never leave half an environment behind

@@ -11,7 +11,7 @@ from typing import Any, Literal, get_args
 
 from dsprod._project import Project, venv_python
 from dsprod.envs._secrets import SENSITIVE_NAME
-from dsprod.errors import ConfigError
+from dsprod.errors import ConfigError, Flag, Hint, Step
 
 __all__ = ["Field", "Probe", "SettingsProblem", "Source", "run_probe"]
 
@@ -160,12 +160,13 @@ def _settings_file(project: Project, module: str) -> str:
     return module
 
 
-def _hint(project: Project, python: Path) -> str:
+def _hint(project: Project, python: Path) -> Hint:
     if python == venv_python(project.root):
         return "dsprod setup  (installs the project and its dependencies into .venv)"
-    return (
-        "dsprod setup, or pass --python with an interpreter where the project is installed "
-        "(pip install -e .)"
+    return Step(
+        "dsprod setup, or pass ",
+        Flag("python"),
+        " with an interpreter where the project is installed (pip install -e .)",
     )
 
 

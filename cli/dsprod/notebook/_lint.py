@@ -50,7 +50,7 @@ _MYPY_LINE = re.compile(r'^# mypy: disable-error-code="(?P<codes>[a-z0-9, -]+)"$
 _MYPY_ERROR = re.compile(r"^(?P<path>.+?):\d+(?::\d+)?: error: .*\[(?P<code>[a-z0-9-]+)\]$")
 # Codes a per-file switch cannot silence: the file has to be fixed.
 UNSILENCEABLE = frozenset({"invalid-syntax", "syntax"})
-_MAX_ROUNDS = 4  # fix and format alternate until neither changes the text
+_MAX_ROUNDS = 4  # format and fix alternate until neither changes the text
 
 
 @dataclass(frozen=True)
@@ -72,18 +72,44 @@ class ProjectLint:
         self.ruff = _project_ruff(root)
 
     def settle(self, text: str, path: Path) -> str:
-        """`text` after the project's `ruff check --fix` and `ruff format`, repeated until
+        """`text` after the project's `ruff format` and `ruff check --fix`, repeated until
         neither changes it; the text unchanged when ruff is absent or refuses it."""
+        return self.settled(text, path)[0]
+
+    def settled(self, text: str, path: Path) -> tuple[str, set[str] | None]:
+        """`settle`, and the codes the project's ruff still reports on the settled text;
+        None when they are not known (no ruff, or a report this ruff does not give).
+
+        One process per step, and no step only to confirm: formatting and fixing each keep
+        their own output (ruff's formatter is idempotent, and `check --fix` applies fixes
+        until none applies), so the text is settled as soon as one step changes nothing.
+        Starting with the formatter lets the last step be a `check --fix`, whose report of
+        what it could not fix is the measure of the debt: no separate `ruff check`.
+        """
         text = _whitespace_fixed(text)
         if self.ruff is None:
-            return text
+            return text, None
+        codes: set[str] | None = None
+        measured: str | None = None  # the text `codes` describe
         for _ in range(_MAX_ROUNDS):
-            fixed = self._ruff(["check", "--fix", "--exit-zero", "--quiet"], text, path, True)
-            formatted = self._ruff(["format"], fixed, path, True) if fixed is not None else None
-            if formatted is None or _whitespace_fixed(formatted) == text:
-                return text
-            text = _whitespace_fixed(formatted)
-        return text
+            formatted = self._ruff(["format"], text, path, True)
+            if formatted is None:
+                return text, codes if measured == text else None
+            formatted = _whitespace_fixed(formatted)
+            if formatted == text and measured == text:
+                return text, codes  # `check --fix` made it; the formatter keeps it
+            done = self._run(
+                ["check", "--fix", "--exit-zero", "--quiet", "--output-format", "json"],
+                formatted, path, True,
+            )  # fmt: skip
+            if done is None or not done.stdout:
+                return formatted, None
+            codes, measured = _reported_codes(done.stderr), done.stdout
+            fixed = _whitespace_fixed(done.stdout)
+            if fixed == formatted:
+                return fixed, codes if measured == fixed else None
+            text = fixed
+        return text, codes if measured == text else None
 
     def diagnostics(self, text: str, path: Path) -> list[dict[str, Any]]:
         """What the project's ruff reports on `text` as the file at `path` (ruff's JSON)."""
@@ -104,7 +130,9 @@ class ProjectLint:
     def mypy_codes(self, text: str, path: Path) -> set[str] | None:
         """The error codes the project's mypy reports on `text` as the module at `path`;
         None when the project's environment has no mypy."""
-        if self.python is None or not _configures_mypy(self.root) or not _has_mypy(self.python):
+        if self.python is None or not _configures_mypy(self.root):
+            return None
+        if self.python in _WITHOUT_MYPY:
             return None
         # mypy needs the module inside its package (relative imports, the package's own
         # names): a probe file beside the target, under a name no import uses.
@@ -120,6 +148,13 @@ class ProjectLint:
             return None
         finally:
             probe.unlink(missing_ok=True)
+        # Asked of the run itself, not of a `python -c "import mypy"` before it (a process
+        # and 100 ms more): without mypy, `python -m mypy` says so and exits 1, mypy's own
+        # code for "errors found", but with nothing on stdout.
+        missing = done.returncode == 1 and not done.stdout.strip()
+        if missing and "No module named mypy" in done.stderr:
+            _WITHOUT_MYPY.add(self.python)
+            return None
         if done.returncode not in (0, 1):  # 2: mypy itself failed (a plugin it cannot load)
             return None
         codes: set[str] = set()
@@ -130,9 +165,19 @@ class ProjectLint:
         return codes
 
     def _ruff(self, args: list[str], text: str, path: Path, required: bool = False) -> str | None:
-        """ruff's output on `text`; None when it cannot run. With `required` (formatting), a
-        ruff that runs and fails is an error: a module written unformatted without a word
-        would fail the project's hooks at the commit, for a reason nobody was told."""
+        """ruff's output on `text`; None when it cannot run."""
+        done = self._run(args, text, path, required)
+        if done is None or done.returncode != 0 or not done.stdout:
+            return None
+        return done.stdout
+
+    def _run(
+        self, args: list[str], text: str, path: Path, required: bool
+    ) -> subprocess.CompletedProcess[str] | None:
+        """ruff run on `text` as the file at `path`; None when it cannot run. With `required`
+        (formatting), a ruff that runs and fails is an error: a module written unformatted
+        without a word would fail the project's hooks at the commit, for a reason nobody was
+        told."""
         if self.ruff is None:
             return None
         try:
@@ -149,9 +194,24 @@ class ProjectLint:
                 hint="fix what ruff says (its settings: [tool.ruff] in pyproject.toml, or "
                 "ruff.toml), then run again; or extract without formatting: --no-format",
             )
-        if done.returncode != 0 or not done.stdout:
-            return None
-        return done.stdout
+        return done
+
+
+def _reported_codes(stderr: str) -> set[str] | None:
+    """The codes in the JSON report `ruff check --fix` gives on stderr when it fixes its
+    standard input (the fixed text goes to stdout); None when there is no such report (a
+    ruff that gives none): the caller then asks with a plain `ruff check`. Warnings about the
+    configuration may come first."""
+    start = re.search(r"^\[", stderr, re.MULTILINE)
+    if start is None:
+        return None
+    try:
+        report, _ = json.JSONDecoder().raw_decode(stderr, start.start())
+    except ValueError:
+        return None
+    if not isinstance(report, list) or not all(isinstance(d, dict) for d in report):
+        return None
+    return {str(d["code"]) for d in report if d.get("code")}
 
 
 def _whitespace_fixed(text: str) -> str:
@@ -164,8 +224,10 @@ def module_debt(
     lint: ProjectLint, text: str, path: Path, previous: ModuleDebt | None
 ) -> tuple[str, ModuleDebt]:
     """`text` settled, with the debt header it needs; the debt."""
-    body = lint.settle(strip_debt_header(text), path)
-    ruff = sorted(lint.ruff_codes(body, path) - UNSILENCEABLE)
+    body, codes = lint.settled(strip_debt_header(text), path)
+    if codes is None:
+        codes = lint.ruff_codes(body, path)
+    ruff = sorted(codes - UNSILENCEABLE)
     measured = lint.mypy_codes(body, path)
     if measured is None:
         # Without mypy nothing can be measured: what was recorded stands.
@@ -175,7 +237,8 @@ def module_debt(
     debt = ModuleDebt(tuple(ruff), tuple(mypy))
     text = _with_header(body, debt)
     # The header itself may break a rule (a long mypy line is E501): it is recorded too.
-    if extra := lint.ruff_codes(text, path) - set(ruff) - UNSILENCEABLE:
+    # Without a header the text is the body, measured already.
+    if debt.size and (extra := lint.ruff_codes(text, path) - set(ruff) - UNSILENCEABLE):
         debt = ModuleDebt(tuple(sorted({*ruff, *extra})), debt.mypy)
         text = _with_header(body, debt)
     return text, debt
@@ -264,16 +327,5 @@ def read_pyproject(root: Path) -> Mapping[str, Any]:
     return data if isinstance(data.get("tool", {}), dict) else {}
 
 
-_MYPY_FOUND: dict[str, bool] = {}
-
-
-def _has_mypy(python: str) -> bool:
-    if python not in _MYPY_FOUND:
-        try:
-            done = subprocess.run(
-                [python, "-c", "import mypy"], capture_output=True, check=False, timeout=60
-            )
-            _MYPY_FOUND[python] = done.returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            _MYPY_FOUND[python] = False
-    return _MYPY_FOUND[python]
+# Interpreters found without mypy: not asked again in this process.
+_WITHOUT_MYPY: set[str] = set()

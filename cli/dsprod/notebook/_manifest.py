@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from dsprod.errors import ConfigError
 from dsprod.notebook._model import DefinitionKind
@@ -43,6 +43,39 @@ def digest(text: str) -> str:
     import hashlib  # only when writing or comparing: `dsprod check` reads the manifest only
 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# The file as dsprod writes it: mypy checks `render` against these. A manifest read back is
+# checked field by field instead (`load_manifest`): it is whatever the file holds.
+class _SymbolJson(TypedDict):
+    notebook: str
+    kind: DefinitionKind
+    sha256: str
+
+
+class _ModuleJson(TypedDict):
+    module: str
+    sha256: str
+    symbols: dict[str, _SymbolJson]
+
+
+class _LeftJson(TypedDict):
+    where: str
+    reason: str
+
+
+class _NotebookJson(TypedDict):
+    left: dict[str, _LeftJson]
+
+
+class _ManifestJson(TypedDict):
+    schema_version: int
+    generator: str
+    modules: dict[str, _ModuleJson]
+
+
+class ManifestJson(_ManifestJson, total=False):
+    notebooks: dict[str, _NotebookJson]  # only when something was left
 
 
 @dataclass(frozen=True)
@@ -88,7 +121,7 @@ class Manifest:
         return self.modules.get(self.key(module_path))
 
     def render(self) -> str:
-        document: dict[str, Any] = {
+        document: ManifestJson = {
             "schema_version": SCHEMA_VERSION,
             "generator": "dsprod",
             "modules": {
@@ -102,20 +135,19 @@ class Manifest:
                 }
                 for key, entry in sorted(self.modules.items())
             },
-            # Only when something was left: a manifest of a notebook-free project stays small.
-            "notebooks": {
-                key: {
-                    "left": {
-                        name: {"where": e.where, "reason": e.reason}
-                        for name, e in sorted(left.items())
-                    }
-                }
-                for key, left in sorted(self.left.items())
-                if left
-            },
         }
-        if not document["notebooks"]:
-            del document["notebooks"]
+        notebooks: dict[str, _NotebookJson] = {
+            key: {
+                "left": {
+                    name: {"where": e.where, "reason": e.reason} for name, e in sorted(left.items())
+                }
+            }
+            for key, left in sorted(self.left.items())
+            if left
+        }
+        # Only when something was left: a manifest of a notebook-free project stays small.
+        if notebooks:
+            document["notebooks"] = notebooks
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
     def save(self) -> None:

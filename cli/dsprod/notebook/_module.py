@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsprod.errors import TargetError
+from dsprod.errors import Flag, Step, TargetError
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, render_import
 
 __all__ = ["ModuleText", "compose_module", "read_module", "symbol_sources"]
@@ -35,7 +35,7 @@ class ModuleText:
             raise TargetError(
                 f"{path}{f':{exc.lineno}' if exc.lineno else ''}: the target module does not "
                 f"parse ({exc.msg})",
-                hint="fix the module by hand, or choose another target with --module",
+                hint=Step("fix the module by hand, or choose another target with ", Flag("module")),
             ) from exc
 
     def spans(self) -> dict[str, tuple[int, int]]:
@@ -81,7 +81,7 @@ def read_module(path: Path) -> ModuleText | None:
         raise TargetError(
             f"{path}:{line}: the target module is not UTF-8 (byte {exc.object[exc.start]:#x}): "
             "dsprod reads and writes Python source as UTF-8; nothing was changed",
-            hint="save the module as UTF-8, or choose another module with --module",
+            hint=Step("save the module as UTF-8, or choose another module with ", Flag("module")),
         ) from exc
     except OSError as exc:
         raise TargetError(f"{path}: cannot read the target module: {exc}") from exc
@@ -124,7 +124,8 @@ def compose_module(
         first, last = spans[name]
         edits.append((first - 1, last, source.split("\n")))
 
-    missing = [k for k in sorted(set(imports)) if k not in current.import_keys()]
+    imported = current.import_keys()  # once: it walks the whole module
+    missing = [k for k in sorted(set(imports)) if k not in imported]
     future = [k for k in missing if k.module == "__future__" and not k.level]
     others = [k for k in missing if k not in future]
     docstring_end = _docstring_end(body)

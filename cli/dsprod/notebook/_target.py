@@ -12,7 +12,7 @@ from pathlib import Path
 from dsprod._fs import check_writable
 from dsprod._output import shown
 from dsprod._project import PYPROJECT, Project
-from dsprod.errors import ConfigError, TargetError
+from dsprod.errors import ConfigError, Flag, Step, TargetError
 from dsprod.notebook._manifest import Manifest, load_manifest
 
 __all__ = [
@@ -94,7 +94,7 @@ def _package_module(module: str, project: Project) -> str:
     if first == package:
         raise TargetError(
             f"--module {module}: that is the package itself, not a module in it",
-            hint=f"name a module in it, e.g. --module {package}.features",
+            hint=Step("name a module in it, e.g. ", Flag("module", f"{package}.features")),
         )
     if rest:
         elsewhere = (project.package_dir or project.root).parent.joinpath(*module.split("."))
@@ -103,8 +103,12 @@ def _package_module(module: str, project: Project) -> str:
         raise TargetError(
             f"--module {module}: {first} is not this project's package ({package}, in "
             f"{shown(project.package_dir or project.root)})",
-            hint=f"for a subpackage of {package}, write --module {package}.{module}; for a "
-            f"module elsewhere, give its path, e.g. --module {shown(elsewhere)}.py",
+            hint=Step(
+                f"for a subpackage of {package}, write ",
+                Flag("module", f"{package}.{module}"),
+                "; for a module elsewhere, give its path, e.g. ",
+                Flag("module", f"{shown(elsewhere)}.py"),
+            ),
         )
     # A bare name (`--module features`) is a module of the project's package.
     return f"{package}.{module}"
@@ -139,14 +143,17 @@ def _default_target(
         names = [f"{name}_lib", *names[1:]]
     # A module this notebook already went into stays its target, even if the first name has
     # become free since: the notebook imports from it.
-    chosen = next((n for n in names if _written_from(manifest, path(n), key)), None)
+    # Looked for only when the manifest has such a module: each candidate is resolved to look.
+    chosen = None
+    if any(s.notebook == key for e in manifest.modules.values() for s in e.symbols.values()):
+        chosen = next((n for n in names if _written_from(manifest, path(n), key)), None)
     if chosen is None:
         chosen = next((n for n in names if not _taken(manifest, path(n))), None)
     if chosen is None:
         raise TargetError(
             f"{notebook}: {dotted(names[0])} and {_MAX_CANDIDATES - 1} alternatives are all "
             "taken by modules dsprod did not write from this notebook",
-            hint="choose a module with --module",
+            hint=Step("choose a module with ", Flag("module")),
         )
     if chosen != names[0]:
         first = shown(path(names[0]))

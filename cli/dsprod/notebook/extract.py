@@ -6,6 +6,7 @@ import ast
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dsprod._fs import atomic_write_text, project_lock, restore, snapshot
 from dsprod._output import Output, shown
@@ -43,8 +44,9 @@ from dsprod.notebook._rewrite import (
 )
 from dsprod.notebook._show import code_view, code_view_after, report_plan, show_diff
 from dsprod.notebook._target import Target, check_writable_for, missing_inits, resolve_target
-from dsprod.notebook._tests import write_characterization_tests
-from dsprod.notebook._verify import Verification, kept_cells, verify_after, verify_before
+
+if TYPE_CHECKING:
+    from dsprod.notebook._verify import Verification
 
 __all__ = ["ExtractOptions", "ExtractResult", "extract", "extract_notebook"]
 
@@ -282,6 +284,10 @@ def _apply(
 ) -> None:
     """Write the module, then the notebook; record; verify (restoring on a new failure);
     write the characterization tests."""
+    # Imported here: --verify and --tests are the rare runs (tempfile, shutil, random...).
+    from dsprod.notebook._tests import write_characterization_tests
+    from dsprod.notebook._verify import kept_cells, verify_after, verify_before
+
     notebook, target, path = stage.notebook, stage.target, stage.notebook.path
     before = verify_before(notebook, target, options.timeout, output) if options.verify else None
     inits = missing_inits(target, stage.project)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dsprod._output import Output, shown
+from dsprod.errors import Flag, Step
 from dsprod.scaffold._update_result import Conflict, UpdateResult
 
 __all__ = ["report"]
@@ -34,7 +35,9 @@ def report(result: UpdateResult, output: Output) -> None:
                 "your uncommitted changes are not in this diff (it starts from the last "
                 "commit); dsprod update needs them committed or stashed first",
             )
-        output.status("dry-run", "nothing was changed; run without --dry-run to apply")
+        output.status(
+            "dry-run", Step("nothing was changed; run without ", Flag("dry_run"), " to apply")
+        )
     elif result.conflicts:
         output.status(
             "next", "resolve the conflicts, then: git add -A && git commit -m 'Update template'"

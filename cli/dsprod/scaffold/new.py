@@ -24,7 +24,7 @@ from typing import Any
 from dsprod._fs import umask
 from dsprod._git import run_git
 from dsprod._output import Output, shown
-from dsprod.errors import DsprodError, TemplateError, UserError
+from dsprod.errors import DsprodError, Flag, Step, TemplateError, UserError
 from dsprod.scaffold._history import materialise
 from dsprod.scaffold._template import Template, find_template
 
@@ -66,7 +66,9 @@ def new_project(
     if not defaults and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError(
             "no terminal to ask the template's questions on",
-            hint=f"dsprod new {shlex.quote(shown(dest))} --defaults [-d NAME=VALUE ...]",
+            hint=Step(
+                f"dsprod new {shlex.quote(shown(dest))} ", Flag("defaults"), " [-d NAME=VALUE ...]"
+            ),
         )
     answers.update(_source(template, output))
     made = _make_parents(dest)

@@ -21,13 +21,14 @@ adds what makes that safe to run:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from dsprod._fs import project_lock
 from dsprod._git import git, require_git
 from dsprod._output import Output, shown
-from dsprod.errors import TemplateError, UserError
+from dsprod.errors import Flag, Step, TemplateError, UserError
 from dsprod.scaffold._bring_in import Journal, Workspace, changes_between, workspace_for
 from dsprod.scaffold._bring_in import conflict_index as _conflict_index
 from dsprod.scaffold._choices import deleted_choices
@@ -63,6 +64,38 @@ def update_project(
     data = dict(data or {})
     require_git()
     project, root = locate(Path(path))
+    with _locked(project, root, output):
+        return _run(project, root, template, data, output, dry_run=dry_run)
+
+
+@contextlib.contextmanager
+def _locked(project: Path, root: Path, output: Output) -> Iterator[None]:
+    """Hold the project's lock (the one extract takes) and the repository's (its update
+    workspace, .git/dsprod-update, is one per repository) for the whole update, dry runs
+    included: they use the workspace too. A second update refuses at once; it does not wait
+    to start from a tree the first is changing."""
+    # In a monorepo the workspace is shared: an update of another project holds it too.
+    where = shown(project) if root == project else f"{shown(project)}, or its repository"
+    busy = UserError(
+        f"another dsprod is changing {where} (an update, or an extract, is running): "
+        "nothing was changed",
+        hint="wait for it to finish, then run dsprod update again",
+    )
+    with contextlib.ExitStack() as locks:
+        for folder in dict.fromkeys((root, project)):
+            locks.enter_context(project_lock(folder, output, busy=busy))
+        yield
+
+
+def _run(
+    project: Path,
+    root: Path,
+    template: Template,
+    data: dict[str, str],
+    output: Output,
+    *,
+    dry_run: bool,
+) -> UpdateResult:
     workspace = workspace_for(root)
     journal = workspace.pending()
     if journal is not None:
@@ -234,7 +267,7 @@ def _finish(
         raise UserError(
             f"an update of {shown(project)} was interrupted while it was brought in (files "
             f"{files}); it must be finished before another can be shown",
-            hint="dsprod update (without --dry-run) finishes it",
+            hint=Step("dsprod update (without ", Flag("dry_run"), ") finishes it"),
         )
     head = git("rev-parse", "HEAD", cwd=workspace.root).strip()
     changed = workspace.unfinished(journal)

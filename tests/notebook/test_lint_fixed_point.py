@@ -1,0 +1,153 @@
+"""`ProjectLint.settled`: the project's ruff fixed point in as few ruff runs as it takes, and
+the codes left at it, read from the last `check --fix` instead of another `ruff check`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dsprod.notebook import _lint
+from dsprod.notebook._lint import ProjectLint, module_debt
+
+RULES = '[tool.ruff]\nline-length = 60\n[tool.ruff.lint]\nselect = ["E", "F", "I", "UP", "N"]\n'
+
+# Needs ruff's fixes (UP010, UP004, F401, E401, I001) and its formatter, in more than one
+# round: the formatter joins the list the fixes leave, and keeps what no fix changes (F821,
+# N802) for the debt.
+AUTHORED = (
+    "from __future__ import print_function\n"
+    "import sys, os\n"
+    "import json\n"
+    "class Point(object):\n"
+    "  values = [1,\n"
+    "   2]\n"
+    "def ScaleIt(a):\n"
+    "  return sys.argv + [json.dumps(a), undefined_name]   \n"
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text(RULES)
+    (tmp_path / "pkg").mkdir()
+    return tmp_path
+
+
+def ruff(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    lint = ProjectLint(root, None)
+    assert lint.ruff is not None
+    return subprocess.run(
+        [lint.ruff, *args, "--no-cache"], cwd=root, capture_output=True, text=True, check=False
+    )
+
+
+class _Counted:
+    """subprocess.run, counting ruff's runs by subcommand."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[str] = []
+        self._run = subprocess.run
+        monkeypatch.setattr(subprocess, "run", self)
+
+    def __call__(self, command: list[str], **kwargs: object) -> object:
+        self.calls.append(command[1])
+        return self._run(command, **kwargs)  # type: ignore[call-overload]
+
+
+def test_the_settled_text_is_ruffs_fixed_point_and_its_codes_are_ruffs(project: Path) -> None:
+    module = project / "pkg" / "points.py"
+    text, codes = ProjectLint(project, None).settled(AUTHORED, module)
+    module.write_text(text)
+    # The fixes ran and so did the formatter...
+    assert "class Point:" in text and "__future__" not in text and "import os" not in text
+    assert "values = [1, 2]" in text
+    # ...and neither has anything left to change.
+    assert ruff(project, "format", "--check", str(module)).returncode == 0
+    fixed = ruff(project, "check", "--fix", "--exit-zero", str(module))
+    assert fixed.returncode == 0 and module.read_text() == text
+    # The codes are exactly what a plain `ruff check` reports on the written module.
+    report = ruff(project, "check", "--exit-zero", "--output-format", "json", str(module))
+    assert codes == {d["code"] for d in json.loads(report.stdout)} == {"F821", "N802"}
+
+
+def test_a_settled_text_costs_a_format_and_a_fix(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = project / "pkg" / "points.py"
+    lint = ProjectLint(project, None)
+    settled, _ = lint.settled(AUTHORED, module)
+    counted = _Counted(monkeypatch)
+    again, codes = lint.settled(settled, module)
+    assert again == settled and codes == {"F821", "N802"}
+    assert counted.calls == ["format", "check"]
+
+
+def test_module_debt_header_is_at_the_fixed_point_and_measured_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = project / "pkg" / "points.py"
+    counted = _Counted(monkeypatch)
+    text, debt = module_debt(ProjectLint(project, None), AUTHORED, module, None)
+    # E501: the header's own first line is longer than 60.
+    assert debt.ruff == ("E501", "F821", "N802")
+    assert text.startswith("# Lint debt of code promoted from notebooks")
+    # Format, fix, format (which changes nothing: settled). No plain `ruff check` of the
+    # body: the `check --fix` measured it. One of the header, which may break a rule of its
+    # own (E501 here: the line length is 60).
+    assert counted.calls == ["format", "check", "format", "check"]
+    module.write_text(text)
+    assert ruff(project, "check", str(module)).returncode == 0
+    assert ruff(project, "format", "--check", str(module)).returncode == 0
+
+
+def test_clean_code_needs_no_header_and_no_second_measure(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = project / "pkg" / "clean.py"
+    counted = _Counted(monkeypatch)
+    authored = "def area(r):\n  return r*r\n"
+    text, debt = module_debt(ProjectLint(project, None), authored, module, None)
+    assert text == "def area(r):\n    return r * r\n" and debt.size == 0
+    assert counted.calls == ["format", "check"]
+
+
+@pytest.mark.parametrize(
+    ("stderr", "codes"),
+    [
+        ("[]", set()),
+        ('warning: `select` is deprecated\n[\n  {"code": "F821"}, {"code": null}\n]\n', {"F821"}),
+        ("", None),  # a ruff that gives no report: measured with a plain `ruff check`
+        ("error: something else\n", None),
+        ("[not json", None),
+    ],
+)
+def test_the_report_of_check_fix_is_read_or_left(stderr: str, codes: set[str] | None) -> None:
+    assert _lint._reported_codes(stderr) == codes
+
+
+def test_mypy_debt_without_mypy_is_unknown_not_empty(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The project's interpreter has no mypy: what was recorded stands, nothing is left
+    behind, and the interpreter is not asked again."""
+    with (project / "pyproject.toml").open("a") as fh:
+        fh.write("[tool.mypy]\nstrict = true\n")
+    # The same Python without site-packages: no mypy there.
+    bare = tmp_path / "bare-python"
+    bare.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
+    bare.chmod(0o755)
+    monkeypatch.setattr(_lint, "_WITHOUT_MYPY", set())
+    module = project / "pkg" / "points.py"
+    lint = ProjectLint(project, bare)
+    assert lint.mypy_codes("def f(x):\n    return x\n", module) is None
+    assert list((project / "pkg").iterdir()) == []  # the probe file is gone
+    counted = _Counted(monkeypatch)
+    previous = _lint.ModuleDebt((), ("no-untyped-def",))
+    _, debt = module_debt(lint, "def f(x):\n    return x\n", module, previous)
+    assert debt.mypy == ("no-untyped-def",)
+    # Format, fix, and the header's check (the recorded mypy debt makes a header): no mypy.
+    assert counted.calls == ["format", "check", "check"]
