@@ -96,6 +96,44 @@ def test_a_lazy_read_of_a_variable_the_notebook_rebinds_stays(tmp_path: Path) ->
     assert "lazy not extracted: reads the notebook's `data` in a nested function" in text
 
 
+REBOUND = "data = [i for i in range(1, 4)]\ndata = data + [4]"  # bound twice: it may change
+
+
+def test_a_nested_function_only_called_in_the_body_reads_a_rebound_variable_then(
+    tmp_path: Path,
+) -> None:
+    # `inner` runs while `outer` runs: the parameter is the notebook's value at that moment.
+    module, cells = run(
+        tmp_path,
+        REBOUND,
+        "def outer(x):\n"
+        "    def inner(y):\n        return y + data[0] if y < 2 else inner(y - 1)\n"
+        "    return inner(x) + sum(v * data[-1] for v in range(2))",
+        "print(outer(1))\ndata = [7]\nprint(outer(3))",
+        stay=set(),
+        move={"outer"},
+    )
+    assert "def outer(x, *, data):" in module
+    assert cells[-1] == "print(outer(1, data=data))\ndata = [7]\nprint(outer(3, data=data))"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # The nested function leaves: called after the notebook rebinds `data`.
+        "def make():\n    def inner():\n        return data[0]\n    return inner",
+        # Passed on, not called: whoever gets it may call it later.
+        "def make():\n    def inner():\n        return data[0]\n    return list(map(inner, []))"
+        " or inner",
+        # A generator that `sum` would consume, but `sum` is a local name here.
+        "def make():\n    sum = lambda g: g\n    return sum(v + data[0] for v in range(2))",
+    ],
+)
+def test_a_nested_read_that_may_run_later_stays(tmp_path: Path, body: str) -> None:
+    text = messages(tmp_path, REBOUND, body, "f = make()\ndata = [7]\nprint(f)")
+    assert "make not extracted: reads the notebook's `data` in a nested function" in text
+
+
 def test_a_generator_function_reading_a_rebound_variable_stays(tmp_path: Path) -> None:
     _, cells = run(
         tmp_path,
@@ -108,19 +146,127 @@ def test_a_generator_function_reading_a_rebound_variable_stays(tmp_path: Path) -
     assert cells[1] == "def items():\n    yield from data"
 
 
-def test_a_function_passed_as_a_value_stays_and_says_why(tmp_path: Path) -> None:
+def test_a_function_passed_to_a_call_is_wrapped_and_reads_the_variable_when_called(
+    tmp_path: Path,
+) -> None:
+    _, cells = run(
+        tmp_path,
+        DATA,
+        "def plus(x):\n    return x + data[0]",
+        # `m` is made before `data` changes and run after: the wrapper reads `data` when it is
+        # called, as `plus` did, not when it is made (functools.partial would read it early).
+        "m = map(plus, [1, 2])\ndata = [10]\nprint(list(m), sorted([3, 1], key=plus))",
+        stay=set(),
+        move={"plus"},
+    )
+    wrapper = "lambda *args, **kwargs: plus(*args, **kwargs, data=data)"
+    assert cells[-1] == (
+        f"m = map({wrapper}, [1, 2])\ndata = [10]\nprint(list(m), sorted([3, 1], key={wrapper}))"
+    )
+
+
+def test_a_wrapper_does_not_shadow_the_variable_it_passes(tmp_path: Path) -> None:
+    _, cells = run(
+        tmp_path,
+        "args = [1, 2]",
+        "args = args + [3]",  # bound twice: notebook state
+        "def first(x):\n    return x + args[0]",
+        "print(list(map(first, [5])))",
+        stay=set(),
+        move={"first"},
+    )
+    assert cells[-1] == (
+        "print(list(map(lambda *_args, **_kwargs: first(*_args, **_kwargs, args=args), [5])))"
+    )
+
+
+def test_a_function_stored_as_a_value_stays_and_says_why(tmp_path: Path) -> None:
     cells = [
         DATA,
         "def plus(x):\n    return x + data[0]",
-        "print(list(map(plus, [1, 2])))",
+        "table = {'p': plus}\nprint(table['p'](1), plus.__name__)",
     ]
     run(tmp_path, *cells, stay={"plus"}, move=set())
     text = messages(tmp_path, *cells)
     assert "plus not extracted: needs the notebook's `data` as a parameter, and is used as a " in (
         text
     )
-    assert "nb.ipynb:cell 3:line 1 (not called)" in text
-    assert "lambda *a: plus(*a, data=data)" in text
+    assert "nb.ipynb:cell 3:line 1 (not called, nor passed to a call)" in text
+    assert "lambda *a, **k: plus(*a, **k, data=data)" in text
+
+
+def test_a_function_sent_to_a_process_pool_stays(tmp_path: Path) -> None:
+    # A lambda does not pickle: a process pool could not take the wrapper.
+    text = messages(
+        tmp_path,
+        DATA,
+        "def plus(x):\n    return x + data[0]",
+        "import concurrent.futures\n"
+        "with concurrent.futures.ProcessPoolExecutor() as executor:\n"
+        "    print(list(executor.map(plus, [1])))",
+    )
+    assert "nb.ipynb:cell 3:line 3 to executor.map, which may send it to another process" in text
+
+
+def test_a_function_whose_signature_is_read_is_not_wrapped(tmp_path: Path) -> None:
+    text = messages(
+        tmp_path,
+        DATA,
+        "def plus(x):\n    return x + data[0]",
+        "import inspect\nprint(inspect.signature(plus))",
+    )
+    assert "to inspect.signature, which reads its signature or source" in text
+
+
+def test_a_function_that_takes_kwargs_is_not_wrapped(tmp_path: Path) -> None:
+    text = messages(
+        tmp_path,
+        DATA,
+        "def plus(x, **options):\n    return x + data[0]",
+        "print(list(map(plus, [1])))",
+    )
+    assert "plus not extracted: takes **options, and is passed as a value at" in text
+
+
+def test_a_moving_caller_hands_on_a_function_only_when_the_value_cannot_change(
+    tmp_path: Path,
+) -> None:
+    # `data` is bound once: the caller's parameter is the notebook's value whenever read.
+    module, cells = run(
+        tmp_path,
+        DATA,
+        "def plus(x):\n    return x + data[0]",
+        "def plus_all(xs):\n    return list(map(plus, xs))",
+        "print(plus_all([1, 2]))",
+        stay=set(),
+        move={"plus", "plus_all"},
+    )
+    assert "return list(map(lambda *args, **kwargs: plus(*args, **kwargs, data=data), xs))" in (
+        module
+    )
+    assert cells[-1] == "print(plus_all([1, 2], data=data))"
+    # Rebound: the map the caller returns may run after the notebook rebinds `data`, and then
+    # the original reads the new value. The caller stays, and wraps in the notebook.
+    _, cells = run(
+        tmp_path / "rebound",
+        DATA,
+        "def plus(x):\n    return x + data[0]",
+        "def lazy(xs):\n    return map(plus, xs)",
+        "m = lazy([1, 2])\ndata = [10]\nprint(list(m))",
+        stay={"lazy"},
+        move={"plus"},
+    )
+    wrapper = "lambda *args, **kwargs: plus(*args, **kwargs, data=data)"
+    assert cells[2] == f"def lazy(xs):\n    return map({wrapper}, xs)"
+    assert "nb.ipynb:cell 3:line 2, and `plus` reads the notebook's `data` when it runs" in (
+        messages(
+            tmp_path,
+            DATA,
+            "def plus(x):\n    return x + data[0]",
+            "def lazy(xs):\n    return map(plus, xs)",
+            "m = lazy([1, 2])\ndata = [10]\nprint(list(m))",
+        )
+    )
 
 
 def test_a_read_through_global_drops_the_global_statement(tmp_path: Path) -> None:
@@ -150,6 +296,29 @@ def test_a_decorated_function_reading_state_stays(tmp_path: Path) -> None:
         "import functools\n" + DATA,
         "@functools.cache\ndef cached():\n    return sum(data)",
     )
+
+
+def test_a_decorator_that_passes_calls_through_is_kept(tmp_path: Path) -> None:
+    # torch.no_grad() calls the function with the arguments it gets, and keeps nothing.
+    # A stand-in `torch` next to the notebook: the rule reads the import, not the package.
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "torch.py").write_text(
+        "import contextlib\n\n\nclass no_grad(contextlib.ContextDecorator):\n"
+        "    def __enter__(self):\n        print('no grad')\n\n"
+        "    def __exit__(self, *exc):\n        return False\n",
+        encoding="utf-8",
+    )
+    module, cells = run(
+        tmp_path,
+        "import torch\n" + DATA,
+        "@torch.no_grad()\ndef loss(k):\n    return sum(data) * k",
+        "print(loss(2))\ndata = [1]\nprint(loss(2))",
+        stay=set(),
+        move={"loss"},
+    )
+    assert "@torch.no_grad()\ndef loss(k, *, data):" in module
+    assert cells[-1] == "print(loss(2, data=data))\ndata = [1]\nprint(loss(2, data=data))"
 
 
 def test_a_class_reading_state_stays_with_the_reason(tmp_path: Path) -> None:

@@ -604,11 +604,14 @@ def _is_magic(line: str) -> bool:
 
 def _unparametrized(line: str) -> str:
     """A line without what parametrization adds, and without commas and spaces: `*, data` in
-    a signature, `data=data` in a call, quotes around an annotation, brackets; a `global` of a
-    variable that became a parameter becomes `pass`."""
+    a signature, `data=data` in a call, the lambda that wraps a function passed as a value,
+    quotes around an annotation, brackets; a `global` of a variable that became a parameter
+    becomes `pass`."""
     if line.strip() == "pass" or line.lstrip().startswith("global "):
         return ""
     line = re.sub(r"(?<=\w)_v\d+\b", "", line)  # the earlier version of an evolving name
+    # A function passed as a value is wrapped: `lambda *args, **kwargs: f(*args, **kwargs, x=x)`.
+    line = re.sub(r"lambda \*(\w+), \*\*(\w+): (\w+)\(\*\1, \*\*\2(?:, (\w+)=\4)+\)", r"\3", line)
     line = re.sub(r"\*, \w+(?:, \w+)*(?=\))", "", line)
     line = re.sub(r"\b(\w+)=\1\b", "", line)
     # Commas and spaces move around what was added; an annotation naming state is quoted.

@@ -8,13 +8,19 @@ did, or the change is refused with the reason:
 
 - a call passes the variable as it is at the call, which is when the original read it; a
   read that may come later (in a nested function, a lambda, a generator, a generator
-  function) is allowed only for a variable bound once, whose value never changes;
-- every use of the definition must be a call that dsprod can rewrite: one passed as a value
-  (`map(f, xs)`, `df.apply(f)`) or named on an IPython line would lose the argument;
+  function) is allowed only for a variable bound once, whose value never changes, or when
+  it runs while the function runs (a nested function only ever called there, a generator
+  that `any`, `sum`, `sorted`... consume at once: _prompt.py);
+- every use of the definition must be a call that dsprod can rewrite, or an argument of a
+  call (`map(f, xs)`, `df.apply(f)`, `sorted(xs, key=f)`), which becomes
+  `lambda *args, **kwargs: f(*args, **kwargs, df=df)` (_wrap.py), which reads `df` when it is
+  called, as `f` did. Other uses (stored in a list, returned, `f.__name__`, an IPython line)
+  keep the definition in the notebook, and so do the cases _wrap.py lists;
 - a call must come after the variable is first bound, or the new argument would raise where
   the original did not;
 - a decorator may call the function itself, without it, or cache on it: decorated functions
-  are refused; classes are not given constructor parameters.
+  are refused, except for decorators known to pass each call through (`@torch.no_grad()`);
+  classes are not given constructor parameters.
 """
 
 from __future__ import annotations
@@ -32,9 +38,11 @@ from dsprod.notebook._edits import (
     without_global,
 )
 from dsprod.notebook._model import Location, ParsedCell, Statement
-from dsprod.notebook._resolve import Resolution
+from dsprod.notebook._prompt import Promptness
+from dsprod.notebook._resolve import Resolution, qualified_name
 from dsprod.notebook._scope import Reference, references, yields
 from dsprod.notebook._statements import words
+from dsprod.notebook._wrap import value_problem, wrapped
 
 __all__ = ["Parametrized", "Parametrizer"]
 
@@ -155,13 +163,14 @@ class Parametrizer:
             )
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):  # pragma: no cover
             return "is not a function"
-        if node.decorator_list:
+        unknown = [d for d in node.decorator_list if not self._passes_through(d)]
+        if unknown:
             # A decorator may call the function itself, without the new parameter, or cache
             # on it (functools.cache: a data frame is unhashable, and a cache that ignored a
             # rebound variable would now see it).
             return (
                 f"needs the notebook's {listed} as a parameter, and its decorator "
-                f"@{ast.unparse(node.decorator_list[0])} may call it without one or cache on "
+                f"@{ast.unparse(unknown[0])} may call it without one or cache on "
                 "it; make the value a parameter yourself"
             )
         changing = [n for n in names if not self.resolve(n).once]
@@ -175,14 +184,29 @@ class Parametrizer:
         watched = frozenset(changing) | frozenset(
             n for n in needing if set(needing[n]) & set(changing)
         )
+        prompt = Promptness(node, lambda name: self.resolve(name).kind == "builtin")
         for ref in self._references(statement, watched):
-            if ref.depth >= 2 and (ref.node.id in changing or ref.call is not None):
+            if (
+                ref.depth >= 2
+                and (ref.node.id in changing or ref.call is not None)
+                and not prompt.runs_promptly(ref.node)
+            ):
                 return (
                     f"reads the notebook's `{changing[0]}` in a nested function or generator "
                     f"(line {ref.node.lineno}), which may run after the notebook rebinds it; "
                     "pass the value in yourself"
                 )
         return ""
+
+    def _passes_through(self, decorator: ast.expr) -> bool:
+        """Whether `decorator` is known to call the function only when it is called, with the
+        arguments it was given, and to keep nothing between calls."""
+        call = isinstance(decorator, ast.Call) and not decorator.args and not decorator.keywords
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        qualified = qualified_name(target, self.resolve)
+        if qualified in _CALL_DECORATORS:
+            return call
+        return qualified in _PLAIN_DECORATORS and not isinstance(decorator, ast.Call)
 
     def _call_problems(
         self, definitions: dict[str, Statement], needing: dict[str, tuple[str, ...]]
@@ -198,7 +222,9 @@ class Parametrizer:
             owner = owner_of.get(id(statement))
             for ref in self._references(statement, names):
                 callee = ref.node.id
-                problem = self._call_problem(statement, ref, needing[callee], definitions[callee])
+                problem = self._call_problem(
+                    statement, ref, needing[callee], definitions[callee], moving=owner is not None
+                )
                 if problem is None:
                     continue
                 # A caller that moves and cannot pass the value stays; in the notebook, it is
@@ -222,17 +248,20 @@ class Parametrizer:
         return refusals
 
     def _call_problem(
-        self, statement: Statement, ref: Reference, names: tuple[str, ...], callee: Statement
+        self,
+        statement: Statement,
+        ref: Reference,
+        names: tuple[str, ...],
+        callee: Statement,
+        *,
+        moving: bool,
     ) -> tuple[bool, str] | None:
         """(whether the caller is at fault, why) when this use cannot pass `names`."""
         where = self.at(statement.cell, ref.node.lineno)
         listed = _listed(names)
         if ref.call is None:
-            return False, (
-                f"needs the notebook's {listed} as a parameter, and is used as a value at "
-                f"{where} (not called), where nothing would pass it; call it there, or wrap "
-                f"it: `lambda *a: {ref.node.id}(*a, {names[0]}={names[0]})`"
-            )
+            changing = [n for n in names if not self.resolve(n).once]
+            return value_problem(ref, names, callee, where, moving=moving, changing=changing)
         local = [n for n in names if not ref.sees_global(n)]
         if local:
             return True, (
@@ -291,6 +320,11 @@ class Parametrizer:
                 if ref.call is not None and ref.node.id in params
                 for edit in call_keywords(lines, ref.call, list(params[ref.node.id]))
             ]
+            edits += [
+                wrapped(lines, ref.node, params[ref.node.id])
+                for ref in self._references(statement, names)
+                if ref.call is None and ref.consumer is not None and ref.node.id in params
+            ]
             name = moved_ids.get(id(statement))
             if name is None:
                 result.edits.setdefault(statement.cell, []).extend(edits)
@@ -314,6 +348,16 @@ def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]
     every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
     found = [a.annotation for a in every if a is not None and a.annotation is not None]
     return found + ([node.returns] if node.returns is not None else [])
+
+
+# Decorators that pass every call through unchanged, as `@torch.no_grad()` (called) or
+# `@typing.final` (not called): they neither call the function on their own nor cache.
+_CALL_DECORATORS = frozenset(
+    {"torch.no_grad", "torch.inference_mode", "torch.enable_grad", "torch.autograd.no_grad"}
+)
+_PLAIN_DECORATORS = frozenset(
+    {"typing.final", "typing.no_type_check", "typing.override", "typing_extensions.override"}
+)
 
 
 def _listed(names: tuple[str, ...]) -> str:

@@ -19,6 +19,8 @@ from dsprod.notebook._model import (
 )
 from dsprod.notebook._parse import ParseCache, cell_issues
 from dsprod.notebook._resolve import Resolver
+from dsprod.notebook._runs import RunLine
+from dsprod.notebook._shared import shared_globals
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, words
 from dsprod.notebook._versions import Timeline, Version, find_versions, imports_from
 
@@ -160,17 +162,18 @@ def plan_extraction(
         if isinstance(s.node, ast.ImportFrom) and any(a.name == "*" for a in s.node.names)
     )
     runs = tuple(
-        Location(notebook.path, p.cell.index + 1, line)
+        RunLine(Location(notebook.path, p.cell.index + 1, line), text)
         for p in parsed
         for line in sorted(p.masked_lines)
-        if p.cell.source.split("\n")[line - 1].lstrip().startswith("%run")
+        if (text := p.cell.source.split("\n")[line - 1]).lstrip().startswith(("%run", "%cd"))
     )
     changing = {name: timeline.binders(name) for name in versions}
     resolver = Resolver(
         notebook.path, statements, opaque, stars, blocked, runs, frozenset(from_module), changing
     )
+    resolver.share(shared_globals(statements, parsed))
     planner = Planner(
-        notebook, parsed, statements, resolver, issues, blocked, parametrize, timeline
+        notebook, parsed, every_statement, resolver, issues, blocked, parametrize, timeline
     )
     return replace(
         planner.plan(only),

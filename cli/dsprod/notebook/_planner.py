@@ -19,6 +19,7 @@ from dsprod.notebook._params import Parametrizer
 from dsprod.notebook._plan import Definition, ExtractionPlan, Refusal, grouped_refusals
 from dsprod.notebook._resolve import Resolver
 from dsprod.notebook._statements import DEF_TYPES, KEEP_COMMENT, ImportKey, is_kept
+from dsprod.notebook._together import left_behind, together
 from dsprod.notebook._usage import unused_imports, used_after
 from dsprod.notebook._versions import Timeline, Version
 
@@ -166,22 +167,7 @@ class Planner:
             self.params, problems = self.parametrizer.solve(movable, needs, self.version_of)
             for name, reason in sorted(problems.items()):
                 self._refuse(candidates[name], reason)
-            spread = False
-            for name, version in self.version_of.items():
-                if name in self.refused or name not in candidates:
-                    continue
-                other = next(
-                    (
-                        self.refused[v.module_name]
-                        for v in self.groups[version.base]
-                        if v.module_name in self.refused
-                    ),
-                    None,
-                )
-                if other is not None:
-                    self._refuse(candidates[name], other.reason)
-                    spread = True
-            if not problems and not spread:
+            if not problems:
                 return
 
     def _propagate(
@@ -213,6 +199,13 @@ class Planner:
                         )
                         changed = True
                         break
+            movable = [n for n in candidates if n not in self.refused]
+            staying = {n: r.reason for n, r in self.refused.items()}
+            staying |= dict.fromkeys(kept_names - staying.keys(), "")
+            shared, version_of = self.resolver.shared, self.version_of
+            for name, reason in left_behind(movable, staying, shared, version_of).items():
+                self._refuse(candidates[name], reason)
+                changed = True
 
     def _refusals_by_base(self) -> dict[str, str]:
         return {r.name: r.reason for r in self._refusals()}
@@ -296,8 +289,9 @@ class Planner:
                 "a notebook; replace it with plain Python (e.g. subprocess)",
             )
             return
-        if statement.global_writes:
-            variable = sorted(statement.global_writes)[0]
+        writes = statement.global_writes - self.resolver.shared.keys()
+        if writes:
+            variable = sorted(writes)[0]
             self._refuse(
                 definition,
                 f"assigns the notebook variable `{variable}` through "
@@ -378,9 +372,7 @@ class Planner:
             if name not in selected and name in movable:
                 selected.add(name)
                 pending.extend(needs[name])
-                if name in self.version_of:  # the versions of a name move together
-                    base = self.version_of[name].base
-                    pending += [v.module_name for v in self.groups[base] if v.moves]
+                pending.extend(together(name, self.resolver.shared, self.version_of))
         return selected
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from dsprod.notebook._model import Location, Statement
+from dsprod.notebook._runs import RunLine, run_statements
 from dsprod.notebook._scope import summarize
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys
 
-__all__ = ["Resolution", "Resolver"]
+__all__ = ["Resolution", "Resolver", "qualified_name"]
 
 _BUILTINS = frozenset(dir(builtins)) - {"__name__", "__doc__", "__spec__", "__loader__"}
 # Module attributes that differ between the notebook (`__main__`) and the module.
@@ -63,7 +65,7 @@ class Resolver:
         opaque_cells: dict[int, set[str]],
         star_imports: tuple[str, ...],
         blocked: dict[str, str],
-        runs: tuple[Location, ...] = (),
+        runs: tuple[RunLine, ...] = (),
         provided: frozenset[str] = frozenset(),
         changing: dict[str, tuple[tuple[int, int], ...]] | None = None,
     ) -> None:
@@ -75,12 +77,29 @@ class Resolver:
         self._opaque = opaque_cells  # cell index -> words of cells that could not be parsed
         self._star = star_imports
         self._blocked = blocked
-        self._runs = runs  # locations of `%run` lines, which bind names dsprod cannot see
+        # `%run` lines, which bind names dsprod cannot see in this notebook; a `%cd` line among
+        # them means a file name may not be relative to the notebook's folder.
+        self._runs = tuple(r for r in runs if r.text.lstrip().startswith("%run"))
+        self._moves = any(r.text.lstrip().startswith("%cd") for r in runs)
+        self._run_imports: dict[str, Resolution] | None = None
         self._provided = provided  # names the target module already defines
         # Evolving names (several versions, `_versions`), with where each version is bound.
         self._changing = changing or {}
         self._memo: dict[str, Resolution] = {}
         self._active: set[str] = set()
+        # Variables only functions use (_shared.py), with those functions: they move together.
+        self.shared: dict[str, frozenset[str]] = {}
+
+    def share(self, candidates: dict[str, frozenset[str]]) -> None:
+        """Let the functions that alone use a variable (`candidates`: variable -> them) take
+        it with them, where its one assignment outside them can move as a constant."""
+        for variable, users in candidates.items():
+            assigned = [
+                s for s in self.bindings.get(variable, []) if not isinstance(s.node, DEF_TYPES)
+            ]
+            if not assigned or self._assignment(assigned[0]).kind == "constant":
+                self.shared[variable] = users
+        self._memo.clear()
 
     def where(self, statement: Statement) -> Location:
         # The line of the statement itself, not of the comments or decorators above it.
@@ -118,6 +137,10 @@ class Resolver:
             return self._unbound(name)
         nodes = [s.node for s in found]
         binders = tuple((s.cell, s.start) for s in found)
+        if name in self.shared:
+            # The functions' own state: the module's, set by its constant (if any) and them.
+            assigned = [s for s in found if not isinstance(s.node, DEF_TYPES)]
+            return self._assignment(assigned[0]) if assigned else Resolution("definition")
         writer = next((s for s in found if name in s.global_writes), None)
         if writer is not None:
             # A function sets it through `global` when called: its value is notebook state.
@@ -206,19 +229,8 @@ class Resolver:
     def _pure_call(self, func: ast.expr) -> bool:
         if isinstance(func, ast.Name) and func.id not in self.bindings:
             return func.id in _PURE_BUILTINS
-        dotted = _dotted(func)
-        if dotted is None:
-            return False
-        root, _, rest = dotted.partition(".")
-        resolution = self.resolve(root)
-        if resolution.kind != "import" or len(resolution.imports) != 1:
-            return False
-        module, name, _asname, level = resolution.imports[0]
-        if level:
-            return False
-        full = f"{module}.{name}" if name else module
-        qualified = f"{full}.{rest}" if rest else full
-        return qualified.startswith(_PURE_CALL_PREFIXES)
+        qualified = qualified_name(func, self.resolve)
+        return qualified is not None and qualified.startswith(_PURE_CALL_PREFIXES)
 
     def _unbound(self, name: str) -> Resolution:
         if name in _IPYTHON_IMPORTS:
@@ -249,12 +261,15 @@ class Resolver:
             keys = tuple(ImportKey(module, "*", "", 0) for module in self._star)
             return Resolution("import", imports=keys)
         if self._runs:
+            imported = self._imported_by_runs().get(name)
+            if imported is not None:
+                return imported
             return Resolution(
                 "state",
                 reason="is not defined in the notebook; "
-                f"it may come from `%run` at {self._runs[0]}",
+                f"it may come from `%run` at {self._runs[0].location}",
                 fix=f"import `{name}` from a module instead of using %run",
-                binders=tuple((r.cell - 1, r.line) for r in self._runs),
+                binders=tuple((r.location.cell - 1, r.location.line) for r in self._runs),
             )
         return Resolution(
             "state",
@@ -262,8 +277,47 @@ class Resolver:
             fix=f"import or define `{name}` in the notebook",
         )
 
+    def _imported_by_runs(self) -> dict[str, Resolution]:
+        """The names the files of the `%run` lines bind by a plain import, and no other way:
+        the same objects as those imports. Nothing when a file cannot be read whole (any
+        name could come from it)."""
+        if self._run_imports is not None:
+            return self._run_imports
+        found: dict[str, Resolution] = {}
+        for run in () if self._moves else self._runs:
+            statements = run_statements(self._path, run.text)
+            if statements is None:
+                found = {}
+                break
+            inner = Resolver(run.location.path, list(statements), {}, (), {})
+            for name in inner.bindings:  # a later file rebinds what an earlier one bound
+                resolution = inner.resolve(name)
+                if resolution.kind == "import" and all(k.level == 0 for k in resolution.imports):
+                    found[name] = resolution
+                else:
+                    found.pop(name, None)
+        self._run_imports = found
+        return found
+
     def _list(self, statements: list[Statement]) -> str:
         return ", ".join(f"cell {s.cell + 1}:line {s.node.lineno}" for s in statements)
+
+
+def qualified_name(expr: ast.expr, resolve: Callable[[str], Resolution]) -> str | None:
+    """The full dotted name `expr` stands for when its root is one absolute import (`np.mean`
+    after `import numpy as np`: `numpy.mean`); else None."""
+    dotted = _dotted(expr)
+    if dotted is None:
+        return None
+    root, _, rest = dotted.partition(".")
+    resolution = resolve(root)
+    if resolution.kind != "import" or len(resolution.imports) != 1:
+        return None
+    module, name, _asname, level = resolution.imports[0]
+    if level or name == "*":
+        return None
+    full = f"{module}.{name}" if name else module
+    return f"{full}.{rest}" if rest else full
 
 
 def _imported(key: ImportKey) -> tuple[str, str]:

@@ -277,6 +277,9 @@ class Reference:
     # (or any for other statements) when something calls or iterates it, perhaps much later.
     depth: int
     scope: _Scope = field(repr=False, compare=False)
+    # The call this name is passed to as an argument (`map(f, xs)`, `sorted(key=f)`), if it is
+    # one: not `*f`, not inside a bigger expression.
+    consumer: ast.Call | None = field(default=None, compare=False)
 
     def sees_global(self, name: str) -> bool:
         """Whether `name`, read where this reference stands, is the module-level name."""
@@ -288,7 +291,13 @@ def references(node: ast.AST, names: frozenset[str]) -> list[Reference]:
     visitor = _ReferenceVisitor(names)
     visitor.visit(node)
     return [
-        Reference(name, visitor.calls.get(id(name)), visitor.depth[id(scope)], scope)
+        Reference(
+            name,
+            visitor.calls.get(id(name)),
+            visitor.depth[id(scope)],
+            scope,
+            visitor.consumers.get(id(name)),
+        )
         for name, scope in visitor.found
         if _is_global(scope, name.id)
     ]
@@ -319,6 +328,7 @@ class _ReferenceVisitor(_Visitor):
         self.names = names
         self.found: list[tuple[ast.Name, _Scope]] = []
         self.calls: dict[int, ast.Call] = {}
+        self.consumers: dict[int, ast.Call] = {}
         self.depth: dict[int, int] = {id(self.module): 0}
         self._deferring = False
 
@@ -339,6 +349,9 @@ class _ReferenceVisitor(_Visitor):
     def visit_Call(self, node: ast.Call) -> None:
         if isinstance(node.func, ast.Name) and node.func.id in self.names:
             self.calls[id(node.func)] = node
+        for argument in [*node.args, *(k.value for k in node.keywords if k.arg is not None)]:
+            if isinstance(argument, ast.Name) and argument.id in self.names:
+                self.consumers[id(argument)] = node
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
