@@ -296,9 +296,25 @@ def test_every_cell_unparsable_is_an_error(tmp_path: Path) -> None:
         plan(tmp_path, "print 'a'", "print 'b'")
 
 
-def test_a_name_also_assigned_is_not_extracted(tmp_path: Path) -> None:
-    result = plan(tmp_path, "def f():\n    return 1", "f = 3")
-    assert "is also assigned at" in refusal(result, "f")
+def test_a_function_whose_name_is_also_assigned_moves_and_the_assignment_stays(
+    tmp_path: Path,
+) -> None:
+    result = plan(
+        tmp_path,
+        "def f():\n    return 1",
+        "print(f())",
+        "def g():\n    return f()",
+        "f = 3",
+        "print(f, g())",
+    )
+    # The def becomes an import where it stood; the assignment rebinds the name after it.
+    assert moved(result) == ["f"] and result.aliases == {(0, 1): ("f", "f")}
+    # g runs after the assignment: the notebook's f is state there.
+    assert "uses `f`, which is bound to 2 versions (cell 1:line 1, cell 4:line 1)" in refusal(
+        result, "g"
+    )
+    # Nothing reads the def before the assignment: it moves with no import in its place.
+    assert plan(tmp_path, "def f():\n    return 1", "f = 3").aliases == {}
 
 
 def test_used_names_include_magic_lines_and_later_cells(tmp_path: Path) -> None:

@@ -359,8 +359,9 @@ def _function(draw: st.DrawFn, m: Model) -> list[list[str]]:
 
 
 def _redefinition(draw: st.DrawFn, m: Model) -> list[str]:
-    """Another body for an existing function, or for a function that reads state: every
-    version moves (or all stay), and each cell calls the version it called before. The body
+    """Another body for an existing function (or the name assigned a lambda, which stays), or
+    for a function that reads state: every version moves (or all stay), and each cell calls
+    the version it called before. The body
     may call functions made before the first version (which may be evolving too), never a
     later one: a cycle of calls would never end."""
     name = draw(st.sampled_from(m.functions + m.readers))
@@ -373,6 +374,8 @@ def _redefinition(draw: st.DrawFn, m: Model) -> list[str]:
         earlier = replace(m, functions=m.functions[: m.functions.index(name)], classes=[])
         body = _expr(draw, earlier, ["x", "y"], reads, calls=_coin(draw))
         lines = [f"def {name}(x, y=2):", f"    return {body}"]
+        if _one_in(draw, 4):  # rebound by an assignment, which stays in the notebook
+            lines = [f"{name} = lambda x, y=2: {body}"]
     if lines != m.sources[name]:
         m.evolving.add(name)
     return lines

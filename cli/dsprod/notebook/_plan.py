@@ -212,7 +212,13 @@ def _versions(
             for s in statements
             if isinstance(s.node, DEF_TYPES) and s.node.name not in versions
         }
-        keys |= {id(s): v.module_name for vs in versions.values() for v in vs for s in v.statements}
+        keys |= {
+            id(s): v.module_name
+            for vs in versions.values()
+            for v in vs
+            if not v.stays
+            for s in v.statements
+        }
         timeline = Timeline(versions, statements, parsed, keys)
         unused = {
             name

@@ -41,10 +41,12 @@ class Version:
     module_name: str  # the name in the module
     # The `def`s with this body, in order; none when an earlier run moved it (an import binds it)
     statements: tuple[Statement, ...]
+    # Bound by a statement that stays in the notebook (`f = np.vectorize(f)`): notebook state.
+    stays: bool = False
 
     @property
     def moves(self) -> bool:
-        return bool(self.statements)
+        return bool(self.statements) and not self.stays
 
 
 def _position(statement: Statement) -> Position:
@@ -68,12 +70,13 @@ def find_versions(
     replaced: Collection[str] = (),
 ) -> dict[str, list[Version]]:
     """The evolving names of `statements` (every top-level statement, in order), each with its
-    versions in order of first appearance. A name qualifies when only `def`/`class` statements
-    of it and imports from `module` bind it, to two bodies or more, or to a version an earlier
-    run renamed. `replaced` names are not bound by their plain import (`from m import f`): a
-    new body replaces the module's. Versions defined in the notebook get names: the last body
-    keeps the name when no import binds it, the others get `name_v1`, `name_v2`, ...
-    (skipping `taken` names)."""
+    versions in order of first appearance. A name qualifies when `def`/`class` statements of
+    it, imports from `module` and other top-level statements bind it (each of those a version
+    that stays: state), to two versions or more, or to a version an earlier run renamed.
+    `replaced` names are not bound by their plain import (`from m import f`): a new body
+    replaces the module's. Versions defined in the notebook get names: the last body keeps
+    the name when no import binds it, the others get `name_v1`, `name_v2`, ... (skipping
+    `taken` names)."""
     bindings: dict[str, list[tuple[str, str, Statement]]] = {}  # name -> (kind, identity, at)
     plain: set[str] = set()
     for statement in statements:
@@ -87,14 +90,18 @@ def find_versions(
                     bindings.setdefault(alias.asname or alias.name, []).append(entry)
         elif isinstance(node, DEF_TYPES):
             bindings.setdefault(node.name, []).append(("def", source_of(statement), statement))
+            # Assigned through `global` when a function is called: no place in the timeline.
             plain |= statement.binds - {node.name}
         else:
-            plain |= statement.binds
+            for name in statement.binds:
+                at = f"{statement.cell}:{statement.start}"
+                bindings.setdefault(name, []).append(("state", at, statement))
     found: dict[str, list[Version]] = {}
     for name, bound in bindings.items():
         identities = list(dict.fromkeys((kind, key) for kind, key, _ in bound))
         renamed = any(kind == "import" and key != name for kind, key in identities)
-        if name in plain or (len(identities) < 2 and not renamed):
+        kinds = {kind for kind, _ in identities}
+        if name in plain or kinds == {"state"} or (len(identities) < 2 and not renamed):
             continue
         found[name] = _named(name, bound, identities, taken)
     return found
@@ -107,13 +114,18 @@ def _named(
     taken: Callable[[str], bool],
 ) -> list[Version]:
     imported = any(kind == "import" for kind, _ in identities)
-    last = ("def", bound[-1][1]) if bound[-1][0] == "def" and not imported else None
+    defs = [(kind, key) for kind, key, _ in bound if kind == "def"]
+    last = defs[-1] if defs and not imported else None
     used = {key for kind, key in identities if kind == "import"}
     number = 0
     versions: list[Version] = []
     for kind, key in identities:
         if kind == "import":
             versions.append(Version(name, key, ()))
+            continue
+        if kind == "state":
+            stays = tuple(s for k, at, s in bound if k == "state" and at == key)
+            versions.append(Version(name, "", stays, stays=True))
             continue
         defining = tuple(s for k, body, s in bound if k == "def" and body == key)
         if (kind, key) == last:
@@ -225,7 +237,7 @@ class Timeline:
                 epochs = set(range(min(epochs), self.last + 1))
             for epoch in sorted(epochs):
                 key = self._target(name, epoch)
-                if key is not None:
+                if key:  # not before the first binding, nor a binding that stays (state)
                     run(key, epochs if later else {epoch})
 
         for statement in statements:
@@ -265,7 +277,7 @@ class Timeline:
             else:
                 seen = later
             reached = {v for v in (self._target(name, e) for e in seen) if v is not None}
-            if len(reached) > 1:
+            if len(reached) > 1 or "" in reached:  # several versions, or notebook state
                 return None
             found[id(ref.node)] = reached.pop() if reached else self._last(name)
         return found
@@ -305,14 +317,18 @@ class Timeline:
         if any(at < place < end for place, _ in self._named):
             return True
         return any(
-            at < _position(s) < end
-            and s not in removed
-            and not isinstance(s.node, ast.Import | ast.ImportFrom)
+            (
+                at < _position(s) < end
+                and s not in removed
+                and not isinstance(s.node, ast.Import | ast.ImportFrom)
+            )
+            # The next binding may read the name first (`f = np.vectorize(f)`).
+            or (_position(s) == end and s not in removed and name in s.reads)
             for s in statements
         )
 
     def _last(self, name: str) -> str:
-        return next(v for v in reversed(self.live[name]) if v is not None)
+        return next(v for v in reversed(self.live[name]) if v)
 
 
 def _imports_of(statements: list[Statement], name: str, version: Version) -> list[Statement]:
