@@ -289,3 +289,22 @@ def test_a_new_version_never_takes_the_name_of_one_the_module_has(tmp_path: Path
         check=True,
     )
     assert called.stdout == "1\n"
+
+
+def test_a_function_the_notebook_wraps_by_assignment_moves(tmp_path: Path) -> None:
+    module, cells = run(
+        tmp_path,
+        "import functools",
+        "def f(x):\n    return x + 1",
+        "f = functools.lru_cache(maxsize=None)(f)",
+        "print(f(1), f.cache_info().hits)",
+        stay=set(),
+        move={"f"},
+    )
+    assert "def f(x):\n    return x + 1" in module
+    # The assignment reads the def's f: an import of it stands where the def stood.
+    assert cells[1:] == [
+        "from analysis import f",
+        "f = functools.lru_cache(maxsize=None)(f)",
+        "print(f(1), f.cache_info().hits)",
+    ]
