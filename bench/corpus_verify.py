@@ -60,7 +60,12 @@ _ORIGINAL_FAILS = re.compile(
     r"compared the (?P<compared>\d+) cells before it$"
 )
 _IDENTICAL = re.compile(r"^\s*identical\s+.*: (?P<compared>\d+) cells show the same as before$")
-_NOTHING_RAN = re.compile(r"nothing ran before the first failure")
+_NOTHING_RAN = re.compile(r"nothing ran before the first failure|nothing compared, the extraction")
+_NOTHING_COMPARED = re.compile(
+    rf"nothing compared, the extraction is not verified: it fails at cell {_CELL} before "
+    r"extraction \((?P<error>.*)\); no cell"
+)
+_WARNINGS = re.compile(r"^\s*warnings\s+.*:cell \d+: ")
 _SKIP = re.compile(r"^\s*skip\s+.*: (?P<why>.*)$")
 _RESTORED = re.compile(r"^\s*restore\s+")
 _EXTRACTED = re.compile(r"^\s*extract\s+")
@@ -92,6 +97,7 @@ class Outcome:
     cells: list[int] = field(default_factory=list)  # cells that differed
     why: dict[int, str] = field(default_factory=dict)  # cell -> guessed reason of a difference
     compared: int | None = None
+    warnings: int = 0  # cells whose warnings changed (reported apart, not a difference)
     extracted: int = 0
     seconds: float = 0.0
     exit_code: int | None = None
@@ -102,6 +108,8 @@ class Outcome:
             text += f", {self.extracted} extracted"
         if self.compared is not None:
             text += f", {self.compared} cells compared"
+        if self.warnings:
+            text += f", warnings changed in {self.warnings}"
         text += ")"
         if self.reason:
             text += f": {self.reason}"
@@ -210,6 +218,7 @@ def classify(name: str, code: int, stdout: str, stderr: str, seconds: float) -> 
     outcome = Outcome(name, "dsprod error", seconds=seconds, exit_code=code)
     lines = stderr.splitlines()
     outcome.extracted = sum(bool(_EXTRACTED.match(line)) for line in lines)
+    outcome.warnings = sum(bool(_WARNINGS.match(line)) for line in lines)
     if code not in (0, 1):
         tail = [line for line in lines if line.strip()][-3:]
         outcome.reason = f"exit code {code}: " + " | ".join(tail)[:300]
@@ -263,6 +272,11 @@ def classify(name: str, code: int, stdout: str, stderr: str, seconds: float) -> 
         else:
             outcome.kind = "original fails"
             outcome.reason = "nothing ran before the first failure"
+            said = next((m for m in map(_NOTHING_COMPARED.search, lines) if m), None)
+            if said:
+                outcome.compared = 0
+                outcome.reason = f"cell {said['cell']}: {original_failure(said['error'])}"
+                outcome.reason += f"; nothing compared (exit code {code})"
         return outcome
     if identical and code == 0:
         outcome.kind = "identical"
@@ -407,7 +421,11 @@ def print_summary(outcomes: list[Outcome], seconds: float) -> None:
                 print(f"      {count:3d}  {reason}")
     compared = sum(o.compared or 0 for o in outcomes)
     differing = sum(len(o.cells) for o in outcomes)
-    print(f"  cells compared: {compared}, cells that differed: {differing}")
+    warned = sum(o.warnings for o in outcomes)
+    print(
+        f"  cells compared: {compared}, cells that differed: {differing}, "
+        f"cells whose warnings changed: {warned}"
+    )
 
 
 if __name__ == "__main__":

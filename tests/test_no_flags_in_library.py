@@ -42,12 +42,10 @@ STILL_NAMED: dict[str, set[str]] = {
     "notebook/_plan.py": {"--only"},
     "_extras.py": {"--verify"},
     # A conflict's reason, which carries its own next step in the message (`run with
-    # --force`), and the notice when --force replaces an edit. Owned by other work streams
-    # this session: extract's refusal of --verify with --dry-run, the `--no-format` hint of
-    # a ruff failure.
+    # --force`), and the notice when --force replaces an edit; extract's refusal of --verify
+    # with --dry-run, and its warning that a run without --dry-run finishes a stopped one.
     "notebook/_merge.py": {"--force", "--module"},
     "notebook/extract.py": {"--verify", "--dry-run"},
-    "notebook/_lint.py": {"--no-format"},
 }
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsprod.notebook._verify import CellRun, _cell_run, compare_runs, discount_unstable
+from dsprod.notebook._outputs import cell_run as _cell_run
+from dsprod.notebook._verify import CellRun, compare_runs, discount_unstable
 
 
 def stream(text: str, name: str = "stdout") -> dict[str, Any]:

@@ -138,29 +138,3 @@ def test_tests_probe_that_runs_too_long(
     assert "no characterization tests: importing mypkg.prices and calling it" in outcome.err
     assert f"took longer than 1 s with {sys.executable}" in outcome.err
     assert (tmp_path / "src" / "mypkg" / "prices.py").exists()  # the extraction stands
-
-
-@pytest.mark.slow
-def test_a_kernel_that_fails_for_another_reason_is_not_told_to_install_ipykernel(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    make_project(tmp_path)
-    python = tmp_path / ".venv" / "bin" / "python"
-    python.parent.mkdir(parents=True)
-    # ipykernel imports, but the kernel stops at start (a broken startup file, say).
-    python.write_text(
-        '#!/bin/sh\nif [ "$1" = "-m" ]; then echo "startup.py: bad setting" >&2; exit 1; fi\n'
-        f'exec {sys.executable} "$@"\n'
-    )
-    python.chmod(0o755)
-    nb = write_notebook(tmp_path / "nb.ipynb", "def f():\n    return 1", "f()")
-    before = snapshot(tmp_path)
-    outcome = run_cli(capsys, "extract", "--verify", str(nb))
-    assert outcome.code == 1
-    assert f"cannot run a Jupyter kernel with {python}" in outcome.err
-    assert "startup.py: bad setting" in outcome.err
-    assert "pip install ipykernel" not in outcome.err
-    assert "next: fix what the kernel says above" in outcome.err
-    assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith("home/")} == {
-        k: v for k, v in before.items() if not k.startswith("home/")
-    }

@@ -133,6 +133,50 @@ def test_a_notebook_failing_before_extraction_is_compared_up_to_the_failure(
     assert "compared the 2 cells before it" in outcome.err  # the import cell and print
 
 
+def test_nothing_compared_is_said_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = write_notebook(
+        tmp_path / "nb.ipynb",
+        "rows = open('missing.csv').read()",
+        "def f(x):\n    return x + 1",
+        "print(f(1))",
+    )
+    outcome = run_cli(capsys, "extract", "--verify", str(nb))
+    assert outcome.code == 1, outcome.err
+    assert (
+        "nb.ipynb: nothing compared, the extraction is not verified: it fails at cell 1 before "
+        "extraction (FileNotFoundError" in outcome.err
+    )
+    assert "next: make the notebook run further" in outcome.err
+    assert "identical" not in outcome.err
+    assert (tmp_path / "nb.py").exists()  # no new failure: the extraction stands
+
+
+def test_warnings_are_compared_as_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = write_notebook(
+        tmp_path / "nb.ipynb",
+        "import warnings",
+        # ruff reformats the line the warning quotes; the DeprecationWarning shows only while
+        # the function lives in __main__.
+        "def old(x):\n    warnings.warn('old is deprecated',   DeprecationWarning)\n    return x",
+        "def careful(x):\n    warnings.warn(  'careful with ' + str(x)  )\n    return x",
+        "print(old(1))",
+        "for i in range(2):\n    careful(1)\nprint('ok')",
+        "import sys\nprint('real', file=sys.stderr)",
+    )
+    outcome = run_cli(capsys, "extract", "--verify", str(nb))
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "identical  nb.ipynb: 4 cells show the same as before" in outcome.err
+    assert (
+        "warnings  nb.ipynb:cell 4: no longer warns DeprecationWarning: old is deprecated "
+        "(Python shows a DeprecationWarning only for code in __main__" in outcome.err
+    )
+    assert "cell 5" not in outcome.err  # the same warning, quoting a reformatted line
+
+
 def test_verify_with_dry_run_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     nb = write_notebook(tmp_path / "nb.ipynb", "def f():\n    return 1")
     before = snapshot(tmp_path)
@@ -222,21 +266,41 @@ def test_check_fix_passes_verify_and_tests_on(
     assert (tmp_path / "tests" / "test_geometry.py").exists()
 
 
-def test_a_project_interpreter_without_ipykernel_is_a_clear_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("script", "said", "hint"),
+    [
+        (
+            "echo 'No module named ipykernel_launcher' >&2\nexit 1",
+            "No module named ipykernel_launcher",
+            "next: install ipykernel there: {python} -m pip install ipykernel",
+        ),
+        # ipykernel imports, but the kernel stops at start (a broken startup file, say): the
+        # "install ipykernel" hint would be wrong.
+        (
+            'if [ "$1" = "-m" ]; then echo "startup.py: bad setting" >&2; exit 1; fi\n'
+            f'exec {sys.executable} "$@"',
+            "startup.py: bad setting",
+            "next: fix what the kernel says above",
+        ),
+    ],
+)
+def test_a_kernel_that_does_not_start_is_a_clear_error_with_the_right_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], script: str, said: str, hint: str
 ) -> None:
     make_project(tmp_path)
-    python = tmp_path / ".venv" / "bin" / "python"
+    python = tmp_path / ".venv" / "bin" / "python"  # the project's interpreter, faked
     python.parent.mkdir(parents=True)
-    python.write_text("#!/bin/sh\necho 'No module named ipykernel_launcher' >&2\nexit 1\n")
+    python.write_text(f"#!/bin/sh\n{script}\n")
     python.chmod(0o755)
     nb = write_notebook(tmp_path / "nb.ipynb", "def f():\n    return 1", "f()")
     before = snapshot(tmp_path)
     outcome = run_cli(capsys, "extract", "--verify", str(nb))
     assert outcome.code == 1
     assert f"cannot run a Jupyter kernel with {python}" in outcome.err
-    assert "No module named ipykernel_launcher" in outcome.err
-    assert f"next: install ipykernel there: {python} -m pip install ipykernel" in outcome.err
+    assert said in outcome.err
+    assert hint.format(python=python) in outcome.err
+    if "install ipykernel" not in hint:
+        assert "pip install ipykernel" not in outcome.err
     assert "Traceback" not in outcome.err
     assert without_home(snapshot(tmp_path)) == without_home(before)
 

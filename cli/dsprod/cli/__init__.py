@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # not typing's: see dsprod/__init__.py
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from dsprod.cli._app import app
 
 __all__ = ["app", "main", "run"]
@@ -39,7 +42,22 @@ def run(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    sys.exit(run(sys.argv[1:] if argv is None else argv))
+    try:
+        code = run(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        # A Ctrl-C before the handler in `run` is in place (the first imports): the same words.
+        print("interrupted", file=sys.stderr)
+        code = 130
+    if code == 130:
+        # After a Ctrl-C that dsprod caught, CPython (3.11) may still end the process by
+        # SIGINT, not with this code, when the KeyboardInterrupt first passed through C code
+        # that records it as unhandled: leave now, with the code (everything is cleaned up).
+        import os
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _require_working_folder() -> None:

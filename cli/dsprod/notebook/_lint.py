@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dsprod.errors import TargetError
+from dsprod.errors import Flag, Step, TargetError
 
 __all__ = [
     "UNSILENCEABLE",
@@ -191,8 +191,11 @@ class ProjectLint:
             said = " ".join(done.stderr.split())[:600] or f"exit code {done.returncode}"
             raise TargetError(
                 f"{path}: the project's ruff ({self.ruff}) cannot {args[0]} it: {said}",
-                hint="fix what ruff says (its settings: [tool.ruff] in pyproject.toml, or "
-                "ruff.toml), then run again; or extract without formatting: --no-format",
+                hint=Step(
+                    "fix what ruff says (its settings: [tool.ruff] in pyproject.toml, or "
+                    "ruff.toml), then run again; or extract without formatting: ",
+                    Flag("no_format"),
+                ),
             )
         return done
 

@@ -14,7 +14,7 @@ from typing import Any
 from dsprod.errors import NotebookError
 from dsprod.notebook._model import Cell, CellKind, Notebook
 
-__all__ = ["cell_dicts", "legacy_format", "read_notebook", "source_key"]
+__all__ = ["cell_dicts", "legacy_format", "notebook_from_text", "read_notebook", "source_key"]
 
 _OPEN_HINT = "open it in Jupyter to check it, or restore it from git (git checkout -- FILE)"
 
@@ -48,6 +48,12 @@ def read_notebook(path: Path) -> Notebook:
         ) from exc
     if "\x00" in text:
         raise NotebookError(f"{path}: binary data, not a notebook", hint=_OPEN_HINT)
+    return notebook_from_text(path, text)
+
+
+def notebook_from_text(path: Path, text: str) -> Notebook:
+    """The notebook `text` as `read_notebook` would read it from `path` (a text extract is
+    about to write there)."""
     if path.suffix == ".py":
         return _read_percent(path, text)
     return _read_ipynb(path, text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from dsprod._fs import atomic_write_text
 from dsprod._output import Output, shown
 from dsprod._project import Project, project_python
 from dsprod.notebook._lint import ProjectLint
-from dsprod.notebook._manifest import Manifest
+from dsprod.notebook._manifest import Manifest, digest
 from dsprod.notebook._model import Notebook, ParsedCell
 from dsprod.notebook._read import cell_dicts
 from dsprod.notebook._target import Target
@@ -44,6 +45,9 @@ for call in json.loads(sys.stdin.read()):
 answer.write(json.dumps(results))
 """
 _PROBE_TIMEOUT = 120  # seconds for importing the module and making every call, twice
+# The line by which a later run tells an edited file: the hash of the file without it.
+_HASH = re.compile(r"^# dsprod-sha256: (?P<sha256>[0-9a-f]{64})\n", re.M)
+_COMMENT_WIDTH = 30  # characters of a call or a value in a test's comment
 
 
 @dataclass(frozen=True)
@@ -85,19 +89,59 @@ def write_characterization_tests(
     if not kept:
         output.status("skip", f"no characterization tests: {_why(calls, skipped)}")
         return None
-    if path.exists() and not path.read_text(encoding="utf-8").startswith(MARKER):
-        output.status("refuse", f"{shown(path)} exists and was not written by dsprod; left alone")
+    if path.exists() and (refusal := _refusal(path)) is not None:
+        output.status("refuse", refusal)
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = _render(kept, target, notebook)
-    # As the project's hooks would leave it: they change nothing in it at the commit.
     root = project.root if project is not None else target.root
-    atomic_write_text(path, ProjectLint(root, None).settle(text, path))
+    atomic_write_text(
+        path, _lint_clean(_render(kept, target, notebook), path, ProjectLint(root, None))
+    )
     output.status(
         "create",
         f"{shown(path)}: {len(kept)} characterization test(s); {_why(calls, skipped)}",
     )
     return path
+
+
+def _refusal(path: Path) -> str | None:
+    """Why the test file already at `path` must be left alone; None when dsprod wrote it and
+    nobody edited it since (its hash line says so)."""
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith(MARKER):
+        return f"{shown(path)} exists and was not written by dsprod; left alone"
+    found = _HASH.search(text)
+    if found is None:
+        return (
+            f"{shown(path)} was written by an earlier dsprod, which left no way to tell an "
+            "edit; left alone. Delete it to let dsprod write it again (or rename it to keep it)"
+        )
+    if found["sha256"] == digest(_HASH.sub("", text, count=1)):
+        return None
+    return (
+        f"{shown(path)} was edited since dsprod wrote it; left alone. To keep your edits and "
+        f"get new tests: rename it (e.g. {path.stem}_pinned.py) and run again; to let dsprod "
+        "write it again: delete it"
+    )
+
+
+def _lint_clean(text: str, path: Path, lint: ProjectLint) -> str:
+    """`text` as the project's hooks would leave it (they change nothing in it at the commit),
+    clean under its ruff: what ruff cannot fix (a long literal the notebook showed) is marked
+    on its line. Then the hash line, by which a later run sees an edit."""
+    text = lint.settle(text, path)
+    codes: dict[int, set[str]] = {}
+    for found in lint.diagnostics(text, path):
+        row = (found.get("location") or {}).get("row")
+        if isinstance(row, int) and found.get("code"):
+            codes.setdefault(row, set()).add(str(found["code"]))
+    lines = text.splitlines(keepends=True)
+    for row, names in codes.items():
+        line = lines[row - 1].rstrip("\n")
+        lines[row - 1] = f"{line}  # noqa: {', '.join(sorted(names))}\n"
+    text = "".join(lines)
+    first, _, rest = text.partition("\n")
+    return f"{first}\n# dsprod-sha256: {digest(text)}\n{rest}"
 
 
 def _why(calls: int, skipped: int) -> str:
@@ -275,20 +319,27 @@ def _render(candidates: list[_Candidate], target: Target, notebook: Notebook) ->
             "",
             "",
             f"def test_{candidate.function.lower()}_cell_{candidate.cell}_{number}() -> None:",
-            f"    # cell {candidate.cell}: {candidate.call} showed {candidate.shown!r}",
+            f"    # cell {candidate.cell}: {_short(candidate.call)} showed "
+            f"{_short(candidate.shown)}",
             f"    {_assertion(candidate)}",
         ]
     # pytest only where an assertion uses it: an unused import is the project's F401.
     uses_pytest = any("pytest." in line for line in tests)
     lines = [
-        f"{MARKER} from {notebook.path.name}: what the notebook showed, pinned.",
-        "# Run it again to regenerate; edit freely, but then rename the file so it is kept.",
+        f"{MARKER} from {notebook.path.name}",
+        "# What the notebook showed, pinned. Written again by the next --tests run, unless edited.",
         "",
         *(["import pytest", ""] if uses_pytest else []),
         f"from {target.import_name} import {', '.join(names)}",
         *tests,
     ]
     return "\n".join(lines) + "\n"
+
+
+def _short(text: str) -> str:
+    """`text` for a comment, cut to fit a line (the assertion below has it whole)."""
+    text = repr(text)[1:-1]
+    return text if len(text) <= _COMMENT_WIDTH else text[: _COMMENT_WIDTH - 1] + "…"
 
 
 def _assertion(candidate: _Candidate) -> str:

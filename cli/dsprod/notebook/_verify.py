@@ -1,54 +1,32 @@
 """Run a notebook before and after extraction and compare what its cells showed.
 
-Both runs use a real Jupyter kernel started with the project's interpreter (its `.venv` when
-there is one), so the package is importable as the notebook will import it.
+Both runs use a real Jupyter kernel (`_kernel`); what a cell showed is compared as
+`_outputs` puts it: text, results and errors as text, warnings as warnings, apart.
 """
 
 from __future__ import annotations
 
-import atexit
 import difflib
-import json
-import re
-import tempfile
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
 
 from dsprod._output import Output, shown
+from dsprod._problem import Problem
 from dsprod._project import project_python
-from dsprod.errors import UserError
+from dsprod.errors import Flag, Step
+from dsprod.notebook._kernel import run_notebook
 from dsprod.notebook._model import Notebook
+from dsprod.notebook._outputs import CellRun
 from dsprod.notebook._target import Target
 
 __all__ = [
     "CellRun",
     "Verification",
     "compare_runs",
+    "discount_unstable",
     "kept_cells",
-    "run_notebook",
     "verify_after",
     "verify_before",
 ]
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{4,}\b")
-_TIMING = re.compile(
-    r"^(CPU times:.*|Wall time:.*|.* per loop \(mean ± std\. dev\. of .*\)|.*µs ± .*)$", re.M
-)
-_TEMP = re.compile(re.escape(tempfile.gettempdir()) + r"/[^\s'\"]*")
-
-
-@dataclass(frozen=True)
-class CellRun:
-    """What one code cell showed: normalised text of its outputs, and its error if any."""
-
-    index: int  # 0-based cell index in its notebook
-    text: str
-    error: str | None
-    # The cell's outputs as the kernel gave them (nbformat's shape): what --tests reads when
-    # the notebook itself has none (outputs stripped on commit, or a jupytext script).
-    outputs: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,158 +38,15 @@ class Verification:
     # 1-based cells whose output changes from one run of the original to the next (randomness,
     # clocks): their differences say nothing about the extraction, and are not counted.
     unstable: tuple[int, ...] = ()
+    # (1-based cell, warnings before only, warnings after only): not differences, as the
+    # default warning filters depend on where code lives (a DeprecationWarning shows for
+    # code in __main__ only); reported apart.
+    warnings: tuple[tuple[int, tuple[str, ...], tuple[str, ...]], ...] = ()
 
     @property
     def identical(self) -> bool:
-        return not self.differences and self.new_error is None
-
-
-def run_notebook(
-    notebook: Notebook, text: str, python: str, paths: list[Path], timeout: int
-) -> list[CellRun]:
-    """Execute the notebook `text` (in `notebook`'s format) cell by cell; never raises on a
-    failing cell: the run stops there and the error is recorded."""
-    import jupytext
-    import nbformat
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    if notebook.format == "percent":
-        node = jupytext.reads(text, fmt="py:percent")
-    else:
-        node = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
-    for cell in node.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-    with tempfile.TemporaryDirectory(prefix="dsprod-kernel-") as specs:
-        spec = Path(specs) / "dsprod-verify"
-        spec.mkdir()
-        pythonpath = ":".join(str(p) for p in paths)
-        kernel = {
-            # No history: verification runs are not the user's IPython sessions.
-            "argv": [
-                python,
-                "-m",
-                "ipykernel_launcher",
-                "-f",
-                "{connection_file}",
-                "--HistoryManager.enabled=False",
-            ],
-            "display_name": "dsprod verify",
-            "language": "python",
-            "env": {"PYTHONPATH": pythonpath, "MPLBACKEND": "Agg"},
-        }
-        (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
-        # The async manager, as nbclient uses by default: with the blocking one, nbclient's
-        # per-cell timeout is never applied.
-        manager = AsyncKernelManager(
-            kernel_name="dsprod-verify",
-            kernel_spec_manager=KernelSpecManager(kernel_dirs=[specs]),
-            # In our temporary folder, so it goes with it whatever way the kernel ends.
-            connection_file=str(Path(specs) / "connection.json"),
-        )
-        client = NotebookClient(
-            node,
-            km=manager,
-            timeout=timeout,
-            allow_errors=False,
-            resources={"metadata": {"path": str(notebook.path.resolve().parent)}},
-        )
-        # The kernel's own chatter (transport warnings) goes to a file, shown only if it dies.
-        log = Path(specs) / "kernel.log"
-        with log.open("w", encoding="utf-8") as stderr:
-            try:
-                client.execute(stderr=stderr)
-            except CellExecutionError:
-                pass  # the failing cell carries its error output; later cells did not run
-            except (CellTimeoutError, DeadKernelError) as exc:
-                # No error output for these: put one on the cell that was running.
-                _mark_last_started(node, exc, timeout)
-            except Exception as exc:  # a kernel that cannot start, for whatever reason
-                said = log.read_text(encoding="utf-8").strip()[-2000:]
-                raise UserError(
-                    f"cannot run a Jupyter kernel with {python}: {exc}\n{said}".rstrip(),
-                    hint=_kernel_hint(python),
-                ) from exc
-            finally:
-                # nbclient leaves an exit hook behind when the kernel never started; it would
-                # print a traceback as dsprod exits.
-                atexit.unregister(client._cleanup_kernel)
-    return [_cell_run(i, c) for i, c in enumerate(node.cells) if c.cell_type == "code"]
-
-
-def _kernel_hint(python: str) -> str:
-    """The next step for a kernel that did not start: installing ipykernel only helps when
-    that is what is missing."""
-    import subprocess
-
-    try:
-        done = subprocess.run(
-            [python, "-c", "import ipykernel_launcher"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return f"{python} does not run: point the project's .venv at a working Python"
-    if "No module named" in done.stderr:
-        return f"install ipykernel there: {python} -m pip install ipykernel"
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["?"])[-1]
-        return f"ipykernel is installed but does not import ({last}): reinstall it there"
-    return "fix what the kernel says above, then run again (ipykernel is installed there)"
-
-
-def _mark_last_started(node: Any, error: Exception, timeout: int) -> None:
-    started = [c for c in node.cells if c.cell_type == "code" and c.get("execution_count")]
-    if not started:
-        return
-    name = type(error).__name__
-    detail = f"ran longer than {timeout} s" if name == "CellTimeoutError" else "the kernel died"
-    started[-1].outputs.append({"output_type": "error", "ename": name, "evalue": detail})
-
-
-def _cell_run(index: int, cell: Any) -> CellRun:
-    parts: list[str] = []
-    error: str | None = None
-    stream: tuple[str, list[str]] | None = None  # the stream being gathered, and its pieces
-    for output in cell.get("outputs", []):
-        kind = output.get("output_type")
-        if kind == "stream":
-            # How a kernel splits printed text into outputs depends on timing: one stream's
-            # consecutive pieces are one text.
-            name = str(output.get("name"))
-            if stream is None or stream[0] != name:
-                stream = (name, [])
-                parts.append("")
-            stream[1].append(str(output.get("text", "")))
-            parts[-1] = f"[{name}] {_normalise(''.join(stream[1]))}"
-        elif kind in ("execute_result", "display_data"):
-            data = output.get("data", {})
-            if "text/plain" in data:  # (an image alone shows no text: the stream goes on)
-                parts.append(f"[{kind}] {_normalise(data['text/plain'])}")
-                stream = None
-        elif kind == "error":
-            error = f"{output.get('ename')}: {_normalise(str(output.get('evalue')))}"
-            parts.append(f"[error] {error}")
-            stream = None
-    executed = cell.get("execution_count") is not None or bool(parts)
-    # Every part ends its line, so a diff never glues two of them together.
-    text = (
-        "".join(p if p.endswith("\n") else p + "\n" for p in parts) if executed else "<not run>\n"
-    )
-    return CellRun(index, text, error, tuple(cell.get("outputs", [])))
-
-
-def _normalise(text: str) -> str:
-    """Remove what legitimately differs between runs: colours, addresses, timings, temp paths."""
-    text = _ANSI.sub("", text)
-    text = _ADDRESS.sub("0x…", text)
-    text = _TIMING.sub("<timing>", text)
-    return _TEMP.sub("<tmp>", text)
+        """Something was compared, and nothing differed."""
+        return self.compared > 0 and not self.differences and self.new_error is None
 
 
 def compare_runs(before: list[CellRun], after: list[CellRun], kept: dict[int, int]) -> Verification:
@@ -220,6 +55,7 @@ def compare_runs(before: list[CellRun], after: list[CellRun], kept: dict[int, in
     original_error = next(((r.index + 1, r.error) for r in before if r.error), None)
     errors_before = {r.error for r in before if r.error}
     differences: list[tuple[int, str]] = []
+    warnings: list[tuple[int, tuple[str, ...], tuple[str, ...]]] = []
     new_error: tuple[int, str] | None = None
     compared = 0
     for run in before:
@@ -231,6 +67,10 @@ def compare_runs(before: list[CellRun], after: list[CellRun], kept: dict[int, in
         if other is None:
             continue
         compared += 1
+        if run.warnings != other.warnings:
+            gone = tuple(w for w in run.warnings if w not in other.warnings)
+            new = tuple(w for w in other.warnings if w not in run.warnings)
+            warnings.append((run.index + 1, gone, new))
         if other.error and not run.error and new_error is None:
             if other.error in errors_before:
                 # The original fails the same way, only later (an import now comes earlier):
@@ -248,7 +88,9 @@ def compare_runs(before: list[CellRun], after: list[CellRun], kept: dict[int, in
                 )
             )
             differences.append((run.index + 1, diff))
-    return Verification(compared, tuple(differences), original_error, new_error)
+    return Verification(
+        compared, tuple(differences), original_error, new_error, warnings=tuple(warnings)
+    )
 
 
 def discount_unstable(
@@ -286,13 +128,18 @@ def verify_after(
     python = str(project_python(target.root))
     after = run_notebook(notebook, text, python, [target.module_root], timeout)
     verification = compare_runs(before, after, kept)
-    where = shown(notebook.path)
     if verification.differences and verification.new_error is None:
         # Only now, as it costs a third run: does the original itself show the same twice?
+        where = shown(notebook.path)
         output.status("run", f"{where} as it was, again: do those cells change on every run?")
         again = run_notebook(notebook, notebook.text, python, [target.module_root], timeout)
         verification = discount_unstable(verification, before, again)
-    if verification.original_error is not None:
+    _report(verification, shown(notebook.path), output)
+    return verification
+
+
+def _report(verification: Verification, where: str, output: Output) -> None:
+    if verification.original_error is not None and verification.compared:
         cell, error = verification.original_error
         output.status(
             "warning",
@@ -311,16 +158,50 @@ def verify_after(
             f"{where}:cell {cell}: shows something else on every run, before extraction too "
             "(randomness, the clock): not compared",
         )
+    for cell, gone, new in verification.warnings:
+        output.status("warnings", f"{where}:cell {cell}: {_warnings_changed(gone, new)}")
     for cell, diff in verification.differences:
         output.problem(f"{where}:cell {cell}: shows something else after extraction")
         output.data(diff)
-    if verification.identical and verification.compared == 0:
-        output.status("warning", f"{where}: nothing ran before the first failure; nothing compared")
+    if verification.compared == 0:
+        failure = ""
+        if verification.original_error is not None:
+            cell, error = verification.original_error
+            failure = f": it fails at cell {cell} before extraction ({error})"
+        output.problem(
+            Problem(
+                where,
+                f"nothing compared, the extraction is not verified{failure}; no cell before "
+                "the failure was kept to compare",
+                Step(
+                    "make the notebook run further (its data, its packages), then run "
+                    "`dsprod extract ",
+                    Flag("verify"),
+                    "` again; the extraction itself stands",
+                ),
+            )
+        )
     elif verification.identical:
         output.status(
             "identical", f"{where}: {verification.compared} cells show the same as before"
         )
-    return verification
+
+
+def _warnings_changed(gone: tuple[str, ...], new: tuple[str, ...]) -> str:
+    said = []
+    if gone:
+        said.append(f"no longer warns {'; '.join(gone)}")
+    if new:
+        said.append(f"now warns {'; '.join(new)}")
+    why = "warnings depend on where the code lives, so they are not counted as a difference"
+    if gone and all(
+        w.startswith(("DeprecationWarning", "PendingDeprecationWarning")) for w in gone
+    ):
+        why = (
+            "Python shows a DeprecationWarning only for code in __main__, and the code is in "
+            "a module now"
+        )
+    return f"{', and '.join(said)} ({why})"
 
 
 def kept_cells(notebook: Notebook, sources: dict[int, str | None]) -> dict[int, int]:

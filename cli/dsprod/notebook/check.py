@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from dsprod._output import Output, shown
 from dsprod._problem import Problem
 from dsprod._project import find_project
-from dsprod.errors import DsprodError, UserError
+from dsprod.errors import DsprodError, Flag, Step, UserError
+from dsprod.notebook._journal import pending
 from dsprod.notebook._manifest import MANIFEST_PATH, Manifest, load_manifest
 from dsprod.notebook._parse import gc_paused, parse_cells, unparsed_definitions
 from dsprod.notebook._read import legacy_format, read_notebook
@@ -101,6 +102,7 @@ class _Manifests:
     def __init__(self) -> None:
         self._by_root: dict[Path, Manifest] = {}
         self._roots: dict[Path, Path | None] = {}
+        self._journals: dict[Path, Path | None] = {}
 
     def at(self, root: Path) -> Manifest:
         root = root.resolve()
@@ -116,8 +118,13 @@ class _Manifests:
             roots = [project.root] if project is not None else []
             roots.append(folder)
             self._roots[folder] = next((r for r in roots if (r / MANIFEST_PATH).exists()), None)
+            self._journals[folder] = next(filter(None, map(pending, roots)), None)
         root = self._roots[folder]
         return self.at(root) if root is not None else None
+
+    def journal(self, path: Path) -> Path | None:
+        """The journal of an extraction stopped half way in `path`'s project (after `near`)."""
+        return self._journals.get(path.resolve().parent)
 
     def left(self) -> int:
         """How many definitions extract left in notebooks, by the manifests read so far."""
@@ -140,6 +147,8 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Problem]:
         return [Problem(str(path), message, missing.hint)]
     if notebook.language != "python":
         return []
+    if journal := manifests.journal(path):
+        return [_stopped_half_way(journal, path)]
     extracted = _extracted_from(manifest, path) if manifest else {}
     # What extract left in this notebook, with its reason, stays until the next extraction.
     left = manifest.left.get(manifest.key(path), {}) if manifest else {}
@@ -189,6 +198,19 @@ def _check_notebook(path: Path, manifests: _Manifests) -> list[Problem]:
                     )
                 )
     return findings
+
+
+def _stopped_half_way(journal: Path, notebook: Path) -> Problem:
+    # Killed between writing the module, the notebook and the manifest: they may disagree
+    # until the next extraction finishes the job (`_journal`).
+    return Problem(
+        shown(journal),
+        "an extraction was stopped half way (killed): module, notebook and manifest may not agree",
+        Step(
+            f"`dsprod extract {shown(notebook)}` (or `dsprod check ", Flag("fix"), "`) finishes it"
+        ),
+        path=notebook,
+    )
 
 
 def _unreadable(path: Path, error: UserError) -> Problem:

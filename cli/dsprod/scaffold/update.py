@@ -27,6 +27,7 @@ from typing import Any
 
 from dsprod._fs import project_lock
 from dsprod._git import git, require_git
+from dsprod._interrupt import as_keyboard_interrupt, deferred, received
 from dsprod._output import Output, shown
 from dsprod.errors import Flag, Step, TemplateError, UserError
 from dsprod.scaffold._bring_in import Journal, Workspace, changes_between, workspace_for
@@ -34,7 +35,6 @@ from dsprod.scaffold._bring_in import conflict_index as _conflict_index
 from dsprod.scaffold._choices import deleted_choices
 from dsprod.scaffold._history import TemplateSource, materialise, version_of_tag
 from dsprod.scaffold._in_clone import outcome, run_copier
-from dsprod.scaffold._interrupt import as_keyboard_interrupt, deferred, received
 from dsprod.scaffold._template import Template, find_template
 from dsprod.scaffold._update_checks import check_clean, check_versions, locate, read_answers
 from dsprod.scaffold._update_report import report

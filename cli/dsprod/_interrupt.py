@@ -1,9 +1,10 @@
-"""Ctrl-C, SIGTERM and SIGHUP during `dsprod update`: handled alike.
+"""Ctrl-C, SIGTERM and SIGHUP while dsprod writes a project: handled alike.
 
 A closed terminal (SIGHUP) or a cancelled CI job (SIGTERM) must not leave the project in a
-state Ctrl-C would not: all three become KeyboardInterrupt while the update is prepared away
-from the project, and all three are held back in the few milliseconds the finished update is
-brought into it (`deferred`), so they can only arrive before it starts or after it is done.
+state Ctrl-C would not: all three become KeyboardInterrupt while `dsprod update` prepares its
+work away from the project, and all three are held back in the few milliseconds a finished
+update or extraction is written into it (`deferred`), so they can only arrive before it starts
+or after it is done.
 """
 
 from __future__ import annotations

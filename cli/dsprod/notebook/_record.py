@@ -1,0 +1,80 @@
+"""What an extraction records in the manifest: what moved (with the hash of each symbol as
+written) and what stays in the notebook, and why.
+
+The record is made in memory from the texts about to be written, so that it is written in the
+same journalled step as the module and the notebook (`_journal`): a kill can never leave them
+written without it.
+"""
+
+from __future__ import annotations
+
+from dsprod.notebook._manifest import LeftEntry, ModuleEntry, SymbolEntry, digest
+from dsprod.notebook._module import ModuleText, symbol_sources
+from dsprod.notebook._parse import unparsed_definitions
+from dsprod.notebook._plan import plan_extraction
+from dsprod.notebook._read import notebook_from_text
+from dsprod.notebook._stage import Stage
+
+__all__ = ["left_behind", "record"]
+
+
+def record(stage: Stage, module: ModuleText | None, notebook_text: str) -> bool:
+    """Update `stage.manifest` in memory for the module and the notebook as they will be
+    written; whether it changed (and so must be saved)."""
+    manifest, target, plan = stage.manifest, stage.target, stage.plan
+    changed = False
+    if module is not None:
+        written = symbol_sources(module)
+        previous = manifest.entry(target.path)
+        symbols = dict(previous.symbols) if previous else {}
+        for definition in plan.moved:
+            if definition.name in written:
+                symbols[definition.name] = SymbolEntry(
+                    stage.notebook_key, definition.kind, digest(written[definition.name])
+                )
+        entry = ModuleEntry(target.import_name, digest(module.text), symbols)
+        if previous != entry:
+            manifest.modules[manifest.key(target.path)] = entry
+            changed = True
+    left = left_behind(stage, notebook_text)
+    if manifest.left.get(stage.notebook_key, {}) != left:
+        manifest.left[stage.notebook_key] = left
+        changed = True
+    return changed
+
+
+def left_behind(stage: Stage, notebook_text: str) -> dict[str, LeftEntry]:
+    """The definitions extraction leaves in the notebook, and why: `dsprod check` lets them be.
+    With --only, the entries of names not asked for stand: they were not tried."""
+    plan = stage.plan
+    if notebook_text != stage.notebook.text:
+        # Located in the notebook as it will be written: cells and lines move up as code leaves.
+        rewritten = notebook_from_text(stage.notebook.path, notebook_text)
+        # Every name, not only --only's: those it named may have left the notebook.
+        plan = plan_extraction(
+            rewritten, None, stage.blocked, stage.target.import_name, stage.cache,
+            stage.parametrize,
+        )  # fmt: skip
+    prefix = f"{stage.notebook.path}:"
+    left = {
+        refusal.name: LeftEntry(
+            f"cell {refusal.location.cell}:line {refusal.location.line}",
+            # Other places in the same notebook by cell and line alone: the notebook's path
+            # is the manifest's key, and the one given on the command line may be absolute.
+            refusal.reason.replace(prefix, ""),
+        )
+        for refusal in plan.refusals
+        # A conflict with a hand edit is not left: it fails the run until someone chooses.
+        if refusal.name not in stage.conflicts
+    }
+    # A definition in a cell that does not parse cannot move either: left, with the reason.
+    for parsed in plan.parsed:
+        for unparsed in unparsed_definitions(parsed):
+            where = f"cell {unparsed.location.cell}:line {unparsed.location.line}"
+            left.setdefault(unparsed.name, LeftEntry(where, f"{unparsed.why}; {unparsed.fix}"))
+    if stage.only is None:
+        return left
+    previous = stage.manifest.left.get(stage.notebook_key, {})
+    moved = {d.name for d in stage.plan.moved}
+    kept = {n: e for n, e in previous.items() if n not in stage.only and n not in moved}
+    return {**kept, **{n: e for n, e in left.items() if n in stage.only}}

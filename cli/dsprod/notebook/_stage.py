@@ -1,0 +1,158 @@
+"""The first two stages of one extraction: plan (what moves, where it lands) and render (the
+module's and the notebook's new text). Nothing here writes."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dsprod._output import Output
+from dsprod._project import Project, project_python
+from dsprod.notebook._lint import ProjectLint, module_debt, read_module_debt
+from dsprod.notebook._manifest import Manifest, load_manifest
+from dsprod.notebook._merge import Merge, merge_plan
+from dsprod.notebook._model import Notebook
+from dsprod.notebook._module import ModuleText, compose_module, new_module_text, read_module
+from dsprod.notebook._parse import ParseCache
+from dsprod.notebook._plan import ExtractionPlan, plan_extraction
+from dsprod.notebook._rewrite import (
+    import_anchor,
+    import_line,
+    new_cell_sources,
+    render_notebook,
+    version_imports,
+)
+from dsprod.notebook._show import report_plan, show_diff
+from dsprod.notebook._target import Target
+
+if TYPE_CHECKING:
+    from dsprod.notebook.extract import ExtractOptions
+
+__all__ = ["Rendered", "Stage", "lint_root", "plan_stage", "render_stage"]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """What the plan stage found: the plan, and where and how it lands."""
+
+    notebook: Notebook
+    project: Project | None
+    target: Target
+    manifest: Manifest
+    notebook_key: str
+    current: ModuleText | None
+    plan: ExtractionPlan
+    merge: Merge
+    conflicts: frozenset[str]
+    only: frozenset[str] | None
+    blocked: dict[str, str]  # names the module cannot take, and why
+    cache: ParseCache  # every cell parsed once, for every plan of this run
+    parametrize: bool
+
+
+@dataclass(frozen=True)
+class Rendered:
+    module: ModuleText
+    old_module: str
+    sources: dict[int, str | None]
+    notebook_text: str
+    import_text: str
+
+
+def plan_stage(
+    notebook: Notebook,
+    project: Project | None,
+    target: Target,
+    options: ExtractOptions,
+    output: Output,
+) -> Stage:
+    """Plan until the plan and the module agree; report what stays and why."""
+    manifest = load_manifest(target.root)
+    current = read_module(target.path)
+    notebook_key = manifest.key(notebook.path)
+    # A symbol the module cannot take (a clash, a hand edit) stays in the notebook, and so does
+    # whatever needs it: plan again until the plan and the module agree.
+    blocked: dict[str, str] = {}
+    conflicts: set[str] = set()
+    notes: dict[str, tuple[str, str]] = {}
+    cache = ParseCache()
+    parametrize = options.parametrize
+    if parametrize is None:
+        parametrize = bool((project.config if project else {}).get("parametrize", True))
+    while True:
+        plan = plan_extraction(
+            notebook, options.only, blocked, target.import_name, cache, parametrize
+        )
+        merge = merge_plan(plan, current, manifest, target, notebook_key, options.force)
+        conflicts |= merge.conflicts
+        notes.update((warning, (old, new)) for warning, old, new in merge.notes)
+        if not merge.blocked.keys() - blocked.keys():
+            break
+        blocked.update(merge.blocked)
+    report_plan(plan, output)
+    for warning, (old, new) in notes.items():
+        verb, _, text = warning.partition(": ")
+        output.status(verb, text)
+        show_diff(output, target.path, old, new)
+    return Stage(
+        notebook, project, target, manifest, notebook_key, current, plan, merge,
+        frozenset(conflicts), options.only, blocked, cache, parametrize,
+    )  # fmt: skip
+
+
+def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
+    """The module's new text, at the project's lint fixed point, and the notebook's."""
+    plan, target, notebook = stage.plan, stage.target, stage.notebook
+    config = stage.project.config if stage.project is not None else {}
+    base = stage.current or ModuleText.parse(new_module_text([stage.notebook_key]), target.path)
+    text = compose_module(
+        base,
+        imports=plan.module_imports(),
+        constants=[(d.name, d.source) for d in plan.constants if d.name in stage.merge.add],
+        definitions=[(d.name, d.source) for d in plan.definitions if d.name in stage.merge.add],
+        replacements=stage.merge.replace,
+        exported=[d.name for d in plan.definitions],
+    )
+    if options.format if options.format is not None else config.get("format", True):
+        lint = ProjectLint(lint_root(stage), project_python(lint_root(stage)))
+        previous = read_module_debt(stage.current.text) if stage.current else None
+        text, _ = module_debt(lint, text, target.path, previous)
+    try:
+        module = ModuleText(text, ast.parse(text))
+    except SyntaxError as exc:  # pragma: no cover - a bug in dsprod, never the user's input
+        raise RuntimeError(f"dsprod composed a module that does not parse: {exc}") from exc
+
+    moved_names = [d.name for d in plan.moved]
+    anchor = import_anchor(plan.removed)
+    first = (anchor.cell, anchor.start) if anchor else (0, 0)
+    # A version of an evolving name is imported where its `def` stood (`plan.aliases`).
+    versioned = {base for _, base in plan.aliases.values()}
+    names = sorted(
+        n
+        for n in moved_names
+        if n in plan.used_names
+        and n not in versioned
+        and not (n in plan.from_module and plan.from_module[n] < first)
+    )
+    import_text = import_line(target.import_name, names) if names else ""
+    autoreload = options.autoreload
+    if autoreload is None:
+        autoreload = bool(config.get("autoreload", False))
+    if import_text and autoreload and "%autoreload" not in notebook.text:
+        import_text = f"%load_ext autoreload\n%autoreload 2\n{import_text}"
+    headers = {p.cell.index: p.magic_header for p in plan.parsed}
+    aliases = version_imports(target.import_name, plan.aliases)
+    sources = new_cell_sources(notebook, plan.removed, import_text, headers, plan.edits, aliases)
+    return Rendered(
+        module=module,
+        old_module=stage.current.text if stage.current else "",
+        sources=sources,
+        notebook_text=render_notebook(notebook, sources),
+        import_text=import_text,
+    )
+
+
+def lint_root(stage: Stage) -> Path:
+    return stage.project.root if stage.project is not None else stage.target.root
