@@ -313,8 +313,8 @@ def test_a_function_whose_name_is_also_assigned_moves_and_the_assignment_stays(
     assert "uses `f`, which is bound to 2 versions (cell 1:line 1, cell 4:line 1)" in refusal(
         result, "g"
     )
-    # Nothing reads the def before the assignment: it moves with no import in its place.
-    assert plan(tmp_path, "def f():\n    return 1", "f = 3").aliases == {}
+    # Nothing reads the def before the assignment: it moves, and its import stands there.
+    assert plan(tmp_path, "def f():\n    return 1", "f = 3").aliases == {(0, 1): ("f", "f")}
 
 
 def test_used_names_include_magic_lines_and_later_cells(tmp_path: Path) -> None:

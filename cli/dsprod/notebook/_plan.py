@@ -73,15 +73,12 @@ class ExtractionPlan:
     def moved(self) -> tuple[Definition, ...]:
         return self.constants + self.definitions
 
-    def evolved(self) -> dict[str, list[tuple[str, Location, bool]]]:
-        """Each evolving name that moves: its versions' names in the module, where each `def`
-        stood, and whether an import of the version took its place (none where nothing reads
-        it before the name is bound again), in notebook order."""
-        imported = {(cell, name) for (cell, _), (name, _) in self.aliases.items()}
-        found: dict[str, list[tuple[str, Location, bool]]] = {}
+    def evolved(self) -> dict[str, list[tuple[str, Location]]]:
+        """Each evolving name that moves: its versions' names in the module, with where each
+        `def` stood, in notebook order."""
+        found: dict[str, list[tuple[str, Location]]] = {}
         for (cell, line), (name, base) in sorted(self.placed.items()):
-            at = Location(self.notebook.path, cell + 1, line)
-            found.setdefault(base, []).append((name, at, (cell, name) in imported))
+            found.setdefault(base, []).append((name, Location(self.notebook.path, cell + 1, line)))
         return found
 
     def module_imports(self) -> list[ImportKey]:
@@ -227,7 +224,7 @@ def _versions(
             if v.module_name == name
             and not v.moves
             and name not in timeline.runs
-            and timeline.redefined(name, {_at(s) for w in found for s in w.statements})
+            and timeline.redefined(name, {_at(s) for w in found if w.moves for s in w.statements})
         }
         if not unused:
             return versions, timeline

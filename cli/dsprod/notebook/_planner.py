@@ -120,10 +120,11 @@ class Planner:
             self.statements, self.parsed, set(removed_statements), import_set
         )
         removed = tuple(sorted(set(removed_statements), key=lambda s: (s.cell, s.start)))
-        # Each `def` of a version that moves, and whether anything may read it before the
-        # name is bound again (only then does an import of the version take its place).
+        # Each `def` of a version that moves: an import of the version takes its place. (Also
+        # where nothing reads it before the name is bound again: a later run then sees every
+        # binding where this one did, and so decides as this one did.)
         placed = [
-            (s, v, self.timeline.read_before_rebound(v.base, s, self.statements, set(removed)))
+            (s, v)
             for name in selected
             if (v := self.version_of.get(name)) is not None
             for s in v.statements
@@ -141,8 +142,8 @@ class Planner:
             parsed=self.parsed,
             params=parametrized.params,
             edits={c: tuple(e) for c, e in parametrized.edits.items() if e},
-            aliases={(s.cell, s.start): (v.module_name, v.base) for s, v, read in placed if read},
-            placed={(s.cell, s.node.lineno): (v.module_name, v.base) for s, v, _ in placed},
+            aliases={(s.cell, s.start): (v.module_name, v.base) for s, v in placed},
+            placed={(s.cell, s.node.lineno): (v.module_name, v.base) for s, v in placed},
             renamed=frozenset(
                 n for n in selected if n in self.version_of and n != self.version_of[n].base
             ),

@@ -25,13 +25,10 @@ def report_plan(plan: ExtractionPlan, output: Output) -> None:
         output.problem(f"{refusal.location}: {refusal.name} not extracted: {refusal.reason}")
     for base, versions in plan.evolved().items():
         # Located, one line per name: which `def` became which version in the module.
-        where = ", ".join(
-            f"cell {at.cell}:line {at.line} as {name}" + ("" if imported else " (not read there)")
-            for name, at, imported in versions
-        )
+        where = ", ".join(f"cell {at.cell}:line {at.line} as {name}" for name, at in versions)
         output.status(
             "version",
-            f"{versions[0][1]}: {base} is defined with {len({v[0] for v in versions})} "
+            f"{versions[0][1]}: {base} is defined with {len({name for name, _ in versions})} "
             f"different bodies; each moves, and each def is now an import of its version, so "
             f"every cell calls the one it called before: {where}",
         )

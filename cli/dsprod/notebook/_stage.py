@@ -127,8 +127,9 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
     moved_names = [d.name for d in plan.moved]
     anchor = import_anchor(plan.removed)
     first = (anchor.cell, anchor.start) if anchor else (0, 0)
-    # A version of an evolving name is imported where its `def` stood (`plan.aliases`).
-    versioned = {base for _, base in plan.aliases.values()}
+    # A version of an evolving name is imported where its `def` stood (`plan.aliases`), or
+    # nowhere: never here, where it would bind the name too early.
+    versioned = {base for _, base in plan.placed.values()}
     names = sorted(
         n
         for n in moved_names

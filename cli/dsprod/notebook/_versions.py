@@ -175,8 +175,6 @@ class Timeline:
                 column.append(current)
             self.live[name] = column
         self.keys = keys
-        # Words of IPython lines and cells that do not parse, with where they stand.
-        self._named: list[tuple[Position, set[str]]] = []
         # Classes (their instances' methods run whenever called) and generators run later.
         self.deferred = {
             keys[id(s)]
@@ -252,7 +250,6 @@ class Timeline:
             lines = cell.cell.source.split("\n")
             texts = [(n, lines[n - 1]) for n in sorted(cell.masked_lines)] if cell.tree else []
             for number, text in texts or ([(1, cell.cell.source)] if cell.tree is None else []):
-                self._named.append(((cell.cell.index, number), words(text)))
                 for name in sorted(words(text) & names):
                     reach(name, {self.epoch((cell.cell.index, number))}, later=True)
         while work:
@@ -300,32 +297,6 @@ class Timeline:
             return static, set(), []
         edits = rename_edits(lines, statement, header, reads)
         return None if edits is None else (static, set(reads.values()), edits)
-
-    def read_before_rebound(
-        self, name: str, binder: Statement, statements: list[Statement], removed: set[Statement]
-    ) -> bool:
-        """Whether what `binder` binds to `name` may be read before the next binding of `name`:
-        the last binding always; an earlier one unless only imports and code that leaves the
-        notebook stand in between (no IPython line, no cell that does not parse). A binding
-        that cannot be read needs no import in its place: two imports of one name in a row
-        are what ruff's import sorting reorders, which would change the binding that lasts."""
-        at = _position(binder)
-        later = [b for b in self.binders(name) if b > at]
-        if not later:
-            return True
-        end = later[0]
-        if any(at < place < end for place, _ in self._named):
-            return True
-        return any(
-            (
-                at < _position(s) < end
-                and s not in removed
-                and not isinstance(s.node, ast.Import | ast.ImportFrom)
-            )
-            # The next binding may read the name first (`f = np.vectorize(f)`).
-            or (_position(s) == end and s not in removed and name in s.reads)
-            for s in statements
-        )
 
     def _last(self, name: str) -> str:
         return next(v for v in reversed(self.live[name]) if v)
