@@ -312,3 +312,21 @@ def test_a_function_the_notebook_wraps_by_assignment_moves(tmp_path: Path) -> No
         "f = functools.lru_cache(maxsize=None)(f)",
         "print(f(1), f.cache_info().hits)",
     ]
+
+
+def test_a_version_is_never_imported_before_its_def(tmp_path: Path) -> None:
+    # g's import takes the place of the first moved code; f must not come with it, which would
+    # bind f (the function) over the notebook's f = 1 before cell 3 prints it.
+    _, cells = run(
+        tmp_path,
+        "f = 1",
+        "def g():\n    return 2",
+        "print(f, g())",
+        "def f():\n    return 3",
+        "print(f())",
+        "f = 4",
+        "print(f)",
+        stay=set(),
+        move={"f", "g"},
+    )
+    assert cells[1] == "from analysis import g" and cells[3] == "from analysis import f"
