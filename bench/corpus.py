@@ -113,12 +113,21 @@ def main() -> int:
 
 
 def _kinds(folder: Path) -> list[str]:
-    """The kind of every symbol the manifest records (function, class, constant)."""
+    """The kind of every definition the manifest records (function, class, constant)."""
     manifest = folder / ".dsprod" / "manifest.json"
     if not manifest.exists():
         return []
     modules = json.loads(manifest.read_text(encoding="utf-8"))["modules"].values()
-    return [symbol["kind"] for entry in modules for symbol in entry["symbols"].values()]
+    symbols = {
+        name: symbol["kind"] for entry in modules for name, symbol in entry["symbols"].items()
+    }
+    # The earlier versions of an evolving definition (`f_v1` beside `f`) are one definition
+    # of the notebook, as they were when dsprod refused them.
+    return [
+        kind
+        for name, kind in symbols.items()
+        if not (re.fullmatch(r"(.+)_v\d+", name) and re.sub(r"_v\d+$", "", name) in symbols)
+    ]
 
 
 def _broken_cells(before_path: Path, after_path: Path) -> int:

@@ -59,7 +59,9 @@ def test_redefining_an_untouched_symbol_updates_it(
     extracted: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     nb, module = extracted
-    add_cells(nb, "def area(r):\n    return 3.14159 * r * r")
+    # Before the call: no cell calls the module's version any more (after a call, the new body
+    # is a version of its own: tests/notebook/test_versions.py).
+    add_cells(nb, "def area(r):\n    return 3.14159 * r * r", before_last=True)
     result = run_cli(capsys, "extract", str(nb))
     assert result.code == 0, result.err
     assert "return 3.14159 * r * r" in module.read_text()
@@ -71,7 +73,7 @@ def test_redefining_a_hand_edited_symbol_is_a_conflict_that_loses_nothing(
 ) -> None:
     nb, module = extracted
     module.write_text(module.read_text().replace("math.pi * r**2", "math.pi * r * r  # edited"))
-    add_cells(nb, "def area(r):\n    return 3 * r * r")
+    add_cells(nb, "def area(r):\n    return 3 * r * r", before_last=True)
     before = snapshot(tmp_path)
 
     result = run_cli(capsys, "extract", str(nb))

@@ -142,19 +142,60 @@ def test_global_assignment_is_refused(tmp_path: Path) -> None:
     assert "assigns the notebook variable `counter`" in refusal(result, "bump")
 
 
-def test_identical_redefinition_moves_once_and_different_one_stops(tmp_path: Path) -> None:
+def test_identical_redefinition_moves_once_and_different_ones_are_versions(
+    tmp_path: Path,
+) -> None:
     result = plan(
         tmp_path,
         "def f():\n    return 1",
         "def g():\n    return 1",
         "def f():\n    return 1",
+        "def h():\n    return g()",
+        "print(h())",
         "def g():\n    return 2",
     )
-    assert moved(result) == ["f"]
+    assert moved(result) == ["f", "g_v1", "h", "g"]
     assert len([s for s in result.removed if s.cell in (0, 2)]) == 2
-    message = refusal(result, "g")
-    assert "defined twice with different bodies" in message
-    assert "cell 2:line 1" in message and "cell 4:line 1" in message
+    # Each `def g` is replaced by an import of its version, where it stood.
+    assert result.aliases == {(1, 1): ("g_v1", "g"), (5, 1): ("g", "g")}
+    sources = {d.name: d.source for d in result.definitions}
+    assert sources["g_v1"] == "def g_v1():\n    return 1"
+    # h runs only while the first g is bound: it calls that version by its module name.
+    assert sources["h"] == "def h():\n    return g_v1()"
+    assert not result.params
+
+
+def test_a_definition_that_runs_under_several_versions_takes_the_name(tmp_path: Path) -> None:
+    cells = [
+        "def g():\n    return 1",
+        "def h():\n    return g()",
+        "print(h())",
+        "def g():\n    return 2",
+        "print(h())",
+    ]
+    result = plan(tmp_path, *cells, parametrize=True)
+    assert moved(result) == ["g_v1", "h", "g"]
+    assert result.params == {"h": ("g",)}
+    assert [e.text for e in result.edits[4]] == ["g=g"]
+    # Without parametrization it stays, and says why.
+    stays = plan(tmp_path, *cells)
+    assert moved(stays) == ["g_v1", "g"]
+    assert "uses `g`, which is bound to 2 versions (cell 1:line 1, cell 4:line 1)" in refusal(
+        stays, "h"
+    )
+
+
+def test_an_evolving_function_calls_itself_and_a_kept_version_stops_all(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        "def fact(n):\n    return 1 if n == 0 else n * fact(n - 1)",
+        "def fact(n):\n    return 2 if n == 0 else n * fact(n - 1)",
+    )
+    sources = {d.name: d.source for d in result.definitions}
+    assert sources["fact_v1"] == "def fact_v1(n):\n    return 1 if n == 0 else n * fact_v1(n - 1)"
+    assert sources["fact"] == "def fact(n):\n    return 2 if n == 0 else n * fact(n - 1)"
+    kept = plan(tmp_path, "def f():\n    return 1", "# dsprod: keep\ndef f():\n    return 2")
+    assert moved(kept) == []
 
 
 def test_keep_comment_and_tag_keep_a_definition(tmp_path: Path) -> None:
@@ -255,9 +296,25 @@ def test_every_cell_unparsable_is_an_error(tmp_path: Path) -> None:
         plan(tmp_path, "print 'a'", "print 'b'")
 
 
-def test_a_name_also_assigned_is_not_extracted(tmp_path: Path) -> None:
-    result = plan(tmp_path, "def f():\n    return 1", "f = 3")
-    assert "is also assigned at" in refusal(result, "f")
+def test_a_function_whose_name_is_also_assigned_moves_and_the_assignment_stays(
+    tmp_path: Path,
+) -> None:
+    result = plan(
+        tmp_path,
+        "def f():\n    return 1",
+        "print(f())",
+        "def g():\n    return f()",
+        "f = 3",
+        "print(f, g())",
+    )
+    # The def becomes an import where it stood; the assignment rebinds the name after it.
+    assert moved(result) == ["f"] and result.aliases == {(0, 1): ("f", "f")}
+    # g runs after the assignment: the notebook's f is state there.
+    assert "uses `f`, which is bound to 2 versions (cell 1:line 1, cell 4:line 1)" in refusal(
+        result, "g"
+    )
+    # Nothing reads the def before the assignment: it moves, and its import stands there.
+    assert plan(tmp_path, "def f():\n    return 1", "f = 3").aliases == {(0, 1): ("f", "f")}
 
 
 def test_used_names_include_magic_lines_and_later_cells(tmp_path: Path) -> None:

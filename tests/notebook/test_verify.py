@@ -344,3 +344,30 @@ def test_tests_come_from_the_verify_run_when_outputs_were_stripped(
     assert "assert area(2) == pytest.approx(12.566370614359172)" in text
     assert "3.141592653589793" in text  # the printed line
     assert "2 characterization test(s)" in outcome.err
+
+
+def test_evolving_definitions_verify_identical(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two versions of clean, a report that runs under each (a parameter), a version that
+    # calls the other name's version of its time, and a wrap by assignment.
+    make_project(tmp_path)
+    nb = write_notebook(
+        tmp_path / "notebooks" / "evolve.ipynb",
+        "import functools",
+        "def clean(x):\n    return x + 1",
+        "def report(x):\n    return f'<{clean(x)}>'",
+        "print(report(1), clean(2))",
+        "def clean(x, k=2):\n    return x * k",
+        "def twice(x):\n    return clean(clean(x))",
+        "print(report(1), twice(3))",
+        "clean = functools.lru_cache(maxsize=None)(clean)",
+        "print(clean(5), report(5))",
+    )
+    outcome = run_cli(capsys, "extract", "--verify", str(nb))
+    assert outcome.code == 0, outcome.err
+    assert "identical  notebooks/evolve.ipynb: 7 cells show the same as before" in outcome.err
+    assert "evolve.ipynb:cell 2:line 1: clean is defined with 2" in outcome.err
+    sources = code_sources(nb)
+    assert "from mypkg.evolve import clean_v1 as clean" in sources[1]
+    assert "print(report(1, clean=clean), twice(3))" in sources

@@ -58,6 +58,11 @@ def merge_plan(
         in_module = existing[name]
         if same_code(in_module, definition.source):
             continue
+        if name in plan.renamed:
+            # An earlier version has this name (one no cell imports: the module's other code
+            # may call it): the new version takes another.
+            merge.blocked[name] = f"names another version of it in {where}"
+            continue
         if digest(in_module) == recorded.sha256 or force:
             if force and digest(in_module) != recorded.sha256:
                 warning = f"warning: --force replaces the hand-edited {name} in {where}"

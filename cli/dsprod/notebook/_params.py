@@ -26,7 +26,7 @@ did, or the change is refused with the reason:
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from dsprod.notebook._edits import (
@@ -117,10 +117,14 @@ class Parametrizer:
     # Deciding ----------------------------------------------------------------------------
 
     def solve(
-        self, definitions: dict[str, Statement], calls: dict[str, set[str]]
+        self,
+        definitions: dict[str, Statement],
+        calls: dict[str, set[str]],
+        versions: Collection[str] = (),
     ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
         """The parameters each of `definitions` (the movable ones, by name) needs, and the
-        definitions that cannot take theirs, with the reason."""
+        definitions that cannot take theirs, with the reason. `versions` are versions of an
+        evolving name: a call of the name may reach any of them, so none takes parameters."""
         params = {name: set(self.wants.get(name, ())) for name in definitions}
         changed = True
         while changed:  # a caller passes on what its callees need
@@ -133,6 +137,13 @@ class Parametrizer:
         needing = {n: tuple(sorted(p)) for n, p in params.items() if p}
         refusals: dict[str, str] = {}
         for name, names in needing.items():
+            if name in versions:
+                refusals[name] = (
+                    f"is one of several versions of a name, and needs the notebook's "
+                    f"{_listed(names)}: a call of the name may reach any version, so none takes "
+                    "new parameters; pass the value in yourself"
+                )
+                continue
             reason = self._own_problem(definitions[name], names, needing)
             if reason:
                 refusals[name] = reason
@@ -287,9 +298,11 @@ class Parametrizer:
         self,
         params: dict[str, tuple[str, ...]],
         moved: dict[str, tuple[Statement, str]],
+        renames: dict[str, list[Edit]],
     ) -> Parametrized:
         """The new source of each moved definition (`moved`: name -> statement, source) and
-        the edits of the cells, for the definitions in `params` that move."""
+        the edits of the cells, for the definitions in `params` that move; `renames` are the
+        edits that give versions of an evolving name their names in the module."""
         result = Parametrized(params=params)
         names = frozenset(params)
         moved_ids = {id(s): name for name, (s, _) in moved.items()}
@@ -297,7 +310,8 @@ class Parametrizer:
             mover = moved_ids.get(id(statement), "")
             own = params.get(mover, ())
             quoted = list(self.quoted.get(mover, {}).values())
-            if not (statement.reads & names) and not own and not quoted:
+            renamed = renames.get(mover, []) if mover in moved else []
+            if not (statement.reads & names) and not own and not quoted and not renamed:
                 continue
             lines = self.parsed[statement.cell].cell.source.split("\n")
             edits = [
@@ -324,7 +338,7 @@ class Parametrizer:
                     if isinstance(child, ast.Global) and set(child.names) & set(own)
                     for edit in without_global(lines, child, set(own))
                 ]
-            edits += [quote(lines, annotation) for annotation in quoted]
+            edits += [quote(lines, annotation) for annotation in quoted] + renamed
             result.sources[name] = apply_edits(moved[name][1], edits, statement.start)
         return result
 

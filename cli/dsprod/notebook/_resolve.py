@@ -67,6 +67,7 @@ class Resolver:
         blocked: dict[str, str],
         runs: tuple[RunLine, ...] = (),
         provided: frozenset[str] = frozenset(),
+        changing: dict[str, tuple[tuple[int, int], ...]] | None = None,
     ) -> None:
         self._path = path
         self.bindings: dict[str, list[Statement]] = {}
@@ -82,6 +83,8 @@ class Resolver:
         self._moves = any(r.text.lstrip().startswith("%cd") for r in runs)
         self._run_imports: dict[str, Resolution] | None = None
         self._provided = provided  # names the target module already defines
+        # Evolving names (several versions, `_versions`), with where each version is bound.
+        self._changing = changing or {}
         self._memo: dict[str, Resolution] = {}
         self._active: set[str] = set()
         # Variables only functions use (_shared.py), with those functions: they move together.
@@ -119,6 +122,15 @@ class Resolver:
         found = self.bindings.get(name)
         if name in self._blocked and found and not isinstance(found[0].node, DEF_TYPES):
             return Resolution("state", reason=self._blocked[name])
+        if name in self._changing:
+            binders = self._changing[name]
+            places = ", ".join(f"cell {cell + 1}:line {line}" for cell, line in binders)
+            return Resolution(
+                "state",
+                reason=f"is bound to {len(binders)} versions ({places}), and which one a call "
+                "reaches depends on when it runs",
+                binders=binders,
+            )
         if not found:
             if name in self._provided:
                 return Resolution("definition")

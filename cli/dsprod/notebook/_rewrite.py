@@ -17,7 +17,13 @@ from dsprod.notebook._edits import Edit, apply_edits
 from dsprod.notebook._model import Notebook, Statement
 from dsprod.notebook._read import source_key
 
-__all__ = ["import_line", "import_summary", "new_cell_sources", "render_notebook"]
+__all__ = [
+    "import_line",
+    "import_summary",
+    "new_cell_sources",
+    "render_notebook",
+    "version_imports",
+]
 
 _LINE_LIMIT = 100
 
@@ -28,6 +34,17 @@ def import_line(module: str, names: list[str]) -> str:
         return line
     inner = "".join(f"    {n},\n" for n in names)
     return f"from {module} import (\n{inner})"
+
+
+def version_imports(
+    module: str, aliases: Mapping[tuple[int, int], tuple[str, str]]
+) -> dict[tuple[int, int], str]:
+    """The import that takes the place of each version of an evolving name that moves, by
+    where its `def` stood: it binds the notebook's name there, as the `def` did."""
+    return {
+        at: f"from {module} import {name}" + (f" as {base}" if name != base else "")
+        for at, (name, base) in aliases.items()
+    }
 
 
 def import_summary(import_text: str) -> str:
@@ -51,9 +68,11 @@ def new_cell_sources(
     import_text: str,
     magic_headers: dict[int, bool],
     edits: Mapping[int, Sequence[Edit]] | None = None,
+    aliases: Mapping[tuple[int, int], str] | None = None,
 ) -> dict[int, str | None]:
     """New source for every cell that changes; None for a cell that is removed. `edits` (by
-    cell) change code that stays, within its lines."""
+    cell) change code that stays, within its lines; `aliases` ((cell, line) of a removed
+    statement -> an import) take the place of a version of an evolving definition."""
     by_cell: dict[int, list[Statement]] = {}
     for statement in removed:
         by_cell.setdefault(statement.cell, []).append(statement)
@@ -66,6 +85,9 @@ def new_cell_sources(
         header = magic_headers.get(index, False)
         for statement in sorted(statements, key=lambda s: s.start, reverse=True):
             replacement = import_text.split("\n") if statement is first and import_text else []
+            alias = (aliases or {}).get((statement.cell, statement.start))
+            if alias:
+                replacement = [*replacement, alias]
             start, end = statement.start - 1, statement.end
             # Drop the blank lines that followed the removed code when it stood at the top of
             # the cell or after a blank line, so no gap is left behind.

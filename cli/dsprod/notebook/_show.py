@@ -23,6 +23,15 @@ def report_plan(plan: ExtractionPlan, output: Output) -> None:
         output.status("skip", f"{kept.name} ({kept.location}): kept in the notebook")
     for refusal in plan.refusals:
         output.problem(f"{refusal.location}: {refusal.name} not extracted: {refusal.reason}")
+    for base, versions in plan.evolved().items():
+        # Located, one line per name: which `def` became which version in the module.
+        where = ", ".join(f"cell {at.cell}:line {at.line} as {name}" for name, at in versions)
+        output.status(
+            "version",
+            f"{versions[0][1]}: {base} is defined with {len({name for name, _ in versions})} "
+            f"different bodies; each moves, and each def is now an import of its version, so "
+            f"every cell calls the one it called before: {where}",
+        )
 
 
 def code_view(notebook: Notebook) -> str:

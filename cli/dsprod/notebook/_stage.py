@@ -17,7 +17,13 @@ from dsprod.notebook._model import Notebook
 from dsprod.notebook._module import ModuleText, compose_module, new_module_text, read_module
 from dsprod.notebook._parse import ParseCache
 from dsprod.notebook._plan import ExtractionPlan, plan_extraction
-from dsprod.notebook._rewrite import import_anchor, import_line, new_cell_sources, render_notebook
+from dsprod.notebook._rewrite import (
+    import_anchor,
+    import_line,
+    new_cell_sources,
+    render_notebook,
+    version_imports,
+)
 from dsprod.notebook._show import report_plan, show_diff
 from dsprod.notebook._target import Target
 
@@ -121,10 +127,15 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
     moved_names = [d.name for d in plan.moved]
     anchor = import_anchor(plan.removed)
     first = (anchor.cell, anchor.start) if anchor else (0, 0)
+    # A version of an evolving name is imported where its `def` stood (`plan.aliases`), or
+    # nowhere: never here, where it would bind the name too early.
+    versioned = {base for _, base in plan.placed.values()}
     names = sorted(
         n
         for n in moved_names
-        if n in plan.used_names and not (n in plan.from_module and plan.from_module[n] < first)
+        if n in plan.used_names
+        and n not in versioned
+        and not (n in plan.from_module and plan.from_module[n] < first)
     )
     import_text = import_line(target.import_name, names) if names else ""
     autoreload = options.autoreload
@@ -133,7 +144,8 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
     if import_text and autoreload and "%autoreload" not in notebook.text:
         import_text = f"%load_ext autoreload\n%autoreload 2\n{import_text}"
     headers = {p.cell.index: p.magic_header for p in plan.parsed}
-    sources = new_cell_sources(notebook, plan.removed, import_text, headers, plan.edits)
+    aliases = version_imports(target.import_name, plan.aliases)
+    sources = new_cell_sources(notebook, plan.removed, import_text, headers, plan.edits, aliases)
     return Rendered(
         module=module,
         old_module=stage.current.text if stage.current else "",

@@ -1,0 +1,381 @@
+"""The planner's rules: what moves, what stays and why, for one notebook."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+
+from dsprod.errors import NotebookError
+from dsprod.notebook._edits import Edit
+from dsprod.notebook._model import (
+    CellIssue,
+    DefinitionKind,
+    Location,
+    Notebook,
+    ParsedCell,
+    Statement,
+)
+from dsprod.notebook._params import Parametrizer
+from dsprod.notebook._plan import Definition, ExtractionPlan, Refusal, grouped_refusals
+from dsprod.notebook._resolve import Resolver
+from dsprod.notebook._statements import DEF_TYPES, KEEP_COMMENT, ImportKey, is_kept
+from dsprod.notebook._together import left_behind, together
+from dsprod.notebook._usage import unused_imports, used_after
+from dsprod.notebook._versions import Timeline, Version
+
+__all__ = ["Planner"]
+
+
+class Planner:
+    def __init__(
+        self,
+        notebook: Notebook,
+        parsed: tuple[ParsedCell, ...],
+        statements: list[Statement],
+        resolver: Resolver,
+        issues: tuple[CellIssue, ...],
+        blocked: dict[str, str],
+        parametrize: bool,
+        timeline: Timeline,
+    ) -> None:
+        self.notebook = notebook
+        self.timeline = timeline
+        self.groups = timeline.versions  # evolving names -> their versions
+        # A version that moves, by its name in the module.
+        self.version_of: dict[str, Version] = {
+            v.module_name: v for vs in self.groups.values() for v in vs if v.moves
+        }
+        self.renames: dict[str, list[Edit]] = {}  # definition -> edits naming versions
+        self.parametrize = parametrize
+        self.parametrizer = Parametrizer(
+            statements,
+            {p.cell.index: p for p in parsed},
+            resolver.resolve,
+            lambda cell, line: Location(notebook.path, cell + 1, line),
+        )
+        self.blocked = blocked
+        self.parsed = parsed
+        self.by_cell = {p.cell.index: p for p in parsed}
+        self.statements = statements
+        self.resolver = resolver
+        self.issues = issues
+        self.refused: dict[str, Refusal] = {}
+
+    def _definition(self, statement: Statement, name: str, kind: DefinitionKind) -> Definition:
+        lines = self.by_cell[statement.cell].cell.source.split("\n")
+        source = "\n".join(lines[statement.start - 1 : statement.end])
+        return Definition(name, kind, self.resolver.where(statement), source, statement)
+
+    def _is_kept(self, statement: Statement) -> bool:
+        parsed = self.by_cell[statement.cell]
+        node = statement.node
+        if not isinstance(node, DEF_TYPES):
+            return False
+        return is_kept(parsed, parsed.cell.source.split("\n"), node, statement.start)
+
+    def plan(self, only: frozenset[str] | None) -> ExtractionPlan:
+        candidates, kept, duplicates = self._candidates()
+        if only is not None:
+            unknown = sorted(only - candidates.keys() - {k.name for k in kept} - self.groups.keys())
+            if unknown:
+                raise NotebookError(
+                    f"{self.notebook.path}: --only names {', '.join(unknown)}, "
+                    "which the notebook does not define at the top level of a code cell",
+                    hint="defined here: " + (", ".join(sorted(candidates)) or "nothing"),
+                )
+        needs: dict[str, set[str]] = {}
+        constants_of: dict[str, set[str]] = {}
+        imports_of: dict[str, set[ImportKey]] = {}
+        kept_names = {k.name for k in kept}
+        for definition in candidates.values():
+            self._check(definition, candidates, kept_names, needs, constants_of, imports_of)
+        self._settle(candidates, kept_names, needs)
+        selected = self._select(candidates, needs, only)
+        constant_names: set[str] = set()
+        import_set: set[ImportKey] = set()
+        for name in selected:
+            constant_names |= constants_of[name]
+            import_set |= imports_of[name]
+        constants = sorted(
+            (self._definition(self.resolver.bindings[c][0], c, "constant") for c in constant_names),
+            key=_order,
+        )
+        parametrized = self.parametrizer.rewrite(
+            {n: p for n, p in self.params.items() if n in selected},
+            {n: (candidates[n].statement, candidates[n].source) for n in selected},
+            self.renames,
+        )
+        definitions = tuple(
+            sorted(
+                (
+                    replace(candidates[n], source=parametrized.sources.get(n, candidates[n].source))
+                    for n in selected
+                ),
+                key=_order,
+            )
+        )
+        removed_statements = [d.statement for d in (*definitions, *constants)]
+        removed_statements += [s for n in selected for s in duplicates.get(n, [])]
+        removed_statements += unused_imports(
+            self.statements, self.parsed, set(removed_statements), import_set
+        )
+        removed = tuple(sorted(set(removed_statements), key=lambda s: (s.cell, s.start)))
+        # Each `def` of a version that moves: an import of the version takes its place. (Also
+        # where nothing reads it before the name is bound again: a later run then sees every
+        # binding where this one did, and so decides as this one did.)
+        placed = [
+            (s, v)
+            for name in selected
+            if (v := self.version_of.get(name)) is not None
+            for s in v.statements
+        ]
+        return ExtractionPlan(
+            notebook=self.notebook,
+            definitions=definitions,
+            constants=tuple(constants),
+            imports=tuple(sorted(import_set)),
+            removed=removed,
+            refusals=self._refusals(),
+            kept=tuple(kept),
+            issues=self.issues,
+            used_names=used_after(self.statements, self.parsed, set(removed)) | parametrized.passed,
+            parsed=self.parsed,
+            params=parametrized.params,
+            edits={c: tuple(e) for c, e in parametrized.edits.items() if e},
+            aliases={(s.cell, s.start): (v.module_name, v.base) for s, v in placed},
+            placed={(s.cell, s.node.lineno): (v.module_name, v.base) for s, v in placed},
+            renamed=frozenset(
+                n for n in selected if n in self.version_of and n != self.version_of[n].base
+            ),
+        )
+
+    def _refusals(self) -> tuple[Refusal, ...]:
+        return grouped_refusals(self.refused.values(), self.version_of)
+
+    def _settle(
+        self,
+        candidates: dict[str, Definition],
+        kept_names: set[str],
+        needs: dict[str, set[str]],
+    ) -> None:
+        """Refuse until what moves is closed: what a movable definition uses moves too, every
+        use of one that takes new parameters passes them, and the versions of an evolving
+        name move together or not at all (a later run then sees what this one saw)."""
+        self.params: dict[str, tuple[str, ...]] = {}
+        while True:
+            self._propagate(candidates, kept_names, needs)
+            movable = {n: d.statement for n, d in candidates.items() if n not in self.refused}
+            self.params, problems = self.parametrizer.solve(movable, needs, self.version_of)
+            for name, reason in sorted(problems.items()):
+                self._refuse(candidates[name], reason)
+            if not problems:
+                return
+
+    def _propagate(
+        self, candidates: dict[str, Definition], kept_names: set[str], needs: dict[str, set[str]]
+    ) -> None:
+        # A definition that uses a refused one cannot move either: it would call a name
+        # the module does not have.
+        changed = True
+        while changed:
+            changed = False
+            for name in list(candidates):
+                if name in self.refused:
+                    continue
+                for dep in sorted(needs[name]):
+                    shown = self.version_of[dep].base if dep in self.version_of else dep
+                    if dep in self.refused:
+                        reason = self._refusals_by_base().get(shown, self.refused[dep].reason)
+                        self._refuse(
+                            candidates[name],
+                            f"uses `{shown}`, which stays in the notebook ({shown} {reason})",
+                        )
+                        changed = True
+                        break
+                    if dep in kept_names:
+                        self._refuse(
+                            candidates[name],
+                            f"uses `{dep}`, which is kept in the notebook "
+                            f"({KEEP_COMMENT}); keep {name} there too, or stop keeping {dep}",
+                        )
+                        changed = True
+                        break
+            movable = [n for n in candidates if n not in self.refused]
+            staying = {n: r.reason for n, r in self.refused.items()}
+            staying |= dict.fromkeys(kept_names - staying.keys(), "")
+            shared, version_of = self.resolver.shared, self.version_of
+            for name, reason in left_behind(movable, staying, shared, version_of).items():
+                self._refuse(candidates[name], reason)
+                changed = True
+
+    def _refusals_by_base(self) -> dict[str, str]:
+        return {r.name: r.reason for r in self._refusals()}
+
+    def _candidates(
+        self,
+    ) -> tuple[dict[str, Definition], list[Definition], dict[str, list[Statement]]]:
+        first: dict[str, Definition] = {}
+        duplicates: dict[str, list[Statement]] = {}
+        kept: list[Definition] = []
+        for statement in self.statements:
+            node = statement.node
+            if not isinstance(node, DEF_TYPES):
+                continue
+            kind: DefinitionKind = "class" if isinstance(node, ast.ClassDef) else "function"
+            definition = self._definition(statement, node.name, kind)
+            if self._is_kept(statement):
+                kept.append(definition)
+                continue
+            if node.name in self.groups:
+                continue
+            if node.name in self.blocked:
+                self._refuse(definition, self.blocked[node.name])
+            if node.name not in first:
+                first[node.name] = definition
+            elif first[node.name].source == definition.source:
+                duplicates.setdefault(node.name, []).append(statement)
+            else:
+                self._refuse(
+                    first[node.name],
+                    f"is defined twice with different bodies, at {first[node.name].location} "
+                    f"and {definition.location}; delete the one you do not want",
+                )
+        for name, definition in first.items():
+            if any(k.name == name for k in kept):
+                self._refuse(definition, "is also defined in a kept cell")
+                continue
+            others = [
+                s for s in self.resolver.bindings.get(name, [])
+                if not isinstance(s.node, DEF_TYPES)
+            ]  # fmt: skip
+            if others:
+                where = self.resolver.where(others[0])
+                self._refuse(
+                    definition, f"is also assigned at {where}; the notebook rebinds the name"
+                )
+        for name, version in self.version_of.items():
+            first[name] = self._version(version, duplicates)
+            if any(k.name == version.base for k in kept):
+                self._refuse(first[name], "is kept in the notebook in one of its versions")
+            elif name in self.blocked:
+                self._refuse(first[name], self.blocked[name])
+        return first, kept, duplicates
+
+    def _version(self, version: Version, duplicates: dict[str, list[Statement]]) -> Definition:
+        """A candidate for one version of an evolving name, under its name in the module."""
+        statement = version.statements[0]
+        kind: DefinitionKind = "class" if isinstance(statement.node, ast.ClassDef) else "function"
+        duplicates[version.module_name] = list(version.statements[1:])
+        return self._definition(statement, version.module_name, kind)
+
+    def _check(
+        self,
+        definition: Definition,
+        candidates: dict[str, Definition],
+        kept_names: set[str],
+        needs: dict[str, set[str]],
+        constants_of: dict[str, set[str]],
+        imports_of: dict[str, set[ImportKey]],
+    ) -> None:
+        name = definition.name
+        statement = definition.statement
+        needs[name], constants_of[name], imports_of[name] = set(), set(), set()
+        masked = self.by_cell[statement.cell].masked_lines
+        inside = sorted(line for line in masked if statement.start <= line <= statement.end)
+        if inside:
+            where = Location(self.notebook.path, statement.cell + 1, inside[0])
+            self._refuse(
+                definition,
+                f"contains IPython syntax at {where}, which runs only in "
+                "a notebook; replace it with plain Python (e.g. subprocess)",
+            )
+            return
+        writes = statement.global_writes - self.resolver.shared.keys()
+        if writes:
+            variable = sorted(writes)[0]
+            self._refuse(
+                definition,
+                f"assigns the notebook variable `{variable}` through "
+                "`global`; return the new value instead",
+            )
+            return
+        static = self._versions_read(definition, candidates, needs)
+        if static is None:
+            return
+        pending = sorted(statement.reads - {name} - static)
+        seen: set[str] = set()
+        while pending:
+            read = pending.pop()
+            if read in seen:
+                continue
+            seen.add(read)
+            resolution = self.resolver.resolve(read)
+            if resolution.kind == "import":
+                imports_of[name].update(resolution.imports)
+            elif resolution.kind == "definition":
+                if read in candidates or read in kept_names:
+                    needs[name].add(read)
+            elif resolution.kind == "constant":
+                constants_of[name].add(read)
+                constant = self.resolver.bindings[read][0]
+                pending.extend(sorted(constant.reads - seen))
+            elif resolution.kind == "state":
+                fix = resolution.fix or f"make `{read}` a parameter of {name}"
+                if self.parametrize and resolution.binders:
+                    fix = self.parametrizer.take(name, statement, read)
+                if not fix:
+                    continue
+                self._refuse(definition, f"uses `{read}`, which {resolution.reason}; {fix}")
+                return
+
+    def _versions_read(
+        self, definition: Definition, candidates: dict[str, Definition], needs: dict[str, set[str]]
+    ) -> set[str] | None:
+        """The evolving names `definition` reads that name one version wherever it runs: it
+        needs that version, and its reads name it in the module. None when refused."""
+        name, statement = definition.name, definition.statement
+        lines = self.by_cell[statement.cell].cell.source.split("\n")
+        version = self.version_of.get(name)
+        header = version.module_name if version and version.module_name != version.base else None
+        found = self.timeline.named_versions(statement, name, header, lines)
+        if found is None:
+            self._refuse(
+                definition,
+                "reads a name with several versions where dsprod cannot rename it (inside an "
+                "f-string); read it outside the f-string",
+            )
+            return None
+        static, targets, edits = found
+        needs[name] |= {v for v in targets if v != name and v in candidates}
+        if edits:
+            self.renames[name] = edits
+        return static
+
+    def _refuse(self, definition: Definition, reason: str) -> None:
+        self.refused.setdefault(
+            definition.name, Refusal(definition.name, definition.location, reason)
+        )
+
+    def _select(
+        self,
+        candidates: dict[str, Definition],
+        needs: dict[str, set[str]],
+        only: frozenset[str] | None,
+    ) -> set[str]:
+        movable = {n for n in candidates if n not in self.refused}
+        if only is None:
+            return movable
+        selected: set[str] = set()
+        pending = [n for n in only if n in movable]
+        pending += [v.module_name for n in only for v in self.groups.get(n, []) if v.moves]
+        while pending:
+            name = pending.pop()
+            if name not in selected and name in movable:
+                selected.add(name)
+                pending.extend(needs[name])
+                pending.extend(together(name, self.resolver.shared, self.version_of))
+        return selected
+
+
+def _order(definition: Definition) -> tuple[int, int]:
+    return (definition.statement.cell, definition.statement.start)

@@ -1,0 +1,61 @@
+"""What the notebook still reads once code leaves it: names, and imports only moved code used."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import replace
+
+from dsprod.notebook._model import ParsedCell, Statement
+from dsprod.notebook._statements import ImportKey, words
+
+__all__ = ["unused_imports", "used_after"]
+
+
+def unused_imports(
+    statements: list[Statement],
+    parsed: tuple[ParsedCell, ...],
+    removed: set[Statement],
+    moved_imports: set[ImportKey],
+) -> list[Statement]:
+    """Import statements that only the moved code used: they go with it (the module has
+    its own copy), or ruff's F401 would flag them in the notebook. A statement goes only
+    when every name it binds is needed by the moved code and read nowhere else."""
+    needed = {key[2] or (key[1] if key[1] else key[0].split(".")[0]) for key in moved_imports}
+    used = used_after(statements, parsed, removed)
+    # Only the import's own lines go: a comment above it stays in the notebook (it may
+    # head the whole import block).
+    return [
+        replace(statement, start=statement.node.lineno)
+        for statement in statements
+        if isinstance(statement.node, ast.Import | ast.ImportFrom)
+        and statement not in removed
+        and not statement.shares_line
+        and not statement.ipython
+        and statement.binds
+        and statement.binds <= needed
+        and not statement.binds & used
+    ]
+
+
+def used_after(
+    statements: list[Statement], parsed: tuple[ParsedCell, ...], removed: set[Statement]
+) -> frozenset[str]:
+    """Module-level names the notebook reads once `removed` leaves it."""
+    used: set[str] = set()
+    for statement in statements:
+        if statement not in removed:
+            used |= statement.reads
+    for cell in parsed:
+        lines = cell.cell.source.split("\n")
+        if cell.tree is None:
+            used |= words(cell.cell.source)
+        for number in cell.masked_lines:
+            used |= words(_magic_arguments(lines[number - 1]))
+    return frozenset(used)
+
+
+def _magic_arguments(line: str) -> str:
+    """A masked line without its magic's own name: `%matplotlib inline` reads no variable
+    called matplotlib (and must not keep `import matplotlib` alive), `%timeit f(x)` reads f."""
+    return re.sub(r"^\s*%{1,2}[\w.]+", "", line)

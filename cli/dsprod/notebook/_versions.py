@@ -1,0 +1,343 @@
+"""Evolving definitions: one name defined with different bodies in several cells.
+
+Notebooks grow a function in steps: `clean` in cell 3, a better `clean` with a new argument in
+cell 9. Every version moves: the last one under its own name, the earlier ones as `clean_v1`,
+`clean_v2`, ... And each `def` is replaced, where it stood, by an import that binds the name
+to that version (`from pkg.mod import clean_v1 as clean`), so the notebook rebinds the name at
+the very point it did before: every cell calls the version it called before, without a call
+site changing. A later run reads those imports as the versions they bind, so it sees the
+notebook as the first run did.
+
+A definition that reads an evolving name (a version calling itself, `report` calling `clean`)
+looks the name up when it runs. The timeline below finds when each definition may run: at
+the calls the notebook makes, at the calls of what calls it, and, for a function passed as a
+value, a class (its instances outlive the call), a generator or a lambda, at any time after.
+When all those moments see one version, the moved code names that version (`clean_v1(x)`);
+when they see several, the name is notebook state, which a function takes as a parameter.
+"""
+
+from __future__ import annotations
+
+import ast
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+
+from dsprod.notebook._edits import Edit
+from dsprod.notebook._model import ParsedCell, Statement
+from dsprod.notebook._scope import Reference, references, yields
+from dsprod.notebook._statements import DEF_TYPES, words
+
+__all__ = ["Timeline", "Version", "find_versions"]
+
+Position = tuple[int, int]  # (cell index, first line of the statement)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One body of an evolving name."""
+
+    base: str  # the name in the notebook
+    module_name: str  # the name in the module
+    # The `def`s with this body, in order; none when an earlier run moved it (an import binds it)
+    statements: tuple[Statement, ...]
+    # Bound by a statement that stays in the notebook (`f = np.vectorize(f)`): notebook state.
+    stays: bool = False
+
+    @property
+    def moves(self) -> bool:
+        return bool(self.statements) and not self.stays
+
+
+def _position(statement: Statement) -> Position:
+    return (statement.cell, statement.start)
+
+
+def imports_from(node: ast.stmt, module: str | None) -> bool:
+    return (
+        module is not None
+        and isinstance(node, ast.ImportFrom)
+        and node.level == 0
+        and node.module == module
+    )
+
+
+def find_versions(
+    statements: list[Statement],
+    module: str | None,
+    source_of: Callable[[Statement], str],
+    taken: Callable[[str], bool],
+    replaced: Collection[str] = (),
+) -> dict[str, list[Version]]:
+    """The evolving names of `statements` (every top-level statement, in order), each with its
+    versions in order of first appearance. A name qualifies when `def`/`class` statements of
+    it, imports from `module` and other top-level statements bind it (each of those a version
+    that stays: state), to two versions or more, or to a version an earlier run renamed.
+    `replaced` names are not bound by their plain import (`from m import f`): a new body
+    replaces the module's. Versions defined in the notebook get names: the last body keeps
+    the name when no import binds it, the others get `name_v1`, `name_v2`, ... (skipping
+    `taken` names)."""
+    bindings: dict[str, list[tuple[str, str, Statement]]] = {}  # name -> (kind, identity, at)
+    plain: set[str] = set()
+    for statement in statements:
+        node = statement.node
+        if imports_from(node, module):
+            assert isinstance(node, ast.ImportFrom)  # noqa: S101 - imports_from says so
+            for alias in node.names:
+                replacing = alias.asname is None and alias.name in replaced
+                if alias.name != "*" and not replacing:
+                    entry = ("import", alias.name, statement)
+                    bindings.setdefault(alias.asname or alias.name, []).append(entry)
+        elif isinstance(node, DEF_TYPES):
+            bindings.setdefault(node.name, []).append(("def", source_of(statement), statement))
+            # Assigned through `global` when a function is called: no place in the timeline.
+            plain |= statement.binds - {node.name}
+        else:
+            for name in statement.binds:
+                at = f"{statement.cell}:{statement.start}"
+                bindings.setdefault(name, []).append(("state", at, statement))
+    found: dict[str, list[Version]] = {}
+    for name, bound in bindings.items():
+        identities = list(dict.fromkeys((kind, key) for kind, key, _ in bound))
+        renamed = any(kind == "import" and key != name for kind, key in identities)
+        kinds = {kind for kind, _ in identities}
+        if name in plain or kinds == {"state"} or (len(identities) < 2 and not renamed):
+            continue
+        found[name] = _named(name, bound, identities, taken)
+    return found
+
+
+def _named(
+    name: str,
+    bound: list[tuple[str, str, Statement]],
+    identities: list[tuple[str, str]],
+    taken: Callable[[str], bool],
+) -> list[Version]:
+    imported = any(kind == "import" for kind, _ in identities)
+    defs = [(kind, key) for kind, key, _ in bound if kind == "def"]
+    last = defs[-1] if defs and not imported else None
+    used = {key for kind, key in identities if kind == "import"}
+    number = 0
+    versions: list[Version] = []
+    for kind, key in identities:
+        if kind == "import":
+            versions.append(Version(name, key, ()))
+            continue
+        if kind == "state":
+            stays = tuple(s for k, at, s in bound if k == "state" and at == key)
+            versions.append(Version(name, "", stays, stays=True))
+            continue
+        defining = tuple(s for k, body, s in bound if k == "def" and body == key)
+        if (kind, key) == last:
+            versions.append(Version(name, name, defining))
+            continue
+        number += 1
+        while f"{name}_v{number}" in used or taken(f"{name}_v{number}"):
+            number += 1
+        used.add(f"{name}_v{number}")
+        versions.append(Version(name, f"{name}_v{number}", defining))
+    return versions
+
+
+class Timeline:
+    """When each version of the evolving names is bound, and when each definition may run.
+
+    The notebook's top-level statements run in order; an epoch is the stretch between two
+    statements that bind an evolving name. Definitions are keyed by their name in the module
+    (a version's `clean_v1`, any other definition's own name).
+    """
+
+    def __init__(
+        self,
+        versions: dict[str, list[Version]],
+        statements: list[Statement],
+        parsed: Iterable[ParsedCell],
+        keys: dict[int, str],  # id of a definition's statement -> its key
+    ) -> None:
+        self.versions = versions
+        binds: list[tuple[Position, str, str]] = []
+        for name, found in versions.items():
+            for version in found:
+                binders = version.statements or _imports_of(statements, name, version)
+                binds += [(_position(s), name, version.module_name) for s in binders]
+        binds.sort()
+        self.boundaries = [at for at, _, _ in binds]
+        self._module_names = {(name, at): module_name for at, name, module_name in binds}
+        self._bound = [name for _, name, _ in binds]
+        self.last = len(binds)
+        # live[name][epoch]: the version bound in that epoch (None before the first)
+        self.live: dict[str, list[str | None]] = {}
+        for name in versions:
+            current: str | None = None
+            column = [current]
+            for _, bound, module_name in binds:
+                current = module_name if bound == name else current
+                column.append(current)
+            self.live[name] = column
+        self.keys = keys
+        # Classes (their instances' methods run whenever called) and generators run later.
+        self.deferred = {
+            keys[id(s)]
+            for s in statements
+            if id(s) in keys
+            and (
+                isinstance(s.node, ast.ClassDef)
+                or (isinstance(s.node, ast.FunctionDef | ast.AsyncFunctionDef) and yields(s.node))
+            )
+        }
+        self.runs = self._runs(statements, parsed)
+
+    def binders(self, name: str) -> tuple[Position, ...]:
+        """Where the versions of `name` are bound, in order."""
+        pairs = zip(self.boundaries, self._bound, strict=True)
+        return tuple(at for at, bound in pairs if bound == name)
+
+    def redefined(self, name: str, defs: set[Position]) -> bool:
+        """Whether each import of the module's own `name` is followed by a `def` of it
+        (at one of `defs`), which then replaces it in the module."""
+        binders = self.binders(name)
+        imports = [i for i, at in enumerate(binders) if at not in defs and self._is_plain(name, at)]
+        return bool(imports) and all(
+            i + 1 < len(binders) and binders[i + 1] in defs for i in imports
+        )
+
+    def _is_plain(self, name: str, at: Position) -> bool:
+        return self._module_names.get((name, at)) == name
+
+    def epoch(self, at: Position) -> int:
+        """The epoch a statement at `at` runs in (it sees what was bound before it)."""
+        return bisect_left(self.boundaries, at)
+
+    def _target(self, name: str, epoch: int) -> str | None:
+        if name in self.live:
+            return self.live[name][epoch]
+        return name
+
+    def _runs(
+        self, statements: list[Statement], parsed: Iterable[ParsedCell]
+    ) -> dict[str, set[int]]:
+        """For each definition, the epochs in which it may run."""
+        names = frozenset(self.versions) | frozenset(self.keys.values())
+        runs: dict[str, set[int]] = {}
+        bodies: dict[str, list[Reference]] = {}
+        work: list[tuple[str, set[int]]] = []
+
+        def run(key: str, epochs: set[int]) -> None:
+            if key in self.deferred:  # a class's methods, a generator: run later too
+                epochs = set(range(min(epochs), self.last + 1))
+            new = epochs - runs.setdefault(key, set())
+            if new:
+                runs[key] |= new
+                work.append((key, new))
+
+        def reach(name: str, epochs: set[int], later: bool) -> None:
+            if later:  # a value or a closure: called at any time from then on
+                epochs = set(range(min(epochs), self.last + 1))
+            for epoch in sorted(epochs):
+                key = self._target(name, epoch)
+                if key:  # not before the first binding, nor a binding that stays (state)
+                    run(key, epochs if later else {epoch})
+
+        for statement in statements:
+            key = self.keys.get(id(statement))
+            epoch = self.epoch(_position(statement))
+            for ref in references(statement.node, names):
+                if key is not None and ref.depth >= 1:
+                    bodies.setdefault(key, []).append(ref)
+                else:
+                    reach(ref.node.id, {epoch}, not (ref.depth == 0 and ref.call is not None))
+        for cell in parsed:
+            lines = cell.cell.source.split("\n")
+            texts = [(n, lines[n - 1]) for n in sorted(cell.masked_lines)] if cell.tree else []
+            for number, text in texts or ([(1, cell.cell.source)] if cell.tree is None else []):
+                for name in sorted(words(text) & names):
+                    reach(name, {self.epoch((cell.cell.index, number))}, later=True)
+        while work:
+            key, new = work.pop()
+            for ref in bodies.get(key, []):
+                reach(ref.node.id, new, not (ref.depth == 1 and ref.call is not None))
+        return runs
+
+    def resolve(self, statement: Statement, key: str, name: str) -> dict[int, str] | None:
+        """Which version each read of the evolving `name` in the definition `statement`
+        (keyed `key`) reaches, by the id of the read's node; None when a read may reach
+        several (the name is then notebook state for it)."""
+        at = _position(statement)
+        epochs = self.runs.get(key) or {bisect_right(self.boundaries, at)}
+        later = set(range(min(epochs), self.last + 1))
+        found: dict[int, str] = {}
+        for ref in references(statement.node, frozenset([name])):
+            if ref.depth == 0:
+                seen = {self.epoch(at)}
+            elif ref.depth == 1 and key not in self.deferred:
+                seen = epochs
+            else:
+                seen = later
+            reached = {v for v in (self._target(name, e) for e in seen) if v is not None}
+            if len(reached) > 1 or "" in reached:  # several versions, or notebook state
+                return None
+            found[id(ref.node)] = reached.pop() if reached else self._last(name)
+        return found
+
+    def named_versions(
+        self, statement: Statement, key: str, header: str | None, lines: list[str]
+    ) -> tuple[set[str], set[str], list[Edit]] | None:
+        """For the definition at `statement` (keyed `key`, its source `lines`): the evolving
+        names it reads that reach one version wherever it runs, the versions they reach, and
+        the edits that name them in the module (and rename the definition to `header`). None
+        when a read cannot be renamed."""
+        reads: dict[int, str] = {}
+        static: set[str] = set()
+        for read in sorted(statement.reads & self.versions.keys()):
+            found = self.resolve(statement, key, read)
+            if found is not None:  # else several versions: state, as the resolver says
+                static.add(read)
+                reads.update(found)
+        if not reads and header is None:
+            return static, set(), []
+        edits = rename_edits(lines, statement, header, reads)
+        return None if edits is None else (static, set(reads.values()), edits)
+
+    def _last(self, name: str) -> str:
+        return next(v for v in reversed(self.live[name]) if v)
+
+
+def _imports_of(statements: list[Statement], name: str, version: Version) -> list[Statement]:
+    return [
+        s
+        for s in statements
+        if isinstance(s.node, ast.ImportFrom)
+        and any(
+            (a.asname or a.name) == name and a.name == version.module_name for a in s.node.names
+        )
+    ]
+
+
+def rename_edits(
+    lines: list[str], statement: Statement, header: str | None, reads: dict[int, str]
+) -> list[Edit] | None:
+    """Edits of the definition at `statement`: its own name becomes `header` (when given) and
+    each module-level read whose node id is in `reads` the name given there. None when a read
+    is not where the syntax tree says (an f-string of an older Python)."""
+    node = statement.node
+    assert isinstance(node, DEF_TYPES)  # noqa: S101 - only definitions are renamed
+    edits: list[Edit] = []
+    if header is not None:
+        for number in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+            text = lines[number - 1]
+            word = "class" if isinstance(node, ast.ClassDef) else "def"
+            at = text.find(f"{word} ")
+            if at >= 0:
+                start = text.index(node.name, at + len(word))
+                edits.append(Edit(number, start, number, start + len(node.name), header))
+                break
+    names = {id(n): n for n in ast.walk(node) if isinstance(n, ast.Name)}
+    for identity, new in reads.items():
+        read = names[identity]
+        text = lines[read.lineno - 1]
+        col = len(text.encode()[: read.col_offset].decode(errors="replace"))
+        if text[col : col + len(read.id)] != read.id:
+            return None
+        if new != read.id:
+            edits.append(Edit(read.lineno, col, read.lineno, col + len(read.id), new))
+    return edits
