@@ -2,10 +2,10 @@
 
 Usage: python bench/corpus.py FOLDER [--json]
 
-Each notebook is copied to a temporary folder first; the originals are never touched. Prints
-per-notebook lines and a summary: definitions extracted and refused, the most common refusal
-reasons, cells that did not parse, notebooks that could not be read, and crashes (bugs). The
-module must compile and every rewritten cell must parse where the original did (broken_cells).
+Each notebook is copied to a temporary folder first, beside links to the folder's other files
+(which `%run` may read); the originals are never touched. Prints per-notebook lines and a
+summary: definitions extracted and refused, the most common refusal reasons, cells that did
+not parse, notebooks that could not be read, and crashes (bugs). The module must compile and every rewritten cell must parse where the original did (broken_cells).
 """
 
 from __future__ import annotations
@@ -54,6 +54,11 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / source.name
             shutil.copyfile(source, path)
+            # The notebook's neighbours, as in the folder it lives in (`%run other.ipynb`
+            # reads them); links, so nothing but the copy can be written.
+            for neighbour in args.folder.iterdir():
+                if neighbour.name != source.name:
+                    (Path(tmp) / neighbour.name).symlink_to(neighbour.resolve())
             err = io.StringIO()
             output = Output(quiet=True, err=err, out=io.StringIO())
             started = time.perf_counter()
