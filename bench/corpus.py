@@ -5,7 +5,8 @@ Usage: python bench/corpus.py FOLDER [--json]
 Each notebook is copied to a temporary folder first, beside links to the folder's other files
 (which `%run` may read); the originals are never touched. Prints per-notebook lines and a
 summary: definitions extracted and refused, the most common refusal reasons, cells that did
-not parse, notebooks that could not be read, and crashes (bugs). The module must compile and every rewritten cell must parse where the original did (broken_cells).
+not parse, notebooks that could not be read, and crashes (bugs). The module must compile and
+every rewritten cell must parse where the original did (broken_cells).
 """
 
 from __future__ import annotations
