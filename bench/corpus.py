@@ -6,7 +6,8 @@ Each notebook is copied to a temporary folder first, beside links to the folder'
 (which `%run` may read); the originals are never touched. Prints per-notebook lines and a
 summary: definitions extracted and refused, the most common refusal reasons, cells that did
 not parse, notebooks that could not be read, and crashes (bugs). The module must compile and
-every rewritten cell must parse where the original did (broken_cells).
+every rewritten cell must parse where the original did (broken_cells), and a second extract of
+the rewritten notebook must change no file (second_run_noop).
 """
 
 from __future__ import annotations
@@ -100,6 +101,9 @@ def main() -> int:
             row["cells_identical"] = _untouched_cells_identical(source, path)
             if not row["cells_identical"]:
                 totals["cells_changed_beyond_rewrite"] += 1
+            row["second_run_noop"] = _second_run_noop(path)
+            if not row["second_run_noop"]:
+                totals["second_run_changed"] += 1
             rows.append(row)
     totals["notebooks"] = len(notebooks)
     if args.json:
@@ -115,7 +119,23 @@ def main() -> int:
     print("Most common refusal reasons:")
     for reason, count in reasons.most_common(12):
         print(f"  {count:4d}  {reason}")
-    return 1 if totals["crashes"] or totals["broken_cells"] else 0
+    failed = totals["crashes"] or totals["broken_cells"] or totals["second_run_changed"]
+    return 1 if failed else 0
+
+
+def _second_run_noop(path: Path) -> bool:
+    """Whether extracting the rewritten notebook again changes no file (what it wrote, the
+    notebook, the manifest): a second run must be a no-op."""
+
+    def files() -> dict[Path, bytes]:
+        return {
+            p: p.read_bytes() for p in path.parent.rglob("*") if p.is_file() and not p.is_symlink()
+        }
+
+    before = files()
+    output = Output(quiet=True, err=io.StringIO(), out=io.StringIO())
+    extract_notebook(path, ExtractOptions(format=False), output=output)
+    return files() == before
 
 
 def _kinds(folder: Path) -> list[str]:
