@@ -39,7 +39,7 @@ STILL_NAMED: dict[str, set[str]] = {
     # Messages (not next steps) that restate the option the user passed, as the user passed
     # it: `--module x: ...`, `--only names ...`, how the target was chosen.
     "notebook/_target.py": {"--module"},
-    "notebook/_plan.py": {"--only"},
+    "notebook/_planner.py": {"--only"},
     "_extras.py": {"--verify"},
     # A conflict's reason, which carries its own next step in the message (`run with
     # --force`), and the notice when --force replaces an edit; extract's refusal of --verify
