@@ -52,6 +52,7 @@ class Planner:
             {p.cell.index: p for p in parsed},
             resolver.resolve,
             lambda cell, line: Location(notebook.path, cell + 1, line),
+            timeline,
         )
         self.blocked = blocked
         self.parsed = parsed
@@ -165,7 +166,7 @@ class Planner:
         while True:
             self._propagate(candidates, kept_names, needs)
             movable = {n: d.statement for n, d in candidates.items() if n not in self.refused}
-            self.params, problems = self.parametrizer.solve(movable, needs, self.version_of)
+            self.params, problems = self.parametrizer.solve(movable, needs)
             for name, reason in sorted(problems.items()):
                 self._refuse(candidates[name], reason)
             if not problems:
@@ -345,8 +346,9 @@ class Planner:
                 "f-string); read it outside the f-string",
             )
             return None
-        static, targets, edits = found
-        needs[name] |= {v for v in targets if v != name and v in candidates}
+        static, reads, edits = found
+        needs[name] |= {v for v in reads.values() if v != name and v in candidates}
+        self.parametrizer.resolved.update(reads)
         if edits:
             self.renames[name] = edits
         return static
