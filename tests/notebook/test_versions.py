@@ -391,3 +391,19 @@ def test_a_use_that_may_reach_versions_needing_the_same_state_passes_it(
     )
     assert "def f_v1(*, a):" in module and "def f(*, a):" in module
     assert cells[2] == "later = lambda: f(a=a)"
+
+
+def test_a_caller_of_versions_that_stay_takes_the_name_as_a_parameter(tmp_path: Path) -> None:
+    # Both versions of f stay (IPython syntax in one); g named the first one, and now reads
+    # the notebook's f when called instead: each call passes the f bound then.
+    module, cells = run(
+        tmp_path,
+        "def f(x):\n    return x + 1",
+        "def g(x):\n    return f(x) * 2",
+        "print(g(1))",
+        "def f(x):\n    !echo hi\n    return x + 2",
+        stay={"f"},
+        move={"g"},
+    )
+    assert "def g(x, *, f):\n    return f(x) * 2" in module
+    assert cells[2] == "print(g(1, f=f))"
