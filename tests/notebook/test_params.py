@@ -398,3 +398,39 @@ def test_call_sites_keep_their_layout(tmp_path: Path, call: str, after: str) -> 
         move={"f"},
     )
     assert cells[-1] == after
+
+
+@pytest.mark.parametrize("rebinds", [False, True])
+def test_a_name_one_run_notebook_binds_for_good_may_be_read_later(
+    tmp_path: Path, rebinds: bool
+) -> None:
+    # `%run utils.ipynb` runs in the notebook's namespace: its `scale` never changes unless
+    # one of its functions assigns it through `global`. Read in a generator, which may run
+    # after a rebinding, it can be a parameter only when nothing rebinds it.
+    reset = "def reset():\n    global scale\n    scale = 0" if rebinds else "def reset():\n    pass"
+    write_notebook(tmp_path / "m" / "utils.ipynb", "scale = 3", reset)
+    text = messages(
+        tmp_path,
+        "%run utils.ipynb",
+        "def f(xs):\n    return list(map(lambda v: v * scale, xs))",
+        "print(f([1, 2]))",
+    )
+    refused = "f not extracted: reads the notebook's `scale` in a nested function or generator"
+    assert ("f not extracted" in text) == rebinds == (refused in text), text
+
+
+def test_a_name_a_cell_that_does_not_parse_mentions_may_come_from_run(tmp_path: Path) -> None:
+    # `scale` may be bound by the %run line or by the cell that does not parse: the call
+    # after the %run may pass it (were it bound in neither, both versions raise NameError).
+    nb = write_notebook(
+        tmp_path / "nb.ipynb",
+        "%run utils.py",
+        "def f(x):\n    return x * scale",
+        "print(f(2))",
+        "print 'scale', scale",
+    )
+    (tmp_path / "utils.py").write_text("scale = 3\n", encoding="utf-8")
+    err = StringIO()
+    result = extract_notebook(nb, ExtractOptions(format=False), output=Output(err=err))
+    assert result.extracted == ["f"], err.getvalue()
+    assert code_sources(nb)[2] == "print(f(2, scale=scale))"

@@ -330,3 +330,80 @@ def test_a_version_is_never_imported_before_its_def(tmp_path: Path) -> None:
         move={"f", "g"},
     )
     assert cells[1] == "from analysis import g" and cells[3] == "from analysis import f"
+
+
+def test_each_call_passes_what_the_version_it_reaches_needs(tmp_path: Path) -> None:
+    # Two versions read different notebook variables: each becomes a keyword-only parameter
+    # of its version, and each call passes what the version it calls needs; g, which calls
+    # the first version by its module name, passes it on.
+    module, cells = run(
+        tmp_path,
+        "scale = [2]\noffset = [5]",
+        "def f(x):\n    return x * scale[0]",
+        "def g(x):\n    return f(x) + 1",
+        "print(f(1), g(1))",
+        "def f(x):\n    return x + offset[0]",
+        "scale = [3]\noffset = [6]",
+        "print(f(1))",
+        stay=set(),
+        move={"f", "g"},
+    )
+    assert "def f_v1(x, *, scale):" in module and "def f(x, *, offset):" in module
+    assert "def g(x, *, scale):\n    return f_v1(x, scale=scale) + 1" in module
+    assert cells[2] == "print(f(1, scale=scale), g(1, scale=scale))"
+    assert cells[-1] == "print(f(1, offset=offset))"
+
+
+def test_a_use_that_may_reach_versions_needing_different_state_keeps_them(
+    tmp_path: Path,
+) -> None:
+    # The lambda may run under either version: no one set of arguments fits both.
+    cells = [
+        "a = [1]\nb = [2]",
+        "def f():\n    return a[0]",
+        "later = lambda: f()",
+        "def f():\n    return b[0]",
+        "a = [3]\nb = [4]",
+        "print(later(), f())",
+    ]
+    module, after = run(tmp_path, *cells, stay={"f"}, move=set())
+    assert module == "" and after == cells
+    nb = write_notebook(tmp_path / "m" / "nb.ipynb", *cells)
+    err = StringIO()
+    extract_notebook(nb, ExtractOptions(format=False, dry_run=True), output=Output(err=err))
+    assert "is one of several versions of `f`, and the use at" in err.getvalue()
+    assert "which need different notebook variables (f: `b`; f_v1: `a`)" in err.getvalue()
+
+
+def test_a_use_that_may_reach_versions_needing_the_same_state_passes_it(
+    tmp_path: Path,
+) -> None:
+    module, cells = run(
+        tmp_path,
+        "a = [1]",
+        "def f():\n    return a[0]",
+        "later = lambda: f()",
+        "def f():\n    return a[0] * 10",
+        "a = [4]",
+        "print(later(), f())",
+        stay=set(),
+        move={"f"},
+    )
+    assert "def f_v1(*, a):" in module and "def f(*, a):" in module
+    assert cells[2] == "later = lambda: f(a=a)"
+
+
+def test_a_caller_of_versions_that_stay_takes_the_name_as_a_parameter(tmp_path: Path) -> None:
+    # Both versions of f stay (IPython syntax in one); g named the first one, and now reads
+    # the notebook's f when called instead: each call passes the f bound then.
+    module, cells = run(
+        tmp_path,
+        "def f(x):\n    return x + 1",
+        "def g(x):\n    return f(x) * 2",
+        "print(g(1))",
+        "def f(x):\n    !echo hi\n    return x + 2",
+        stay={"f"},
+        move={"g"},
+    )
+    assert "def g(x, *, f):\n    return f(x) * 2" in module
+    assert cells[2] == "print(g(1, f=f))"

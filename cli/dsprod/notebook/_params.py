@@ -26,7 +26,7 @@ did, or the change is refused with the reason:
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from dsprod.notebook._edits import (
@@ -42,6 +42,7 @@ from dsprod.notebook._prompt import Promptness
 from dsprod.notebook._resolve import Resolution, qualified_name
 from dsprod.notebook._scope import Reference, references, yields
 from dsprod.notebook._statements import words
+from dsprod.notebook._versions import Timeline
 from dsprod.notebook._wrap import value_problem, wrapped
 
 __all__ = ["Parametrized", "Parametrizer"]
@@ -70,8 +71,13 @@ class Parametrizer:
         parsed: dict[int, ParsedCell],
         resolve: Callable[[str], Resolution],
         at: Callable[[int, int], Location],
+        timeline: Timeline | None = None,
     ) -> None:
         self.statements = statements
+        self.timeline = timeline  # when each version of an evolving name is bound
+        # The version each read of an evolving name in a moving definition names in the
+        # module, by the id of the read's node (the rest of its reads make the name state).
+        self.resolved: dict[int, str] = {}
         self.parsed = parsed
         self.resolve = resolve
         self.at = at  # (cell index, line) -> its Location
@@ -120,11 +126,10 @@ class Parametrizer:
         self,
         definitions: dict[str, Statement],
         calls: dict[str, set[str]],
-        versions: Collection[str] = (),
     ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
-        """The parameters each of `definitions` (the movable ones, by name) needs, and the
-        definitions that cannot take theirs, with the reason. `versions` are versions of an
-        evolving name: a call of the name may reach any of them, so none takes parameters."""
+        """The parameters each of `definitions` (the movable ones, by name in the module: a
+        version's `f_v1`) needs, and the definitions that cannot take theirs, with the reason.
+        A call of an evolving name passes what the version it reaches needs (_targets)."""
         params = {name: set(self.wants.get(name, ())) for name in definitions}
         changed = True
         while changed:  # a caller passes on what its callees need
@@ -137,13 +142,6 @@ class Parametrizer:
         needing = {n: tuple(sorted(p)) for n, p in params.items() if p}
         refusals: dict[str, str] = {}
         for name, names in needing.items():
-            if name in versions:
-                refusals[name] = (
-                    f"is one of several versions of a name, and needs the notebook's "
-                    f"{_listed(names)}: a call of the name may reach any version, so none takes "
-                    "new parameters; pass the value in yourself"
-                )
-                continue
             reason = self._own_problem(definitions[name], names, needing)
             if reason:
                 refusals[name] = reason
@@ -181,14 +179,16 @@ class Parametrizer:
                 f"is a generator or coroutine that reads the notebook's `{changing[0]}` when it "
                 "runs, which may be after the notebook rebinds it; pass the value in yourself"
             )
-        watched = frozenset(changing) | frozenset(
-            n for n in needing if set(needing[n]) & set(changing)
-        )
+        callees = frozenset(n for n in needing if set(needing[n]) & set(changing))
+        watched = frozenset(changing) | self._named(callees)
         prompt = Promptness(node, lambda name: self.resolve(name).kind == "builtin")
         for ref in self._references(statement, watched):
+            calls = ref.call is not None and bool(
+                (self._targets(statement, ref, moving=True) or callees) & callees
+            )
             if (
                 ref.depth >= 2
-                and (ref.node.id in changing or ref.call is not None)
+                and (ref.node.id in changing or calls)
                 and not prompt.runs_promptly(ref.node)
             ):
                 return (
@@ -214,17 +214,21 @@ class Parametrizer:
         """Uses of the definitions that need parameters which a call cannot pass them."""
         refusals: dict[str, str] = {}
         owner_of = {id(s): name for name, s in definitions.items()}
-        names = frozenset(needing)
+        names = self._named(frozenset(needing))
         for statement in self.statements:
             used = statement.reads & names
             if not used:
                 continue
             owner = owner_of.get(id(statement))
             for ref in self._references(statement, names):
-                callee = ref.node.id
-                problem = self._call_problem(
-                    statement, ref, needing[callee], definitions[callee], moving=owner is not None
-                )
+                found = self._passes(statement, ref, needing, moving=owner is not None)
+                if found is None:
+                    continue
+                callee, passed, problem = found
+                if problem is None:
+                    problem = self._call_problem(
+                        statement, ref, passed, definitions[callee], moving=owner is not None
+                    )
                 if problem is None:
                     continue
                 # A caller that moves and cannot pass the value stays; in the notebook, it is
@@ -237,15 +241,91 @@ class Parametrizer:
             lines = parsed.cell.source.split("\n")
             for number in sorted(parsed.masked_lines) if parsed.tree else [1]:
                 text = lines[number - 1] if parsed.tree else parsed.cell.source
-                for callee in sorted(words(text) & names):
+                for word in sorted(words(text) & names):
                     where = self.at(index, number)
                     what = "an IPython line" if parsed.tree else "a cell dsprod cannot parse"
-                    refusals.setdefault(
-                        callee,
-                        f"needs the notebook's {_listed(needing[callee])} as a parameter, and is "
-                        f"named on {what} at {where}, which dsprod cannot rewrite to pass it",
-                    )
+                    for callee in self._versions_of(word, needing):
+                        refusals.setdefault(
+                            callee,
+                            f"needs the notebook's {_listed(needing[callee])} as a parameter, "
+                            f"and is named on {what} at {where}, which dsprod cannot rewrite to "
+                            "pass it",
+                        )
         return refusals
+
+    # Which definition a use reaches ----------------------------------------------------------
+
+    def _named(self, definitions: frozenset[str]) -> frozenset[str]:
+        """The names the notebook's code uses for `definitions`: their own, and the evolving
+        name of each version among them."""
+        timeline = self.timeline
+        if timeline is None:
+            return definitions
+        bases = {b for b in timeline.versions if set(timeline.module_names(b)) & definitions}
+        return definitions | bases
+
+    def _versions_of(self, name: str, needing: Mapping[str, tuple[str, ...]]) -> list[str]:
+        """The definitions in `needing` that `name`, as the notebook spells it, may be."""
+        found = [name] if name in needing else []
+        if self.timeline is not None:
+            found += [v for v in self.timeline.module_names(name) if v in needing and v != name]
+        return found
+
+    def _targets(
+        self, statement: Statement, ref: Reference, *, moving: bool
+    ) -> frozenset[str] | None:
+        """The definitions (by name in the module) the use `ref` in `statement` may reach;
+        None for an evolving name that a moving definition takes as a parameter (whichever
+        version the notebook passes)."""
+        name = ref.node.id
+        if self.timeline is None or name not in self.timeline.versions:
+            return frozenset([name])
+        version = self.resolved.get(id(ref.node))
+        if version is not None:
+            return frozenset([version])
+        if moving:
+            return None
+        return self.timeline.reaches(statement, ref)
+
+    def _passes(
+        self,
+        statement: Statement,
+        ref: Reference,
+        needing: Mapping[str, tuple[str, ...]],
+        *,
+        moving: bool,
+    ) -> tuple[str, tuple[str, ...], tuple[bool, str] | None] | None:
+        """(the definition reached, the parameters the use must pass, (whether the user is at
+        fault, why) when it cannot), or None when it passes nothing. A use that may reach
+        several versions passes what they need when they all need the same."""
+        where = self.at(statement.cell, ref.node.lineno)
+        targets = self._targets(statement, ref, moving=moving)
+        if targets is None:  # a parameter of a moving definition: any version
+            needy = self._versions_of(ref.node.id, needing)
+            if not needy:
+                return None
+            return needy[0], needing[needy[0]], (True, (
+                f"reads `{ref.node.id}` at {where}, which may be any of its versions when it "
+                f"runs (a parameter), and {needy[0]} needs the notebook's "
+                f"{_listed(needing[needy[0]])}, which a call through the parameter cannot pass; "
+                "pass the value in yourself"
+            ))  # fmt: skip
+        kinds = {needing.get(t, ()) for t in targets}
+        needy = sorted(t for t in targets if t in needing)
+        if not needy:
+            return None
+        if len(kinds) == 1:
+            return needy[0], needing[needy[0]], None
+        shown = "; ".join(
+            f"{t or 'a value the notebook assigns'}: "
+            + (_listed(needing[t]) if t in needing else "none")
+            for t in sorted(targets)
+        )
+        return needy[0], needing[needy[0]], (False, (
+            f"is one of several versions of `{ref.node.id}`, and the use at {where} may reach "
+            f"any of them, which need different notebook variables ({shown}); so no one set of "
+            "arguments fits: call one version there, or pass the values in yourself"
+        ))  # fmt: skip
 
     def _call_problem(
         self,
@@ -304,7 +384,7 @@ class Parametrizer:
         the edits of the cells, for the definitions in `params` that move; `renames` are the
         edits that give versions of an evolving name their names in the module."""
         result = Parametrized(params=params)
-        names = frozenset(params)
+        names = self._named(frozenset(params))
         moved_ids = {id(s): name for name, (s, _) in moved.items()}
         for statement in self.statements:
             mover = moved_ids.get(id(statement), "")
@@ -314,17 +394,19 @@ class Parametrizer:
             if not (statement.reads & names) and not own and not quoted and not renamed:
                 continue
             lines = self.parsed[statement.cell].cell.source.split("\n")
-            edits = [
-                edit
-                for ref in self._references(statement, names)
-                if ref.call is not None and ref.node.id in params
-                for edit in call_keywords(lines, ref.call, list(params[ref.node.id]))
-            ]
-            edits += [
-                wrapped(lines, ref.node, params[ref.node.id])
-                for ref in self._references(statement, names)
-                if ref.call is None and ref.consumer is not None and ref.node.id in params
-            ]
+            edits: list[Edit] = []
+            for ref in self._references(statement, names):
+                found = self._passes(statement, ref, params, moving=bool(mover))
+                if found is None:
+                    continue
+                callee, passed, _ = found
+                if ref.call is not None:
+                    edits += call_keywords(lines, ref.call, list(passed))
+                elif ref.consumer is not None:
+                    # In the module, the wrapper calls the version by its name there.
+                    edit = wrapped(lines, ref.node, passed, callee if mover else ref.node.id)
+                    renamed = [e for e in renamed if (e.line, e.col) != (edit.line, edit.col)]
+                    edits.append(edit)
             name = moved_ids.get(id(statement))
             if name is None:
                 result.edits.setdefault(statement.cell, []).extend(edits)

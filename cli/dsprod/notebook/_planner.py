@@ -21,7 +21,7 @@ from dsprod.notebook._resolve import Resolver
 from dsprod.notebook._statements import DEF_TYPES, KEEP_COMMENT, ImportKey, is_kept
 from dsprod.notebook._together import left_behind, together
 from dsprod.notebook._usage import unused_imports, used_after
-from dsprod.notebook._versions import Timeline, Version
+from dsprod.notebook._versions import Timeline, Version, rename_edits
 
 __all__ = ["Planner"]
 
@@ -46,12 +46,16 @@ class Planner:
             v.module_name: v for vs in self.groups.values() for v in vs if v.moves
         }
         self.renames: dict[str, list[Edit]] = {}  # definition -> edits naming versions
+        # definition -> its new name in the module (a version's), and the version each read
+        # of an evolving name names (by the id of the read's node)
+        self.named: dict[str, tuple[str | None, dict[int, str]]] = {}
         self.parametrize = parametrize
         self.parametrizer = Parametrizer(
             statements,
             {p.cell.index: p for p in parsed},
             resolver.resolve,
             lambda cell, line: Location(notebook.path, cell + 1, line),
+            timeline,
         )
         self.blocked = blocked
         self.parsed = parsed
@@ -165,7 +169,7 @@ class Planner:
         while True:
             self._propagate(candidates, kept_names, needs)
             movable = {n: d.statement for n, d in candidates.items() if n not in self.refused}
-            self.params, problems = self.parametrizer.solve(movable, needs, self.version_of)
+            self.params, problems = self.parametrizer.solve(movable, needs)
             for name, reason in sorted(problems.items()):
                 self._refuse(candidates[name], reason)
             if not problems:
@@ -184,6 +188,13 @@ class Planner:
                     continue
                 for dep in sorted(needs[name]):
                     shown = self.version_of[dep].base if dep in self.version_of else dep
+                    if (
+                        dep in self.refused
+                        and dep in self.version_of
+                        and not self._as_state(candidates[name], shown, needs)
+                    ):
+                        changed = True
+                        break
                     if dep in self.refused:
                         reason = self._refusals_by_base().get(shown, self.refused[dep].reason)
                         self._refuse(
@@ -345,11 +356,36 @@ class Planner:
                 "f-string); read it outside the f-string",
             )
             return None
-        static, targets, edits = found
-        needs[name] |= {v for v in targets if v != name and v in candidates}
+        static, reads, edits = found
+        needs[name] |= {v for v in reads.values() if v != name and v in candidates}
+        self.parametrizer.resolved.update(reads)
+        self.named[name] = (header, reads)
         if edits:
             self.renames[name] = edits
         return static
+
+    def _as_state(self, definition: Definition, base: str, needs: dict[str, set[str]]) -> str:
+        """Let `definition`, which names a version of `base` that stays in the notebook (with
+        every other version), read `base` as notebook state instead: the value the notebook
+        passes at each call is the version it named. '' when it can; otherwise why not."""
+        name, statement = definition.name, definition.statement
+        resolution = self.resolver.resolve(base)
+        if not self.parametrize or not resolution.binders:
+            return "make it a parameter"
+        fix = self.parametrizer.take(name, statement, base)
+        if fix:
+            return fix
+        versions = set(self.timeline.module_names(base))
+        needs[name] -= versions
+        header, reads = self.named[name]
+        kept = {i: v for i, v in reads.items() if v not in versions}
+        for identity in reads.keys() - kept.keys():
+            self.parametrizer.resolved.pop(identity, None)
+        self.named[name] = (header, kept)
+        lines = self.by_cell[statement.cell].cell.source.split("\n")
+        # The same reads were renamed once already: this cannot fail.
+        self.renames[name] = rename_edits(lines, statement, header, kept) or []
+        return ""
 
     def _refuse(self, definition: Definition, reason: str) -> None:
         self.refused.setdefault(

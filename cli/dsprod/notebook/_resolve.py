@@ -255,7 +255,8 @@ class Resolver:
                     reason=f"may be bound in {self._path}:cell {index + 1}, "
                     "which dsprod cannot parse",
                     fix="make that cell valid Python 3",
-                    binders=((index, 0),),
+                    # A `%run` line may bind it too: where a call may first see it.
+                    binders=((index, 0), *self._run_places()),
                 )
         if self._star:
             keys = tuple(ImportKey(module, "*", "", 0) for module in self._star)
@@ -269,13 +270,27 @@ class Resolver:
                 reason="is not defined in the notebook; "
                 f"it may come from `%run` at {self._runs[0].location}",
                 fix=f"import `{name}` from a module instead of using %run",
-                binders=tuple((r.location.cell - 1, r.location.line) for r in self._runs),
+                binders=self._run_places(),
+                once=self._run_once(name),
             )
         return Resolution(
             "state",
             reason="is never defined in the notebook (NameError on call)",
             fix=f"import or define `{name}` in the notebook",
         )
+
+    def _run_once(self, name: str) -> bool:
+        """Whether the notebook's one `%run` line binds `name` once, never to change: the file
+        is read whole, and none of its functions assigns the name through `global` (a notebook
+        or `-i` runs in the notebook's namespace, so a later call could rebind it)."""
+        if len(self._runs) != 1 or self._moves:
+            return False
+        statements = run_statements(self._path, self._runs[0].text)
+        return statements is not None and not any(name in s.global_writes for s in statements)
+
+    def _run_places(self) -> tuple[tuple[int, int], ...]:
+        """Where the `%run` lines are, as (cell index, line)."""
+        return tuple((r.location.cell - 1, r.location.line) for r in self._runs)
 
     def _imported_by_runs(self) -> dict[str, Resolution]:
         """The names the files of the `%run` lines bind by a plain import, and no other way:

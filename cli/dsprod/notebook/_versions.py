@@ -230,13 +230,24 @@ class Timeline:
                 runs[key] |= new
                 work.append((key, new))
 
-        def reach(name: str, epochs: set[int], later: bool) -> None:
-            if later:  # a value or a closure: called at any time from then on
-                epochs = set(range(min(epochs), self.last + 1))
-            for epoch in sorted(epochs):
-                key = self._target(name, epoch)
-                if key:  # not before the first binding, nor a binding that stays (state)
-                    run(key, epochs if later else {epoch})
+        def reach(name: str, epochs: set[int], later: bool, lookup: bool = False) -> None:
+            # Not before the first binding, nor a binding that stays (state): no key.
+            found: dict[str, set[int]] = {}
+            if not later:
+                for epoch in epochs:
+                    found.setdefault(self._target(name, epoch) or "", set()).add(epoch)
+            else:
+                # A call in a closure looks the name up when it runs: whatever is bound then. A
+                # value is called at any time after it was taken, whichever came later.
+                for epoch in range(min(epochs), self.last + 1):
+                    key = self._target(name, epoch) or ""
+                    if lookup:
+                        found.setdefault(key, set()).add(epoch)
+                    elif key not in found:
+                        found[key] = set(range(epoch, self.last + 1))
+            for key, seen in sorted(found.items()):
+                if key:
+                    run(key, seen)
 
         for statement in statements:
             key = self.keys.get(id(statement))
@@ -245,7 +256,8 @@ class Timeline:
                 if key is not None and ref.depth >= 1:
                     bodies.setdefault(key, []).append(ref)
                 else:
-                    reach(ref.node.id, {epoch}, not (ref.depth == 0 and ref.call is not None))
+                    call = ref.call is not None
+                    reach(ref.node.id, {epoch}, not (ref.depth == 0 and call), lookup=call)
         for cell in parsed:
             lines = cell.cell.source.split("\n")
             texts = [(n, lines[n - 1]) for n in sorted(cell.masked_lines)] if cell.tree else []
@@ -255,7 +267,8 @@ class Timeline:
         while work:
             key, new = work.pop()
             for ref in bodies.get(key, []):
-                reach(ref.node.id, new, not (ref.depth == 1 and ref.call is not None))
+                call = ref.call is not None
+                reach(ref.node.id, new, not (ref.depth == 1 and call), lookup=call)
         return runs
 
     def resolve(self, statement: Statement, key: str, name: str) -> dict[int, str] | None:
@@ -279,13 +292,40 @@ class Timeline:
             found[id(ref.node)] = reached.pop() if reached else self._last(name)
         return found
 
+    def reaches(self, statement: Statement, ref: Reference) -> frozenset[str]:
+        """The versions (by name in the module) a read of an evolving name in `statement`,
+        which stays in the notebook, may reach: a call where the statement runs, at that
+        time; anything else (a call in a closure, a function the read passes on, then wrapped
+        in a lambda that looks the name up when called), at any time after. '' is a binding
+        that stays (notebook state)."""
+        at = _position(statement)
+        key = self.keys.get(id(statement))
+        call = ref.call is not None
+        if key is None:
+            start = self.epoch(at)
+            seen = {start} if ref.depth == 0 and call else set(range(start, self.last + 1))
+        else:
+            epochs = self.runs.get(key) or {bisect_right(self.boundaries, at)}
+            if ref.depth == 0:
+                seen = {self.epoch(at)}
+            elif ref.depth == 1 and call and key not in self.deferred:
+                seen = epochs
+            else:
+                seen = set(range(min(epochs), self.last + 1))
+        name = ref.node.id
+        return frozenset(v for v in (self._target(name, e) for e in seen) if v is not None)
+
+    def module_names(self, name: str) -> tuple[str, ...]:
+        """The names in the module of the versions of the evolving `name`."""
+        return tuple(v.module_name for v in self.versions.get(name, ()) if v.module_name)
+
     def named_versions(
         self, statement: Statement, key: str, header: str | None, lines: list[str]
-    ) -> tuple[set[str], set[str], list[Edit]] | None:
+    ) -> tuple[set[str], dict[int, str], list[Edit]] | None:
         """For the definition at `statement` (keyed `key`, its source `lines`): the evolving
-        names it reads that reach one version wherever it runs, the versions they reach, and
-        the edits that name them in the module (and rename the definition to `header`). None
-        when a read cannot be renamed."""
+        names it reads that reach one version wherever it runs, the version each of those
+        reads reaches (by the id of its node), and the edits that name them in the module (and
+        rename the definition to `header`). None when a read cannot be renamed."""
         reads: dict[int, str] = {}
         static: set[str] = set()
         for read in sorted(statement.reads & self.versions.keys()):
@@ -294,9 +334,9 @@ class Timeline:
                 static.add(read)
                 reads.update(found)
         if not reads and header is None:
-            return static, set(), []
+            return static, {}, []
         edits = rename_edits(lines, statement, header, reads)
-        return None if edits is None else (static, set(reads.values()), edits)
+        return None if edits is None else (static, reads, edits)
 
     def _last(self, name: str) -> str:
         return next(v for v in reversed(self.live[name]) if v)

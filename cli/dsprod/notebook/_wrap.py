@@ -111,15 +111,19 @@ def _inspects(call: ast.Call) -> bool:
     return name in _INSPECTING
 
 
-def wrapped(lines: list[str], node: ast.Name, names: tuple[str, ...]) -> Edit:
+def wrapped(
+    lines: list[str], node: ast.Name, names: tuple[str, ...], callee: str | None = None
+) -> Edit:
     """`f`, passed as a value, becomes a lambda that passes `names` to it when called: it
-    reads them then, as `f` itself did."""
-    taken = {node.id, *names}
+    reads them then, as `f` itself did. `callee` is the name the lambda calls (a version's
+    name in the module), `f` by default."""
+    callee = callee or node.id
+    taken = {node.id, callee, *names}
     star, stars = "args", "kwargs"
     while star in taken or stars in taken:
         star, stars = f"_{star}", f"_{stars}"
     keywords = ", ".join(f"{n}={n}" for n in names)
-    text = f"lambda *{star}, **{stars}: {node.id}(*{star}, **{stars}, {keywords})"
+    text = f"lambda *{star}, **{stars}: {callee}(*{star}, **{stars}, {keywords})"
     line = lines[node.lineno - 1]
     col = len(line.encode()[: node.col_offset].decode(errors="replace"))
     return Edit(node.lineno, col, node.lineno, col + len(node.id), text)
