@@ -6,6 +6,7 @@ the traceback written to a file the message names); 130 interrupted.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -448,22 +449,37 @@ def test_the_fast_parsers_declare_typers_options(command: str) -> None:
     unknown option (then left to typer, which is slower but right); one whose default differs
     would silently run differently. Options, kinds and defaults are compared.
     """
-    import typer.main
+    import importlib
+    import typing
+
+    import typer.models
 
     from dsprod.cli import _fast
-    from dsprod.cli._app import app
 
-    typer_command = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
+    # What the command function declares (typer's public model: Annotated[T, typer.Option(...)]
+    # and the default), not typer's parsed command, whose internals change between releases.
+    function = getattr(importlib.import_module(f"dsprod.cli.{command}"), command)
+    hints = typing.get_type_hints(function, include_extras=True)
     parser = getattr(_fast, f"{command}_parser")()
 
     def typers() -> dict[str, object]:
         found: dict[str, object] = {}
-        for param in typer_command.params:
-            if param.param_type_name == "option":
-                switch = param.type.name == "boolean"
-                for name in [*param.opts, *param.secondary_opts]:
-                    kind = "switch" if switch else param.type.name.split()[0]  # "int range"
-                    found[name] = (kind, param.default)
+        for name, parameter in inspect.signature(function).parameters.items():
+            hint = hints[name]
+            if typing.get_origin(hint) is not typing.Annotated:
+                continue  # the typer context
+            kind, *extras = typing.get_args(hint)
+            info = next(e for e in extras if isinstance(e, typer.models.ParameterInfo))
+            if not isinstance(info, typer.models.OptionInfo):
+                continue  # an argument
+            kinds = [k for k in typing.get_args(kind) if k is not type(None)] or [kind]
+            spelled = "switch" if kinds[0] is bool else kinds[0].__name__
+            # Inside Annotated, typer takes Option's first positional (`default`) as the first
+            # declaration: typer.Option("--fix") declares --fix.
+            first = (info.default,) if isinstance(info.default, str) else ()
+            for declared in (*first, *(info.param_decls or ())):
+                for flag in declared.split("/"):
+                    found[flag] = (spelled, parameter.default)
         return found
 
     def fasts() -> dict[str, object]:
