@@ -154,6 +154,17 @@ def test_keyboard_interrupt_says_so_and_exits_130(
     assert list((tmp_path / "tmp").iterdir()) == []  # no traceback file: not a bug
 
 
+def test_the_console_script_reaches_main_after_only_light_imports() -> None:
+    # The console script imports `dsprod.cli` before `main` can catch a Ctrl-C: whatever that
+    # import pulls in is a window where Ctrl-C prints a traceback instead of "interrupted".
+    # pathlib and typing cost 20 ms each; neither may be imported on the way to `main`.
+    probe = "import sys, dsprod.cli; print([m for m in ('pathlib', 'typing') if m in sys.modules])"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
 # --- --quiet ---------------------------------------------------------------------------------
 
 

@@ -9,8 +9,8 @@ which declares all of them.
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 TYPE_CHECKING = False  # not typing's: see dsprod/__init__.py
 
@@ -52,8 +52,6 @@ def main(argv: list[str] | None = None) -> None:
         # After a Ctrl-C that dsprod caught, CPython (3.11) may still end the process by
         # SIGINT, not with this code, when the KeyboardInterrupt first passed through C code
         # that records it as unhandled: leave now, with the code (everything is cleaned up).
-        import os
-
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
@@ -64,7 +62,7 @@ def _require_working_folder() -> None:
     # Every command shows paths relative to the working folder; a shell left in a folder that
     # was deleted (a `git clean`, a test's temporary folder) has none.
     try:
-        Path.cwd()
+        os.getcwd()  # noqa: PTH109 - no pathlib before `main` catches Ctrl-C
     except FileNotFoundError:
         from dsprod.errors import UserError
 
