@@ -25,6 +25,7 @@ __all__ = [
     "NEW_PROJECT_HINT",
     "PYPROJECT",
     "Project",
+    "configures_mypy",
     "find_project",
     "project_python",
     "read_pyproject",
@@ -115,6 +116,18 @@ def read_pyproject(root: Path) -> Mapping[str, Any]:
     except OSError:
         return load_toml(path, root)  # which says what is wrong with it
     return _parsed(path, root, data)
+
+
+def configures_mypy(root: Path) -> bool:
+    """Whether the project type-checks at all (a [tool.mypy] table or a mypy.ini): a project
+    that does not has no type debt to record, and no mypy cache to fill."""
+    if (root / "mypy.ini").is_file() or (root / ".mypy.ini").is_file():
+        return True
+    try:
+        tool = read_pyproject(root).get("tool", {})
+    except ConfigError:  # the commands that read it for their own settings report that
+        return False
+    return isinstance(tool, Mapping) and isinstance(tool.get("mypy"), Mapping)
 
 
 @functools.lru_cache(maxsize=8)

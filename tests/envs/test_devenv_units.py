@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from dsprod.devenv._hooks import hook_state
 from dsprod.devenv._kernel import kernel_name, kernel_state
 from dsprod.devenv._run import run_long
 from dsprod.devenv._setup_git import hook_steps
+from dsprod.devenv._typecache import type_cache_step
 from dsprod.devenv._wheel import WheelSource
 from tests.helpers import run_cli
 
@@ -252,3 +254,45 @@ def test_a_long_command_shows_its_latest_line_on_a_terminal_through_output(
     else:
         assert "s  step " in shown  # `   0 s  step 0`: the time so far, the latest line
         assert shown.endswith("\r\x1b[K")
+
+
+# --- the mypy cache -------------------------------------------------------------------------
+
+
+def _tiny_project(root: Path, mypy: bool) -> Path:
+    """A project of one module, whose .venv's python is the test interpreter (it has mypy)."""
+    root.mkdir()
+    table = '\n[tool.mypy]\nfiles = ["tiny.py"]\n' if mypy else ""
+    (root / "pyproject.toml").write_text(f'[project]\nname = "tiny"\n{table}')
+    (root / "tiny.py").write_text("def twice(x: int) -> int:\n    return 2 * x\n")
+    python = venv_python(root)
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+    python.chmod(0o755)
+    return root
+
+
+def test_setup_fills_the_mypy_cache_then_only_brings_it_up_to_date(tmp_path: Path) -> None:
+    project = require_project(_tiny_project(tmp_path / "tiny", mypy=True))
+    first = type_cache_step(project, quiet())
+    assert (first.changed, first.fix) == (True, None)
+    assert first.detail.startswith("filled in "), first.detail
+    # mypy ran as the project configures it: the module its `files` names is in the cache
+    # (JSON files or SQLite shards, by mypy's version; either names the module).
+    cached = [p.read_bytes() for p in (project.root / ".mypy_cache").rglob("*") if p.is_file()]
+    assert any(b"twice" in data for data in cached)
+    second = type_cache_step(project, quiet())
+    assert (second.changed, second.fix) == (False, None)
+    assert second.detail.startswith("up to date in "), second.detail
+
+
+def test_no_mypy_cache_for_a_project_without_mypy(tmp_path: Path) -> None:
+    project = require_project(_tiny_project(tmp_path / "tiny", mypy=False))
+    step = type_cache_step(project, quiet())
+    assert (step.changed, step.detail) == (False, "the project does not use mypy")
+    assert not (project.root / ".mypy_cache").exists()
+
+
+def test_a_venv_without_mypy_is_not_a_setup_failure(project: Path, bare_venv: Path) -> None:
+    step = type_cache_step(require_project(project), quiet())
+    assert (step.changed, step.detail, step.fix) == (False, "mypy is not installed in .venv", None)

@@ -78,6 +78,8 @@ def test_setup_makes_the_environment(set_up: SetUp) -> None:
         "create  hook envs (",
         "create  filter (notebooks are committed stripped by ",
         f'create  kernel ({NAME}: "{NAME} (.venv)" starts .venv/bin/python)',
+        "run  mypy, to fill its cache: the first extract's check is then quick",
+        "create  mypy cache (filled in ",
         "next  dsprod doctor",
     ):
         assert line in said, said
@@ -154,7 +156,7 @@ def test_a_second_setup_changes_nothing_and_says_so(set_up: SetUp) -> None:
     packages = sorted(p.name for p in project.glob(".venv/lib/python*/site-packages/*"))
     code, _, said = set_up.dsprod("setup")
     assert code == 0, said
-    assert [line.split()[0] for line in said.splitlines()] == ["identical"] * 8, said
+    assert [line.split()[0] for line in said.splitlines()] == ["identical"] * 9, said
     assert said.splitlines()[-1] == (
         " identical  nothing to do: the development environment is set up"
     )

@@ -13,7 +13,7 @@ __all__ = ["SetupStep", "say"]
 
 @dataclass(frozen=True)
 class SetupStep:
-    name: str  # .env, .venv, install, hooks, hook envs, filter, kernel
+    name: str  # .env, .venv, install, hooks, hook envs, filter, kernel, mypy cache
     changed: bool
     detail: str
     fix: Hint | None = None  # for a step that could not be done: what to run

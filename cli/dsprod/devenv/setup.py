@@ -5,9 +5,10 @@ Steps, each skipped when its result is already there: `.env` from `.env.example`
 pyproject.toml, and uv.lock when there is one, are unchanged since the last install and the
 package still imports from the working tree); the git hooks (pre-commit) and every hook's
 environment, so the first commit installs nothing; the git filter that strips notebooks in
-commits; a Jupyter kernel named after the project that runs the .venv's interpreter. Where an
-installer needs dsprod (the dev group, the dsprod-check hook), it is handed a wheel of the
-running dsprod (`_wheel.py`): dsprod is not on the package index yet.
+commits; a Jupyter kernel named after the project that runs the .venv's interpreter; the
+project's mypy cache (`_typecache.py`). Where an installer needs dsprod (the dev group, the
+dsprod-check hook), it is handed a wheel of the running dsprod (`_wheel.py`): dsprod is not on
+the package index yet.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dsprod.devenv._python import choose_python, package_location, python_versio
 from dsprod.devenv._run import quick, run_long, shown_command
 from dsprod.devenv._setup_git import filter_step, hook_steps
 from dsprod.devenv._step import SetupStep, say
+from dsprod.devenv._typecache import type_cache_step
 from dsprod.devenv._wheel import WheelSource
 from dsprod.errors import Flag, Step, UserError
 
@@ -92,6 +94,7 @@ def setup_project(
         steps.extend(hook_steps(project, output, wheels))
         steps.append(filter_step(project, output))
         steps.append(_kernel(project, output))
+        steps.append(type_cache_step(project, output))
     finally:
         wheels.close()
     return SetupResult(project, tuple(steps))

@@ -130,7 +130,9 @@ class ProjectLint:
     def mypy_codes(self, text: str, path: Path) -> set[str] | None:
         """The error codes the project's mypy reports on `text` as the module at `path`;
         None when the project's environment has no mypy."""
-        if self.python is None or not _configures_mypy(self.root):
+        from dsprod._project import configures_mypy
+
+        if self.python is None or not configures_mypy(self.root):
             return None
         if self.python in _WITHOUT_MYPY:
             return None
@@ -307,14 +309,6 @@ def _project_ruff(root: Path) -> str | None:
         import shutil
 
         return shutil.which("ruff")
-
-
-def _configures_mypy(root: Path) -> bool:
-    """Whether the project type-checks at all (a [tool.mypy] table or a mypy.ini): a project
-    that does not has no type debt to record."""
-    if (root / "mypy.ini").is_file() or (root / ".mypy.ini").is_file():
-        return True
-    return isinstance(read_pyproject(root).get("tool", {}).get("mypy"), dict)
 
 
 def read_pyproject(root: Path) -> Mapping[str, Any]:
