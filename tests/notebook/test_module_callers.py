@@ -219,6 +219,44 @@ def test_a_new_body_that_cannot_be_a_version_stays_in_the_notebook_and_says_why(
     assert (
         "analysis.ipynb:cell 3:line 1: f not extracted: would replace the module's f in "
         "nb/analysis.py:10, which other code there still runs for this notebook (g in "
-        "nb/analysis.py:14 uses it, and the notebook uses g); rename this def, or change the "
-        "module's f by hand"
+        "nb/analysis.py:14 uses it, and the notebook uses g); rename the notebook's f, or "
+        "change the module's by hand"
     ) in " ".join(said.split())
+
+
+def test_a_new_value_for_a_constant_the_module_reads_stays_in_the_notebook(
+    tmp_path: Path,
+) -> None:
+    # churned, in the module, reads the module's THRESHOLD whatever the notebook sets; a new
+    # function that reads the notebook's THRESHOLD would move it over the module's.
+    folder = tmp_path / "nb"
+    cells = ["THRESHOLD = 0.5\ndef churned(c):\n    return c > THRESHOLD", "print(churned(0.6))"]
+    check_extraction(folder, cells, set(), {"churned"}, parametrize=True)
+
+    printed, module, said = extract_again(
+        folder,
+        "THRESHOLD = 0.7",
+        "def h(c):\n    return c > THRESHOLD",
+        "print(churned(0.6), h(0.6))",
+    )
+
+    assert printed == "True\nTrue False\n"
+    assert "THRESHOLD = 0.5" in module and "def h" not in module
+    assert (
+        "h not extracted: uses `THRESHOLD`, which would replace the module's THRESHOLD in "
+        "nb/analysis.py:7, which other code there still runs for this notebook (churned in "
+        "nb/analysis.py:12 uses it, and the notebook uses churned); rename the notebook's "
+        "THRESHOLD, or change the module's by hand"
+    ) in " ".join(said.split())
+
+
+def test_a_new_class_body_the_module_reads_becomes_a_version(tmp_path: Path) -> None:
+    folder = tmp_path / "nb"
+    cells = ["class K:\n    v = 1\ndef g():\n    return K.v", "print(g())"]
+    check_extraction(folder, cells, set(), {"K", "g"}, parametrize=True)
+
+    printed, module, _ = extract_again(folder, "class K:\n    v = 2", "print(g(), K.v)")
+
+    assert printed == "1\n1 2\n"
+    assert "class K:\n    v = 1" in module and "class K_v1:\n    v = 2" in module
+    assert code_sources(folder / "analysis.ipynb")[-2] == "from analysis import K_v1 as K"

@@ -88,8 +88,8 @@ def merge_plan(
             # module's name (it could not become a version): it stays in the notebook.
             merge.blocked[name] = (
                 f"would replace the module's {name} in {where}, which other code there still "
-                f"runs for this notebook ({held[name]}); rename this def, or change the "
-                f"module's {name} by hand"
+                f"runs for this notebook ({held[name]}); rename the notebook's {name}, or "
+                "change the module's by hand"
             )
         elif name in found:
             merge.held[name] = found[name]
