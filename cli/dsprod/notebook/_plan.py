@@ -122,11 +122,13 @@ def plan_extraction(
     module: str | None = None,
     cache: ParseCache | None = None,
     parametrize: bool = True,
+    held: frozenset[str] = frozenset(),
 ) -> ExtractionPlan:
     """What moves out of `notebook` into `module` (its dotted name).
 
-    `blocked` names may not move, with the reason why. Cells already in `cache` are not
-    parsed again.
+    `blocked` names may not move, with the reason why. `held` names keep their body in the
+    module, which its other code calls: a `def` of one moves as a version of its own. Cells
+    already in `cache` are not parsed again.
     """
     from dsprod.notebook._planner import Planner
 
@@ -151,7 +153,7 @@ def plan_extraction(
     imported = {id(s) for s in every_statement if imports_from(s.node, module)}
     from_module = {name: s for s in every_statement if id(s) in imported for name in s.binds}
     statements = [s for s in every_statement if id(s) not in imported]
-    versions, timeline = _versions(parsed, every_statement, module, blocked)
+    versions, timeline = _versions(parsed, every_statement, module, blocked, held)
     opaque = {p.cell.index: words(p.cell.source) for p in parsed if p.tree is None}
     stars = tuple(
         "." * s.node.level + (s.node.module or "")
@@ -187,6 +189,7 @@ def _versions(
     statements: list[Statement],
     module: str | None,
     blocked: dict[str, str],
+    held: frozenset[str],
 ) -> tuple[dict[str, list[Version]], Timeline]:
     """The evolving names and their timeline. A version an earlier run moved under the name
     itself that nothing in the notebook runs any more (`from m import f`, then a new `def f`
@@ -203,7 +206,7 @@ def _versions(
             taken |= {alias.name for alias in statement.node.names}
     ignored: set[str] = set()
     while True:
-        versions = find_versions(statements, module, source_of, taken.__contains__, ignored)
+        versions = find_versions(statements, module, source_of, taken.__contains__, ignored, held)
         keys = {
             id(s): s.node.name
             for s in statements
@@ -222,6 +225,7 @@ def _versions(
             for name, found in versions.items()
             for v in found
             if v.module_name == name
+            and name not in held
             and not v.moves
             and name not in timeline.runs
             and timeline.redefined(name, {_at(s) for w in found if w.moves for s in w.statements})

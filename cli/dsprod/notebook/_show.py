@@ -4,6 +4,7 @@ cells (`--dry-run`, conflicts)."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from pathlib import Path
 
 from dsprod._output import Output, shown
@@ -13,7 +14,12 @@ from dsprod.notebook._plan import ExtractionPlan
 __all__ = ["code_view", "code_view_after", "report_plan", "show_diff"]
 
 
-def report_plan(plan: ExtractionPlan, output: Output) -> None:
+def report_plan(
+    plan: ExtractionPlan, output: Output, held: Mapping[str, str] | None = None
+) -> None:
+    """What stays and why, and which `def` became which version. `held`: the module's
+    symbols whose body its other code runs for the notebook, with why (`_merge`)."""
+    held = held or {}
     for issue in plan.issues:
         if issue.is_error:
             output.problem(f"{issue.location}: {issue.reason}")
@@ -26,6 +32,14 @@ def report_plan(plan: ExtractionPlan, output: Output) -> None:
     for base, versions in plan.evolved().items():
         # Located, one line per name: which `def` became which version in the module.
         where = ", ".join(f"cell {at.cell}:line {at.line} as {name}" for name, at in versions)
+        if base in held:
+            output.status(
+                "version",
+                f"{versions[0][1]}: {base} stays in the module as it is ({held[base]}); the "
+                f"notebook's new body moves as a version of its own, and each def is now an "
+                f"import of its version, so every cell calls the one it called before: {where}",
+            )
+            continue
         output.status(
             "version",
             f"{versions[0][1]}: {base} is defined with {len({name for name, _ in versions})} "

@@ -75,6 +75,7 @@ def plan_stage(
     # A symbol the module cannot take (a clash, a hand edit) stays in the notebook, and so does
     # whatever needs it: plan again until the plan and the module agree.
     blocked: dict[str, str] = {}
+    held: dict[str, str] = {}  # the module's bodies its other code runs, and why (_merge)
     conflicts: set[str] = set()
     notes: dict[str, tuple[str, str]] = {}
     cache = ParseCache()
@@ -83,15 +84,17 @@ def plan_stage(
         parametrize = bool((project.config if project else {}).get("parametrize", True))
     while True:
         plan = plan_extraction(
-            notebook, options.only, blocked, target.import_name, cache, parametrize
-        )
-        merge = merge_plan(plan, current, manifest, target, notebook_key, options.force)
+            notebook, options.only, blocked, target.import_name, cache, parametrize,
+            frozenset(held),
+        )  # fmt: skip
+        merge = merge_plan(plan, current, manifest, target, notebook_key, options.force, held)
         conflicts |= merge.conflicts
         notes.update((warning, (old, new)) for warning, old, new in merge.notes)
-        if not merge.blocked.keys() - blocked.keys():
+        if not merge.blocked.keys() - blocked.keys() and not merge.held.keys() - held.keys():
             break
         blocked.update(merge.blocked)
-    report_plan(plan, output)
+        held.update(merge.held)
+    report_plan(plan, output, held)
     for warning, (old, new) in notes.items():
         verb, _, text = warning.partition(": ")
         output.status(verb, text)

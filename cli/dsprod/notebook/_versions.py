@@ -69,15 +69,18 @@ def find_versions(
     source_of: Callable[[Statement], str],
     taken: Callable[[str], bool],
     replaced: Collection[str] = (),
+    held: Collection[str] = (),
 ) -> dict[str, list[Version]]:
     """The evolving names of `statements` (every top-level statement, in order), each with its
     versions in order of first appearance. A name qualifies when `def`/`class` statements of
     it, imports from `module` and other top-level statements bind it (each of those a version
     that stays: state), to two versions or more, or to a version an earlier run renamed.
     `replaced` names are not bound by their plain import (`from m import f`): a new body
-    replaces the module's. Versions defined in the notebook get names: the last body keeps
-    the name when no import binds it, the others get `name_v1`, `name_v2`, ... (skipping
-    `taken` names)."""
+    replaces the module's. `held` names are the module's own bodies that its other code still
+    calls where the notebook reaches it (`_merge.held_by_callers`): a `def` of one is a
+    version beside the module's, which keeps the name, as if an import bound it first.
+    Versions defined in the notebook get names: the last body keeps the name when no import
+    binds it, the others get `name_v1`, `name_v2`, ... (skipping `taken` names)."""
     bindings: dict[str, list[tuple[str, str, Statement]]] = {}  # name -> (kind, identity, at)
     plain: set[str] = set()
     for statement in statements:
@@ -100,6 +103,9 @@ def find_versions(
     found: dict[str, list[Version]] = {}
     for name, bound in bindings.items():
         identities = list(dict.fromkeys((kind, key) for kind, key, _ in bound))
+        if name in held and any(kind == "def" for kind, _ in identities):
+            # The module's body, which no statement here binds, comes first: older than any.
+            identities = list(dict.fromkeys([("import", name), *identities]))
         renamed = any(kind == "import" and key != name for kind, key in identities)
         kinds = {kind for kind, _ in identities}
         if name in plain or kinds == {"state"} or (len(identities) < 2 and not renamed):
