@@ -408,3 +408,30 @@ def test_a_caller_of_versions_that_stay_takes_the_name_as_a_parameter(tmp_path: 
     )
     assert "def g(x, *, f):\n    return f(x) * 2" in module
     assert cells[2] == "print(g(1, f=f))"
+
+
+def test_a_new_body_after_the_modules_import_is_told_as_such(tmp_path: Path) -> None:
+    # The module's f is one body and the notebook's def the other: "defined with 1 different
+    # bodies" said nothing true, and the refusal named a version no cell knows (f_v1).
+    nb = write_notebook(tmp_path / "nb.ipynb", "def f(x):\n    return x + 1", "print(f(1))")
+    extract_notebook(nb, ExtractOptions(format=False), output=Output(err=StringIO()))
+    add_cells(
+        nb, "import random\nX = random.random()", "def f(x):\n    return x + X", "print(f(1))"
+    )
+    err = StringIO()
+    options = ExtractOptions(format=False, parametrize=False, dry_run=True)
+    extract_notebook(nb, options, output=Output(err=err))
+    said = " ".join(err.getvalue().split())
+    assert (
+        "nb.ipynb:cell 4:line 1: f not extracted: is defined again after its import from the "
+        "module, and the new body at cell 4:line 1 uses `X`"
+    ) in said, said
+    assert "f_v1" not in said
+    err = StringIO()
+    extract_notebook(nb, ExtractOptions(format=False, dry_run=True), output=Output(err=err))
+    said = " ".join(err.getvalue().split())
+    assert (
+        "nb.ipynb:cell 4:line 1: f is defined again after its import from the module; the new "
+        "body moves, and each def is now an import of its version, so every cell calls the one "
+        "it called before: cell 4:line 1 as f_v1"
+    ) in said, said

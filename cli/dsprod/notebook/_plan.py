@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -106,11 +107,17 @@ def grouped_refusals(
             found[refusal.name] = refusal
         elif version.base not in found:
             at = refusal.location
+            count = bodies[version.base]
+            # One body: the other is the module's, which the notebook imported first.
+            which = (
+                f"is defined with {count} different bodies, which move together, and the one"
+                if count > 1
+                else "is defined again after its import from the module, and the new body"
+            )
+            # Nothing moved, so no cell knows the version's name: the user's name for it.
+            reason = re.sub(rf"\b{re.escape(refusal.name)}\b", version.base, refusal.reason)
             found[version.base] = Refusal(
-                version.base,
-                at,
-                f"is defined with {bodies[version.base]} different bodies, which move together, "
-                f"and the one at cell {at.cell}:line {at.line} {refusal.reason}",
+                version.base, at, f"{which} at cell {at.cell}:line {at.line} {reason}"
             )
     return tuple(sorted(found.values(), key=lambda r: (r.location.cell, r.location.line)))
 

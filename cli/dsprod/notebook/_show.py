@@ -40,11 +40,17 @@ def report_plan(
                 f"import of its version, so every cell calls the one it called before: {where}",
             )
             continue
+        count = len({name for name, _ in versions})
+        # One body: the other is the module's, which the notebook imported before its def.
+        which = (
+            f"is defined with {count} different bodies; each moves"
+            if count > 1
+            else "is defined again after its import from the module; the new body moves"
+        )
         output.status(
             "version",
-            f"{versions[0][1]}: {base} is defined with {len({name for name, _ in versions})} "
-            f"different bodies; each moves, and each def is now an import of its version, so "
-            f"every cell calls the one it called before: {where}",
+            f"{versions[0][1]}: {base} {which}, and each def is now an import of its version, "
+            f"so every cell calls the one it called before: {where}",
         )
 
 
