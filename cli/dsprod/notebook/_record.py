@@ -9,16 +9,17 @@ written without it.
 from __future__ import annotations
 
 from dsprod.notebook._manifest import LeftEntry, ModuleEntry, SymbolEntry, digest
-from dsprod.notebook._module import ModuleText, symbol_sources
+from dsprod.notebook._module import symbol_sources
 from dsprod.notebook._parse import unparsed_definitions
 from dsprod.notebook._plan import plan_extraction
 from dsprod.notebook._read import notebook_from_text
+from dsprod.notebook._spans import WrittenModule
 from dsprod.notebook._stage import Stage
 
 __all__ = ["left_behind", "record"]
 
 
-def record(stage: Stage, module: ModuleText | None, notebook_text: str) -> bool:
+def record(stage: Stage, module: WrittenModule | None, notebook_text: str) -> bool:
     """Update `stage.manifest` in memory for the module and the notebook as they will be
     written; whether it changed (and so must be saved)."""
     manifest, target, plan = stage.manifest, stage.target, stage.plan

@@ -3,7 +3,6 @@ module's and the notebook's new text). Nothing here writes."""
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +24,7 @@ from dsprod.notebook._rewrite import (
     version_imports,
 )
 from dsprod.notebook._show import report_plan, show_diff
+from dsprod.notebook._spans import WrittenModule, known_statements
 from dsprod.notebook._target import Target
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ class Stage:
 
 @dataclass(frozen=True)
 class Rendered:
-    module: ModuleText
+    module: WrittenModule
     old_module: str
     sources: dict[int, str | None]
     notebook_text: str
@@ -119,10 +119,17 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
         lint = ProjectLint(lint_root(stage), project_python(lint_root(stage)))
         previous = read_module_debt(stage.current.text) if stage.current else None
         text, _ = module_debt(lint, text, target.path, previous)
-    try:
-        module = ModuleText(text, ast.parse(text))
-    except SyntaxError as exc:  # pragma: no cover - a bug in dsprod, never the user's input
-        raise RuntimeError(f"dsprod composed a module that does not parse: {exc}") from exc
+    # Where each symbol landed is found when the manifest records it, reading again only
+    # what is not the text of a statement parsed in the notebook (`_spans`).
+    by_cell = {p.cell.index: p.cell.source for p in plan.parsed}
+    module = WrittenModule(
+        text,
+        known_statements(
+            (d.source, d.statement.node, d.statement.start)
+            for d in plan.moved
+            if d.source == _lines(by_cell[d.statement.cell], d.statement.start, d.statement.end)
+        ),
+    )
 
     moved_names = [d.name for d in plan.moved]
     anchor = import_anchor(plan.removed)
@@ -153,6 +160,10 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
         notebook_text=render_notebook(notebook, sources),
         import_text=import_text,
     )
+
+
+def _lines(source: str, first: int, last: int) -> str:
+    return "\n".join(source.split("\n")[first - 1 : last])
 
 
 def lint_root(stage: Stage) -> Path:
