@@ -9,12 +9,14 @@ written without it.
 from __future__ import annotations
 
 from dsprod.notebook._manifest import LeftEntry, ModuleEntry, SymbolEntry, digest
+from dsprod.notebook._model import ParsedCell
 from dsprod.notebook._module import symbol_sources
 from dsprod.notebook._parse import unparsed_definitions
 from dsprod.notebook._plan import plan_extraction
 from dsprod.notebook._read import notebook_from_text
 from dsprod.notebook._spans import WrittenModule
 from dsprod.notebook._stage import Stage
+from dsprod.notebook._statements import DEF_TYPES
 
 __all__ = ["left_behind", "record"]
 
@@ -47,15 +49,22 @@ def record(stage: Stage, module: WrittenModule | None, notebook_text: str) -> bo
 def left_behind(stage: Stage, notebook_text: str) -> dict[str, LeftEntry]:
     """The definitions extraction leaves in the notebook, and why: `dsprod check` lets them be.
     With --only, the entries of names not asked for stand: they were not tried."""
-    plan = stage.plan
+    refusals, parsed = stage.plan.refusals, stage.plan.parsed
     if notebook_text != stage.notebook.text:
         # Located in the notebook as it will be written: cells and lines move up as code leaves.
         rewritten = notebook_from_text(stage.notebook.path, notebook_text)
-        # Every name, not only --only's: those it named may have left the notebook.
-        plan = plan_extraction(
-            rewritten, None, stage.blocked, stage.target.import_name, stage.cache,
-            stage.parametrize,
-        )  # fmt: skip
+        parsed = stage.cache.cells(rewritten.path, rewritten.cells)
+        if _defines(parsed):
+            # Every name, not only --only's: those it named may have left the notebook.
+            plan = plan_extraction(
+                rewritten, None, stage.blocked, stage.target.import_name, stage.cache,
+                stage.parametrize,
+            )  # fmt: skip
+            refusals, parsed = plan.refusals, plan.parsed
+        else:
+            # Only a `def` or `class` can be refused (or be a version of an evolving name):
+            # with none left at the top level of a cell, planning again finds nothing to say.
+            refusals = ()
     prefix = f"{stage.notebook.path}:"
     left = {
         refusal.name: LeftEntry(
@@ -64,13 +73,13 @@ def left_behind(stage: Stage, notebook_text: str) -> dict[str, LeftEntry]:
             # is the manifest's key, and the one given on the command line may be absolute.
             refusal.reason.replace(prefix, ""),
         )
-        for refusal in plan.refusals
+        for refusal in refusals
         # A conflict with a hand edit is not left: it fails the run until someone chooses.
         if refusal.name not in stage.conflicts
     }
     # A definition in a cell that does not parse cannot move either: left, with the reason.
-    for parsed in plan.parsed:
-        for unparsed in unparsed_definitions(parsed):
+    for cell in parsed:
+        for unparsed in unparsed_definitions(cell):
             where = f"cell {unparsed.location.cell}:line {unparsed.location.line}"
             left.setdefault(unparsed.name, LeftEntry(where, f"{unparsed.why}; {unparsed.fix}"))
     if stage.only is None:
@@ -79,3 +88,11 @@ def left_behind(stage: Stage, notebook_text: str) -> dict[str, LeftEntry]:
     moved = {d.name for d in stage.plan.moved}
     kept = {n: e for n, e in previous.items() if n not in stage.only and n not in moved}
     return {**kept, **{n: e for n, e in left.items() if n in stage.only}}
+
+
+def _defines(parsed: tuple[ParsedCell, ...]) -> bool:
+    """Whether a cell defines a function or class at its top level, or no cell parses (which
+    planning reports as an error)."""
+    if parsed and all(p.tree is None for p in parsed):
+        return True
+    return any(isinstance(node, DEF_TYPES) for p in parsed if p.tree for node in p.tree.body)
