@@ -3,13 +3,14 @@ module's and the notebook's new text). Nothing here writes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dsprod._output import Output
 from dsprod._project import Project, project_python
-from dsprod.notebook._lint import ProjectLint, module_debt, read_module_debt
+from dsprod.notebook._lint import ModuleDebt, ProjectLint, module_debt_meanwhile, read_module_debt
 from dsprod.notebook._manifest import Manifest, load_manifest
 from dsprod.notebook._merge import Merge, merge_plan
 from dsprod.notebook._model import Notebook
@@ -115,20 +116,19 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
         replacements=stage.merge.replace,
         exported=[d.name for d in plan.definitions],
     )
+    settled: Callable[[], tuple[str, ModuleDebt]] | None = None
     if options.format if options.format is not None else config.get("format", True):
         lint = ProjectLint(lint_root(stage), project_python(lint_root(stage)))
         previous = read_module_debt(stage.current.text) if stage.current else None
-        text, _ = module_debt(lint, text, target.path, previous)
+        # ruff's processes run while the notebook's new text is made, below.
+        settled = module_debt_meanwhile(lint, text, target.path, previous)
     # Where each symbol landed is found when the manifest records it, reading again only
     # what is not the text of a statement parsed in the notebook (`_spans`).
     by_cell = {p.cell.index: p.cell.source for p in plan.parsed}
-    module = WrittenModule(
-        text,
-        known_statements(
-            (d.source, d.statement.node, d.statement.start)
-            for d in plan.moved
-            if d.source == _lines(by_cell[d.statement.cell], d.statement.start, d.statement.end)
-        ),
+    known = known_statements(
+        (d.source, d.statement.node, d.statement.start)
+        for d in plan.moved
+        if d.source == _lines(by_cell[d.statement.cell], d.statement.start, d.statement.end)
     )
 
     moved_names = [d.name for d in plan.moved]
@@ -153,11 +153,14 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
     headers = {p.cell.index: p.magic_header for p in plan.parsed}
     aliases = version_imports(target.import_name, plan.aliases)
     sources = new_cell_sources(notebook, plan.removed, import_text, headers, plan.edits, aliases)
+    notebook_text = render_notebook(notebook, sources)
+    if settled is not None:
+        text, _ = settled()
     return Rendered(
-        module=module,
+        module=WrittenModule(text, known),
         old_module=stage.current.text if stage.current else "",
         sources=sources,
-        notebook_text=render_notebook(notebook, sources),
+        notebook_text=notebook_text,
         import_text=import_text,
     )
 
