@@ -27,6 +27,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -330,6 +331,13 @@ def _project_ruff(root: Path) -> str | None:
     for candidate in (root / ".venv" / "bin" / "ruff", root / ".venv" / "Scripts" / "ruff.exe"):
         if candidate.exists():
             return str(candidate)
+    if sys.prefix != sys.base_prefix and os.name == "posix":
+        # In a virtual environment the first place ruff's own lookup (`find_ruff_bin`) looks
+        # is the environment's scripts folder, `<prefix>/bin`: looked at here directly, as
+        # sysconfig's lookups cost more than the rest of this function.
+        here = Path(os.path.normpath(sys.prefix)) / "bin" / "ruff"
+        if here.is_file():
+            return str(here)
     try:
         from ruff.__main__ import find_ruff_bin
 
