@@ -61,13 +61,14 @@ class Planner(DefinitionChecks):
         self.blocked = blocked
         self.parsed = parsed
         self.by_cell = {p.cell.index: p for p in parsed}
+        self._lines: dict[int, list[str]] = {}
         self.statements = statements
         self.resolver = resolver
         self.issues = issues
         self.refused: dict[str, Refusal] = {}
 
     def _definition(self, statement: Statement, name: str, kind: DefinitionKind) -> Definition:
-        lines = self.by_cell[statement.cell].cell.source.split("\n")
+        lines = self.lines(statement.cell)
         source = "\n".join(lines[statement.start - 1 : statement.end])
         return Definition(name, kind, self.resolver.where(statement), source, statement)
 
@@ -76,7 +77,7 @@ class Planner(DefinitionChecks):
         node = statement.node
         if not isinstance(node, DEF_TYPES):
             return False
-        return is_kept(parsed, parsed.cell.source.split("\n"), node, statement.start)
+        return is_kept(parsed, self.lines(statement.cell), node, statement.start)
 
     def plan(self, only: frozenset[str] | None) -> ExtractionPlan:
         candidates, kept, duplicates = self._candidates()

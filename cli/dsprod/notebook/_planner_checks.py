@@ -16,7 +16,7 @@ __all__ = ["DefinitionChecks"]
 
 class DefinitionChecks:
     """Part of `Planner` (`_planner`), which sets these attributes; `_refuse` records why a
-    definition stays, for both."""
+    definition stays, and `lines` gives a cell's lines, for both."""
 
     notebook: Notebook
     by_cell: dict[int, ParsedCell]
@@ -28,6 +28,14 @@ class DefinitionChecks:
     renames: dict[str, list[Edit]]
     named: dict[str, tuple[str | None, dict[int, str]]]
     refused: dict[str, Refusal]
+    _lines: dict[int, list[str]]
+
+    def lines(self, cell: int) -> list[str]:
+        """The lines of a cell's source, split once (do not change them)."""
+        found = self._lines.get(cell)
+        if found is None:
+            found = self._lines[cell] = self.by_cell[cell].cell.source.split("\n")
+        return found
 
     def _refuse(self, definition: Definition, reason: str) -> None:
         self.refused.setdefault(
@@ -100,7 +108,7 @@ class DefinitionChecks:
         """The evolving names `definition` reads that name one version wherever it runs: it
         needs that version, and its reads name it in the module. None when refused."""
         name, statement = definition.name, definition.statement
-        lines = self.by_cell[statement.cell].cell.source.split("\n")
+        lines = self.lines(statement.cell)
         version = self.version_of.get(name)
         header = version.module_name if version and version.module_name != version.base else None
         found = self.timeline.named_versions(statement, name, header, lines)
@@ -137,7 +145,7 @@ class DefinitionChecks:
         for identity in reads.keys() - kept.keys():
             self.parametrizer.resolved.pop(identity, None)
         self.named[name] = (header, kept)
-        lines = self.by_cell[statement.cell].cell.source.split("\n")
+        lines = self.lines(statement.cell)
         # The same reads were renamed once already: this cannot fail.
         self.renames[name] = rename_edits(lines, statement, header, kept) or []
         return ""
