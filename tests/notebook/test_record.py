@@ -10,12 +10,13 @@ import pytest
 
 from dsprod._output import Output
 from dsprod._project import find_project
+from dsprod.errors import NotebookError
 from dsprod.notebook._manifest import LeftEntry
 from dsprod.notebook._parse import unparsed_definitions
 from dsprod.notebook._plan import plan_extraction
 from dsprod.notebook._read import notebook_from_text, read_notebook
 from dsprod.notebook._record import left_behind
-from dsprod.notebook._stage import Stage, plan_stage, render_stage
+from dsprod.notebook._stage import Rendered, Stage, plan_stage, render_stage
 from dsprod.notebook._target import resolve_target
 from dsprod.notebook.extract import ExtractOptions
 from tests.helpers import CellSpec, make_project, md, write_notebook
@@ -61,13 +62,13 @@ NOTEBOOKS: dict[str, list[CellSpec]] = {
 }
 
 
-def _stage(path: Path) -> tuple[Stage, str]:
+def _stage(path: Path) -> tuple[Stage, Rendered]:
     notebook = read_notebook(path)
     project = find_project(path.parent)
     target = resolve_target(path, None, project)
     output = Output(quiet=True, err=io.StringIO(), out=io.StringIO())
     stage = plan_stage(notebook, project, target, ExtractOptions(), output)
-    return stage, render_stage(stage, ExtractOptions(format=False)).notebook_text
+    return stage, render_stage(stage, ExtractOptions(format=False))
 
 
 def _planned_again(stage: Stage, notebook_text: str) -> dict[str, LeftEntry]:
@@ -94,6 +95,35 @@ def test_left_entries_are_those_the_rewritten_notebook_plans(
 ) -> None:
     make_project(tmp_path)
     path = write_notebook(tmp_path / "analysis.ipynb", *cells)
-    stage, notebook_text = _stage(path)
-    assert notebook_text != stage.notebook.text  # something moved
-    assert left_behind(stage, notebook_text) == _planned_again(stage, notebook_text)
+    stage, rendered = _stage(path)
+    text = rendered.notebook_text
+    assert text != stage.notebook.text  # something moved
+    expected = _planned_again(stage, text)
+    # With the rewrite's cells (located from the plan) and without (the notebook read again).
+    assert left_behind(stage, text, rendered.sources) == expected
+    assert left_behind(stage, text) == expected
+
+
+def test_left_entries_of_a_percent_script_are_those_it_plans(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    path = tmp_path / "analysis.py"
+    path.write_text(
+        "# %%\ndef a():\n    return 1\n\n# %%\ndef b():\n    return 2\n\n"
+        "# %%\nprint 'python 2'\ndef old():\n    pass\n\n# %%\nprint(a(), b())\n",
+        encoding="utf-8",
+    )
+    stage, rendered = _stage(path)
+    text = rendered.notebook_text
+    assert left_behind(stage, text, rendered.sources) == _planned_again(stage, text)
+    assert "old" in left_behind(stage, text, rendered.sources)
+
+
+def test_a_rewrite_that_leaves_no_cell_that_parses_is_planned_again(tmp_path: Path) -> None:
+    """Planning the rewritten notebook then fails, as it always did: nothing is guessed."""
+    make_project(tmp_path)
+    path = write_notebook(
+        tmp_path / "analysis.ipynb", "def a():\n    return 1", "print 'x'\ndef old():\n    pass"
+    )
+    stage, rendered = _stage(path)
+    with pytest.raises(NotebookError, match="no code cell parses"):
+        left_behind(stage, rendered.notebook_text, rendered.sources)

@@ -109,7 +109,7 @@ def _write(
     notebook_changed = rendered.notebook_text != notebook.text
     if notebook_changed:
         files[path] = rendered.notebook_text
-    if record(stage, rendered.module, rendered.notebook_text):
+    if record(stage, rendered.module, rendered.notebook_text, rendered.sources):
         files[stage.manifest.path] = stage.manifest.render()
     # The module, the notebook and the manifest together or not at all: a kill between two
     # of them is finished by the next run (`_journal`).

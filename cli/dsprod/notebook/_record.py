@@ -8,8 +8,12 @@ written without it.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Mapping
+from dataclasses import replace
+
 from dsprod.notebook._manifest import LeftEntry, ModuleEntry, SymbolEntry, digest
-from dsprod.notebook._model import ParsedCell
+from dsprod.notebook._model import Location, ParsedCell
 from dsprod.notebook._module import symbol_sources
 from dsprod.notebook._parse import unparsed_definitions
 from dsprod.notebook._plan import plan_extraction
@@ -21,9 +25,15 @@ from dsprod.notebook._statements import DEF_TYPES
 __all__ = ["left_behind", "record"]
 
 
-def record(stage: Stage, module: WrittenModule | None, notebook_text: str) -> bool:
+def record(
+    stage: Stage,
+    module: WrittenModule | None,
+    notebook_text: str,
+    sources: Mapping[int, str | None] | None = None,
+) -> bool:
     """Update `stage.manifest` in memory for the module and the notebook as they will be
-    written; whether it changed (and so must be saved)."""
+    written (`sources`: the new source of each cell that changes, None for one removed);
+    whether it changed (and so must be saved)."""
     manifest, target, plan = stage.manifest, stage.target, stage.plan
     changed = False
     if module is not None:
@@ -39,18 +49,25 @@ def record(stage: Stage, module: WrittenModule | None, notebook_text: str) -> bo
         if previous != entry:
             manifest.modules[manifest.key(target.path)] = entry
             changed = True
-    left = left_behind(stage, notebook_text)
+    left = left_behind(stage, notebook_text, sources)
     if manifest.left.get(stage.notebook_key, {}) != left:
         manifest.left[stage.notebook_key] = left
         changed = True
     return changed
 
 
-def left_behind(stage: Stage, notebook_text: str) -> dict[str, LeftEntry]:
+def left_behind(
+    stage: Stage, notebook_text: str, sources: Mapping[int, str | None] | None = None
+) -> dict[str, LeftEntry]:
     """The definitions extraction leaves in the notebook, and why: `dsprod check` lets them be.
     With --only, the entries of names not asked for stand: they were not tried."""
     refusals, parsed = stage.plan.refusals, stage.plan.parsed
-    if notebook_text != stage.notebook.text:
+    shifted = _unparsed_after(stage, sources) if notebook_text != stage.notebook.text else None
+    if shifted is not None:
+        # Nothing to refuse (see `_defines`), and what does not parse is where it was, less
+        # the cells removed above it.
+        refusals, parsed = (), shifted
+    elif notebook_text != stage.notebook.text:
         # Located in the notebook as it will be written: cells and lines move up as code leaves.
         rewritten = notebook_from_text(stage.notebook.path, notebook_text)
         parsed = stage.cache.cells(rewritten.path, rewritten.cells)
@@ -88,6 +105,42 @@ def left_behind(stage: Stage, notebook_text: str) -> dict[str, LeftEntry]:
     moved = {d.name for d in stage.plan.moved}
     kept = {n: e for n, e in previous.items() if n not in stage.only and n not in moved}
     return {**kept, **{n: e for n, e in left.items() if n in stage.only}}
+
+
+def _unparsed_after(
+    stage: Stage, sources: Mapping[int, str | None] | None
+) -> tuple[ParsedCell, ...] | None:
+    """The cells of the rewritten notebook that do not parse, located there, when it is known
+    without reading it again that it defines nothing at the top level and that a cell of it
+    parses; else None. Known for a `.ipynb`, whose rewrite changes only the cells `sources`
+    names (never one that does not parse) and adds no `def` or `class` (an import, keywords
+    in calls)."""
+    plan = stage.plan
+    if sources is None or stage.notebook.format != "ipynb":
+        return None
+    removed = {id(s.node) for s in plan.removed}
+    kept = [
+        p for p in plan.parsed if p.tree is not None and sources.get(p.cell.index, "") is not None
+    ]
+    if not kept or any(
+        isinstance(node, DEF_TYPES) and id(node) not in removed
+        for p in kept
+        if p.tree is not None
+        for node in p.tree.body
+    ):
+        return None
+    gone = sorted(index for index, source in sources.items() if source is None)
+    shifted: list[ParsedCell] = []
+    for parsed in plan.parsed:
+        if parsed.tree is not None:
+            continue
+        index = parsed.cell.index - bisect_left(gone, parsed.cell.index)
+        issue = parsed.issue
+        if issue is not None:
+            at = Location(issue.location.path, index + 1, issue.location.line)
+            issue = replace(issue, location=at)
+        shifted.append(replace(parsed, cell=replace(parsed.cell, index=index), issue=issue))
+    return tuple(shifted)
 
 
 def _defines(parsed: tuple[ParsedCell, ...]) -> bool:
