@@ -60,7 +60,7 @@ def known_statements(statements: Iterable[tuple[str, ast.stmt, int]]) -> dict[st
         if isinstance(node, _DEF_TYPES):
             start = min([start, *(d.lineno for d in node.decorator_list)])
         # From the statement's own first line: a comment above it is a piece of its own.
-        text = "\n".join(source.split("\n")[start - first :])
+        text = source if start == first else "\n".join(source.split("\n")[start - first :])
         known[text] = entries([node], 1 - start)
     return known
 
