@@ -151,3 +151,10 @@ def test_mypy_debt_without_mypy_is_unknown_not_empty(
     assert debt.mypy == ("no-untyped-def",)
     # Format, fix, and the header's check (the recorded mypy debt makes a header): no mypy.
     assert counted.calls == ["format", "check", "check"]
+
+
+def test_without_a_project_ruff_it_is_the_ruff_ruff_itself_finds(tmp_path: Path) -> None:
+    """The shortcut for a virtual environment finds the binary ruff's own lookup finds."""
+    from ruff.__main__ import find_ruff_bin
+
+    assert ProjectLint(tmp_path, None).ruff == find_ruff_bin()

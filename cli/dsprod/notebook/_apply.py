@@ -33,12 +33,14 @@ def apply_stage(
 ) -> None:
     """Write the module, the notebook and the manifest; verify (restoring on a new failure or
     an interruption); write the characterization tests."""
-    # Imported here: --verify and --tests are the rare runs (tempfile, shutil, random...).
-    from dsprod.notebook._tests import write_characterization_tests
-    from dsprod.notebook._verify import kept_cells, verify_after, verify_before
-
     notebook, target, path = stage.notebook, stage.target, stage.notebook.path
-    before = verify_before(notebook, target, options.timeout, output) if options.verify else None
+    before = None
+    if options.verify:
+        # Imported only here: --verify and --tests are the rare runs, and what they need
+        # (asyncio, the kernel client, tempfile...) is a third of an extraction's start-up.
+        from dsprod.notebook._verify import verify_before
+
+        before = verify_before(notebook, target, options.timeout, output)
     inits = missing_inits(target, stage.project)
     ledger = [stage.project.root / DEBT_PATH] if stage.project is not None else []
     saved = snapshot(target.path, path, stage.manifest.path, *inits, *ledger)
@@ -50,6 +52,8 @@ def apply_stage(
         restore(saved)
         raise TargetError(f"{exc.message}; nothing was changed", hint=exc.hint) from exc
     if before is not None:
+        from dsprod.notebook._verify import kept_cells, verify_after
+
         kept = kept_cells(notebook, rendered.sources)
         try:
             result.verification = verify_after(
@@ -66,6 +70,8 @@ def apply_stage(
             output.status("restore", f"{shown(path)} and {shown(target.path)} as they were")
             return
     if options.tests:
+        from dsprod.notebook._tests import write_characterization_tests
+
         # --verify ran the original: its outputs serve a notebook stored without them.
         recorded = {run.index: run.outputs for run in before} if before else None
         result.tests = write_characterization_tests(
@@ -103,7 +109,7 @@ def _write(
     notebook_changed = rendered.notebook_text != notebook.text
     if notebook_changed:
         files[path] = rendered.notebook_text
-    if record(stage, rendered.module, rendered.notebook_text):
+    if record(stage, rendered.module, rendered.notebook_text, rendered.sources):
         files[stage.manifest.path] = stage.manifest.render()
     # The module, the notebook and the manifest together or not at all: a kill between two
     # of them is finished by the next run (`_journal`).

@@ -27,7 +27,8 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ __all__ = [
     "ModuleDebt",
     "ProjectLint",
     "module_debt",
+    "module_debt_meanwhile",
     "read_module_debt",
     "read_pyproject",
     "strip_debt_header",
@@ -249,6 +251,36 @@ def module_debt(
     return text, debt
 
 
+def module_debt_meanwhile(
+    lint: ProjectLint, text: str, path: Path, previous: ModuleDebt | None
+) -> Callable[[], tuple[str, ModuleDebt]]:
+    """`module_debt`, started in a thread: the project's ruff runs in its own processes, so
+    the caller's work goes on meanwhile (on a large notebook ruff's two runs are a tenth of
+    an extraction). Calling the result waits for it, and raises what it raised."""
+    import threading
+
+    done: list[tuple[str, ModuleDebt]] = []
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            done.append(module_debt(lint, text, path, previous))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            failed.append(exc)
+
+    # A daemon: a Ctrl-C in the caller does not wait for ruff to finish.
+    thread = threading.Thread(target=work, name="dsprod-ruff", daemon=True)
+    thread.start()
+
+    def result() -> tuple[str, ModuleDebt]:
+        thread.join()
+        if failed:
+            raise failed[0]
+        return done[0]
+
+    return result
+
+
 def read_module_debt(text: str) -> ModuleDebt:
     ruff: tuple[str, ...] = ()
     mypy: tuple[str, ...] = ()
@@ -301,6 +333,13 @@ def _project_ruff(root: Path) -> str | None:
     for candidate in (root / ".venv" / "bin" / "ruff", root / ".venv" / "Scripts" / "ruff.exe"):
         if candidate.exists():
             return str(candidate)
+    if sys.prefix != sys.base_prefix and os.name == "posix":
+        # In a virtual environment the first place ruff's own lookup (`find_ruff_bin`) looks
+        # is the environment's scripts folder, `<prefix>/bin`: looked at here directly, as
+        # sysconfig's lookups cost more than the rest of this function.
+        here = Path(os.path.normpath(sys.prefix)) / "bin" / "ruff"
+        if here.is_file():
+            return str(here)
     try:
         from ruff.__main__ import find_ruff_bin
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsprod.errors import Flag, Step, TargetError
+from dsprod.notebook._spans import WrittenModule, entries
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, render_import
 
 __all__ = ["ModuleText", "compose_module", "read_module", "symbol_sources"]
@@ -41,16 +42,9 @@ class ModuleText:
     def spans(self) -> dict[str, tuple[int, int]]:
         """Top-level name -> (first, last) 1-based lines, decorators included."""
         found: dict[str, tuple[int, int]] = {}
-        for node in self.tree.body:
-            start = node.lineno
-            if isinstance(node, DEF_TYPES):
-                start = min([start, *(d.lineno for d in node.decorator_list)])
-                found[node.name] = (start, node.end_lineno or start)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        found[target.id] = (start, node.end_lineno or start)
+        for names, first, last in entries(self.tree.body):
+            for name in names:
+                found[name] = (first, last)
         return found
 
     def import_keys(self) -> set[ImportKey]:
@@ -88,7 +82,7 @@ def read_module(path: Path) -> ModuleText | None:
     return ModuleText.parse(text, path)
 
 
-def symbol_sources(module: ModuleText) -> dict[str, str]:
+def symbol_sources(module: ModuleText | WrittenModule) -> dict[str, str]:
     lines = module.text.split("\n")
     return {name: "\n".join(lines[a - 1 : b]) for name, (a, b) in module.spans().items()}
 

@@ -38,9 +38,9 @@ from dsprod.notebook._edits import (
     without_global,
 )
 from dsprod.notebook._model import Location, ParsedCell, Statement
-from dsprod.notebook._prompt import Promptness
-from dsprod.notebook._resolve import Resolution, qualified_name
-from dsprod.notebook._scope import Reference, references, yields
+from dsprod.notebook._own import own_problem, signature_annotations
+from dsprod.notebook._resolve import Resolution
+from dsprod.notebook._scope import Reference, references
 from dsprod.notebook._statements import words
 from dsprod.notebook._versions import Timeline
 from dsprod.notebook._wrap import value_problem, wrapped
@@ -100,7 +100,7 @@ class Parametrizer:
         refs = references(node, frozenset([read]))
         early = [r for r in refs if r.depth == 0]
         if early and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            annotations = _annotations(node)
+            annotations = signature_annotations(node)
             inside = {id(n): a for a in annotations for n in ast.walk(a)}
             if any(id(r.node) not in inside for r in early):
                 return (
@@ -114,7 +114,7 @@ class Parametrizer:
             self.wants.setdefault(name, set()).add(read)
         return ""
 
-    def _references(self, statement: Statement, names: frozenset[str]) -> list[Reference]:
+    def references_of(self, statement: Statement, names: frozenset[str]) -> list[Reference]:
         key = (id(statement.node), names)
         if key not in self._refs:
             self._refs[key] = references(statement.node, names)
@@ -129,7 +129,7 @@ class Parametrizer:
     ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
         """The parameters each of `definitions` (the movable ones, by name in the module: a
         version's `f_v1`) needs, and the definitions that cannot take theirs, with the reason.
-        A call of an evolving name passes what the version it reaches needs (_targets)."""
+        A call of an evolving name passes what the version it reaches needs (`targets`)."""
         params = {name: set(self.wants.get(name, ())) for name in definitions}
         changed = True
         while changed:  # a caller passes on what its callees need
@@ -142,71 +142,12 @@ class Parametrizer:
         needing = {n: tuple(sorted(p)) for n, p in params.items() if p}
         refusals: dict[str, str] = {}
         for name, names in needing.items():
-            reason = self._own_problem(definitions[name], names, needing)
+            reason = own_problem(self, definitions[name], names, needing)
             if reason:
                 refusals[name] = reason
         if not refusals:
             refusals = self._call_problems(definitions, needing)
         return needing, refusals
-
-    def _own_problem(
-        self, statement: Statement, names: tuple[str, ...], needing: dict[str, tuple[str, ...]]
-    ) -> str:
-        node = statement.node
-        listed = ", ".join(f"`{n}`" for n in names)
-        if isinstance(node, ast.ClassDef):
-            return (
-                f"needs the notebook's {listed}, and dsprod gives functions, not classes, new "
-                "parameters; pass the value to its constructor yourself"
-            )
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):  # pragma: no cover
-            return "is not a function"
-        unknown = [d for d in node.decorator_list if not self._passes_through(d)]
-        if unknown:
-            # A decorator may call the function itself, without the new parameter, or cache
-            # on it (functools.cache: a data frame is unhashable, and a cache that ignored a
-            # rebound variable would now see it).
-            return (
-                f"needs the notebook's {listed} as a parameter, and its decorator "
-                f"@{ast.unparse(unknown[0])} may call it without one or cache on "
-                "it; make the value a parameter yourself"
-            )
-        changing = [n for n in names if not self.resolve(n).once]
-        if not changing:
-            return ""
-        if yields(node):
-            return (
-                f"is a generator or coroutine that reads the notebook's `{changing[0]}` when it "
-                "runs, which may be after the notebook rebinds it; pass the value in yourself"
-            )
-        callees = frozenset(n for n in needing if set(needing[n]) & set(changing))
-        watched = frozenset(changing) | self._named(callees)
-        prompt = Promptness(node, lambda name: self.resolve(name).kind == "builtin")
-        for ref in self._references(statement, watched):
-            calls = ref.call is not None and bool(
-                (self._targets(statement, ref, moving=True) or callees) & callees
-            )
-            if (
-                ref.depth >= 2
-                and (ref.node.id in changing or calls)
-                and not prompt.runs_promptly(ref.node)
-            ):
-                return (
-                    f"reads the notebook's `{changing[0]}` in a nested function or generator "
-                    f"(line {ref.node.lineno}), which may run after the notebook rebinds it; "
-                    "pass the value in yourself"
-                )
-        return ""
-
-    def _passes_through(self, decorator: ast.expr) -> bool:
-        """Whether `decorator` is known to call the function only when it is called, with the
-        arguments it was given, and to keep nothing between calls."""
-        call = isinstance(decorator, ast.Call) and not decorator.args and not decorator.keywords
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        qualified = qualified_name(target, self.resolve)
-        if qualified in _CALL_DECORATORS:
-            return call
-        return qualified in _PLAIN_DECORATORS and not isinstance(decorator, ast.Call)
 
     def _call_problems(
         self, definitions: dict[str, Statement], needing: dict[str, tuple[str, ...]]
@@ -214,13 +155,13 @@ class Parametrizer:
         """Uses of the definitions that need parameters which a call cannot pass them."""
         refusals: dict[str, str] = {}
         owner_of = {id(s): name for name, s in definitions.items()}
-        names = self._named(frozenset(needing))
+        names = self.named(frozenset(needing))
         for statement in self.statements:
             used = statement.reads & names
             if not used:
                 continue
             owner = owner_of.get(id(statement))
-            for ref in self._references(statement, names):
+            for ref in self.references_of(statement, names):
                 found = self._passes(statement, ref, needing, moving=owner is not None)
                 if found is None:
                     continue
@@ -255,7 +196,7 @@ class Parametrizer:
 
     # Which definition a use reaches ----------------------------------------------------------
 
-    def _named(self, definitions: frozenset[str]) -> frozenset[str]:
+    def named(self, definitions: frozenset[str]) -> frozenset[str]:
         """The names the notebook's code uses for `definitions`: their own, and the evolving
         name of each version among them."""
         timeline = self.timeline
@@ -271,7 +212,7 @@ class Parametrizer:
             found += [v for v in self.timeline.module_names(name) if v in needing and v != name]
         return found
 
-    def _targets(
+    def targets(
         self, statement: Statement, ref: Reference, *, moving: bool
     ) -> frozenset[str] | None:
         """The definitions (by name in the module) the use `ref` in `statement` may reach;
@@ -299,7 +240,7 @@ class Parametrizer:
         fault, why) when it cannot), or None when it passes nothing. A use that may reach
         several versions passes what they need when they all need the same."""
         where = self.at(statement.cell, ref.node.lineno)
-        targets = self._targets(statement, ref, moving=moving)
+        targets = self.targets(statement, ref, moving=moving)
         if targets is None:  # a parameter of a moving definition: any version
             needy = self._versions_of(ref.node.id, needing)
             if not needy:
@@ -384,7 +325,7 @@ class Parametrizer:
         the edits of the cells, for the definitions in `params` that move; `renames` are the
         edits that give versions of an evolving name their names in the module."""
         result = Parametrized(params=params)
-        names = self._named(frozenset(params))
+        names = self.named(frozenset(params))
         moved_ids = {id(s): name for name, (s, _) in moved.items()}
         for statement in self.statements:
             mover = moved_ids.get(id(statement), "")
@@ -395,7 +336,7 @@ class Parametrizer:
                 continue
             lines = self.parsed[statement.cell].cell.source.split("\n")
             edits: list[Edit] = []
-            for ref in self._references(statement, names):
+            for ref in self.references_of(statement, names):
                 found = self._passes(statement, ref, params, moving=bool(mover))
                 if found is None:
                     continue
@@ -423,23 +364,6 @@ class Parametrizer:
             edits += [quote(lines, annotation) for annotation in quoted] + renamed
             result.sources[name] = apply_edits(moved[name][1], edits, statement.start)
         return result
-
-
-def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
-    args = node.args
-    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-    found = [a.annotation for a in every if a is not None and a.annotation is not None]
-    return found + ([node.returns] if node.returns is not None else [])
-
-
-# Decorators that pass every call through unchanged, as `@torch.no_grad()` (called) or
-# `@typing.final` (not called): they neither call the function on their own nor cache.
-_CALL_DECORATORS = frozenset(
-    {"torch.no_grad", "torch.inference_mode", "torch.enable_grad", "torch.autograd.no_grad"}
-)
-_PLAIN_DECORATORS = frozenset(
-    {"typing.final", "typing.no_type_check", "typing.override", "typing_extensions.override"}
-)
 
 
 def _listed(names: tuple[str, ...]) -> str:

@@ -17,16 +17,17 @@ from dsprod.notebook._model import (
 )
 from dsprod.notebook._params import Parametrizer
 from dsprod.notebook._plan import Definition, ExtractionPlan, Refusal, grouped_refusals
+from dsprod.notebook._planner_checks import DefinitionChecks
 from dsprod.notebook._resolve import Resolver
 from dsprod.notebook._statements import DEF_TYPES, KEEP_COMMENT, ImportKey, is_kept
 from dsprod.notebook._together import left_behind, together
 from dsprod.notebook._usage import unused_imports, used_after
-from dsprod.notebook._versions import Timeline, Version, rename_edits
+from dsprod.notebook._versions import Timeline, Version
 
 __all__ = ["Planner"]
 
 
-class Planner:
+class Planner(DefinitionChecks):
     def __init__(
         self,
         notebook: Notebook,
@@ -60,13 +61,14 @@ class Planner:
         self.blocked = blocked
         self.parsed = parsed
         self.by_cell = {p.cell.index: p for p in parsed}
+        self._lines: dict[int, list[str]] = {}
         self.statements = statements
         self.resolver = resolver
         self.issues = issues
         self.refused: dict[str, Refusal] = {}
 
     def _definition(self, statement: Statement, name: str, kind: DefinitionKind) -> Definition:
-        lines = self.by_cell[statement.cell].cell.source.split("\n")
+        lines = self.lines(statement.cell)
         source = "\n".join(lines[statement.start - 1 : statement.end])
         return Definition(name, kind, self.resolver.where(statement), source, statement)
 
@@ -75,7 +77,7 @@ class Planner:
         node = statement.node
         if not isinstance(node, DEF_TYPES):
             return False
-        return is_kept(parsed, parsed.cell.source.split("\n"), node, statement.start)
+        return is_kept(parsed, self.lines(statement.cell), node, statement.start)
 
     def plan(self, only: frozenset[str] | None) -> ExtractionPlan:
         candidates, kept, duplicates = self._candidates()
@@ -278,119 +280,6 @@ class Planner:
         kind: DefinitionKind = "class" if isinstance(statement.node, ast.ClassDef) else "function"
         duplicates[version.module_name] = list(version.statements[1:])
         return self._definition(statement, version.module_name, kind)
-
-    def _check(
-        self,
-        definition: Definition,
-        candidates: dict[str, Definition],
-        kept_names: set[str],
-        needs: dict[str, set[str]],
-        constants_of: dict[str, set[str]],
-        imports_of: dict[str, set[ImportKey]],
-    ) -> None:
-        name = definition.name
-        statement = definition.statement
-        needs[name], constants_of[name], imports_of[name] = set(), set(), set()
-        masked = self.by_cell[statement.cell].masked_lines
-        inside = sorted(line for line in masked if statement.start <= line <= statement.end)
-        if inside:
-            where = Location(self.notebook.path, statement.cell + 1, inside[0])
-            self._refuse(
-                definition,
-                f"contains IPython syntax at {where}, which runs only in "
-                "a notebook; replace it with plain Python (e.g. subprocess)",
-            )
-            return
-        writes = statement.global_writes - self.resolver.shared.keys()
-        if writes:
-            variable = sorted(writes)[0]
-            self._refuse(
-                definition,
-                f"assigns the notebook variable `{variable}` through "
-                "`global`; return the new value instead",
-            )
-            return
-        static = self._versions_read(definition, candidates, needs)
-        if static is None:
-            return
-        pending = sorted(statement.reads - {name} - static)
-        seen: set[str] = set()
-        while pending:
-            read = pending.pop()
-            if read in seen:
-                continue
-            seen.add(read)
-            resolution = self.resolver.resolve(read)
-            if resolution.kind == "import":
-                imports_of[name].update(resolution.imports)
-            elif resolution.kind == "definition":
-                if read in candidates or read in kept_names:
-                    needs[name].add(read)
-            elif resolution.kind == "constant":
-                constants_of[name].add(read)
-                constant = self.resolver.bindings[read][0]
-                pending.extend(sorted(constant.reads - seen))
-            elif resolution.kind == "state":
-                fix = resolution.fix or f"make `{read}` a parameter of {name}"
-                if self.parametrize and resolution.binders:
-                    fix = self.parametrizer.take(name, statement, read)
-                if not fix:
-                    continue
-                self._refuse(definition, f"uses `{read}`, which {resolution.reason}; {fix}")
-                return
-
-    def _versions_read(
-        self, definition: Definition, candidates: dict[str, Definition], needs: dict[str, set[str]]
-    ) -> set[str] | None:
-        """The evolving names `definition` reads that name one version wherever it runs: it
-        needs that version, and its reads name it in the module. None when refused."""
-        name, statement = definition.name, definition.statement
-        lines = self.by_cell[statement.cell].cell.source.split("\n")
-        version = self.version_of.get(name)
-        header = version.module_name if version and version.module_name != version.base else None
-        found = self.timeline.named_versions(statement, name, header, lines)
-        if found is None:
-            self._refuse(
-                definition,
-                "reads a name with several versions where dsprod cannot rename it (inside an "
-                "f-string); read it outside the f-string",
-            )
-            return None
-        static, reads, edits = found
-        needs[name] |= {v for v in reads.values() if v != name and v in candidates}
-        self.parametrizer.resolved.update(reads)
-        self.named[name] = (header, reads)
-        if edits:
-            self.renames[name] = edits
-        return static
-
-    def _as_state(self, definition: Definition, base: str, needs: dict[str, set[str]]) -> str:
-        """Let `definition`, which names a version of `base` that stays in the notebook (with
-        every other version), read `base` as notebook state instead: the value the notebook
-        passes at each call is the version it named. '' when it can; otherwise why not."""
-        name, statement = definition.name, definition.statement
-        resolution = self.resolver.resolve(base)
-        if not self.parametrize or not resolution.binders:
-            return "make it a parameter"
-        fix = self.parametrizer.take(name, statement, base)
-        if fix:
-            return fix
-        versions = set(self.timeline.module_names(base))
-        needs[name] -= versions
-        header, reads = self.named[name]
-        kept = {i: v for i, v in reads.items() if v not in versions}
-        for identity in reads.keys() - kept.keys():
-            self.parametrizer.resolved.pop(identity, None)
-        self.named[name] = (header, kept)
-        lines = self.by_cell[statement.cell].cell.source.split("\n")
-        # The same reads were renamed once already: this cannot fail.
-        self.renames[name] = rename_edits(lines, statement, header, kept) or []
-        return ""
-
-    def _refuse(self, definition: Definition, reason: str) -> None:
-        self.refused.setdefault(
-            definition.name, Refusal(definition.name, definition.location, reason)
-        )
 
     def _select(
         self,

@@ -8,19 +8,32 @@ written without it.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Mapping
+from dataclasses import replace
+
 from dsprod.notebook._manifest import LeftEntry, ModuleEntry, SymbolEntry, digest
-from dsprod.notebook._module import ModuleText, symbol_sources
+from dsprod.notebook._model import Location, ParsedCell
+from dsprod.notebook._module import symbol_sources
 from dsprod.notebook._parse import unparsed_definitions
 from dsprod.notebook._plan import plan_extraction
 from dsprod.notebook._read import notebook_from_text
+from dsprod.notebook._spans import WrittenModule
 from dsprod.notebook._stage import Stage
+from dsprod.notebook._statements import DEF_TYPES
 
 __all__ = ["left_behind", "record"]
 
 
-def record(stage: Stage, module: ModuleText | None, notebook_text: str) -> bool:
+def record(
+    stage: Stage,
+    module: WrittenModule | None,
+    notebook_text: str,
+    sources: Mapping[int, str | None] | None = None,
+) -> bool:
     """Update `stage.manifest` in memory for the module and the notebook as they will be
-    written; whether it changed (and so must be saved)."""
+    written (`sources`: the new source of each cell that changes, None for one removed);
+    whether it changed (and so must be saved)."""
     manifest, target, plan = stage.manifest, stage.target, stage.plan
     changed = False
     if module is not None:
@@ -36,25 +49,39 @@ def record(stage: Stage, module: ModuleText | None, notebook_text: str) -> bool:
         if previous != entry:
             manifest.modules[manifest.key(target.path)] = entry
             changed = True
-    left = left_behind(stage, notebook_text)
+    left = left_behind(stage, notebook_text, sources)
     if manifest.left.get(stage.notebook_key, {}) != left:
         manifest.left[stage.notebook_key] = left
         changed = True
     return changed
 
 
-def left_behind(stage: Stage, notebook_text: str) -> dict[str, LeftEntry]:
+def left_behind(
+    stage: Stage, notebook_text: str, sources: Mapping[int, str | None] | None = None
+) -> dict[str, LeftEntry]:
     """The definitions extraction leaves in the notebook, and why: `dsprod check` lets them be.
     With --only, the entries of names not asked for stand: they were not tried."""
-    plan = stage.plan
-    if notebook_text != stage.notebook.text:
+    refusals, parsed = stage.plan.refusals, stage.plan.parsed
+    shifted = _unparsed_after(stage, sources) if notebook_text != stage.notebook.text else None
+    if shifted is not None:
+        # Nothing to refuse (see `_defines`), and what does not parse is where it was, less
+        # the cells removed above it.
+        refusals, parsed = (), shifted
+    elif notebook_text != stage.notebook.text:
         # Located in the notebook as it will be written: cells and lines move up as code leaves.
         rewritten = notebook_from_text(stage.notebook.path, notebook_text)
-        # Every name, not only --only's: those it named may have left the notebook.
-        plan = plan_extraction(
-            rewritten, None, stage.blocked, stage.target.import_name, stage.cache,
-            stage.parametrize,
-        )  # fmt: skip
+        parsed = stage.cache.cells(rewritten.path, rewritten.cells)
+        if _defines(parsed):
+            # Every name, not only --only's: those it named may have left the notebook.
+            plan = plan_extraction(
+                rewritten, None, stage.blocked, stage.target.import_name, stage.cache,
+                stage.parametrize,
+            )  # fmt: skip
+            refusals, parsed = plan.refusals, plan.parsed
+        else:
+            # Only a `def` or `class` can be refused (or be a version of an evolving name):
+            # with none left at the top level of a cell, planning again finds nothing to say.
+            refusals = ()
     prefix = f"{stage.notebook.path}:"
     left = {
         refusal.name: LeftEntry(
@@ -63,13 +90,13 @@ def left_behind(stage: Stage, notebook_text: str) -> dict[str, LeftEntry]:
             # is the manifest's key, and the one given on the command line may be absolute.
             refusal.reason.replace(prefix, ""),
         )
-        for refusal in plan.refusals
+        for refusal in refusals
         # A conflict with a hand edit is not left: it fails the run until someone chooses.
         if refusal.name not in stage.conflicts
     }
     # A definition in a cell that does not parse cannot move either: left, with the reason.
-    for parsed in plan.parsed:
-        for unparsed in unparsed_definitions(parsed):
+    for cell in parsed:
+        for unparsed in unparsed_definitions(cell):
             where = f"cell {unparsed.location.cell}:line {unparsed.location.line}"
             left.setdefault(unparsed.name, LeftEntry(where, f"{unparsed.why}; {unparsed.fix}"))
     if stage.only is None:
@@ -78,3 +105,47 @@ def left_behind(stage: Stage, notebook_text: str) -> dict[str, LeftEntry]:
     moved = {d.name for d in stage.plan.moved}
     kept = {n: e for n, e in previous.items() if n not in stage.only and n not in moved}
     return {**kept, **{n: e for n, e in left.items() if n in stage.only}}
+
+
+def _unparsed_after(
+    stage: Stage, sources: Mapping[int, str | None] | None
+) -> tuple[ParsedCell, ...] | None:
+    """The cells of the rewritten notebook that do not parse, located there, when it is known
+    without reading it again that it defines nothing at the top level and that a cell of it
+    parses; else None. Known for a `.ipynb`, whose rewrite changes only the cells `sources`
+    names (never one that does not parse) and adds no `def` or `class` (an import, keywords
+    in calls)."""
+    plan = stage.plan
+    if sources is None or stage.notebook.format != "ipynb":
+        return None
+    removed = {id(s.node) for s in plan.removed}
+    kept = [
+        p for p in plan.parsed if p.tree is not None and sources.get(p.cell.index, "") is not None
+    ]
+    if not kept or any(
+        isinstance(node, DEF_TYPES) and id(node) not in removed
+        for p in kept
+        if p.tree is not None
+        for node in p.tree.body
+    ):
+        return None
+    gone = sorted(index for index, source in sources.items() if source is None)
+    shifted: list[ParsedCell] = []
+    for parsed in plan.parsed:
+        if parsed.tree is not None:
+            continue
+        index = parsed.cell.index - bisect_left(gone, parsed.cell.index)
+        issue = parsed.issue
+        if issue is not None:
+            at = Location(issue.location.path, index + 1, issue.location.line)
+            issue = replace(issue, location=at)
+        shifted.append(replace(parsed, cell=replace(parsed.cell, index=index), issue=issue))
+    return tuple(shifted)
+
+
+def _defines(parsed: tuple[ParsedCell, ...]) -> bool:
+    """Whether a cell defines a function or class at its top level, or no cell parses (which
+    planning reports as an error)."""
+    if parsed and all(p.tree is None for p in parsed):
+        return True
+    return any(isinstance(node, DEF_TYPES) for p in parsed if p.tree for node in p.tree.body)

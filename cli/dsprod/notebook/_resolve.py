@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -40,6 +40,10 @@ _CONSTANT_NODES = (
     ast.Subscript, ast.Slice, ast.IfExp, ast.Starred, ast.Call, ast.keyword, ast.operator,
     ast.unaryop, ast.boolop, ast.cmpop, ast.expr_context,
 )  # fmt: skip
+
+
+# node type -> its fields that may hold nodes (`_children`)
+_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -212,14 +216,17 @@ class Resolver:
     def _not_constant(self, value: ast.expr) -> str:
         """Why `value` is not a constant expression, or '' when it is."""
         if isinstance(value, ast.Lambda):
-            reads = summarize(value).reads
+            reads: Iterable[str] = summarize(value).reads
         else:
-            for node in ast.walk(value):
+            # Breadth first, as `ast.walk`: the first node found decides the reason.
+            pending: list[ast.AST] = [value]
+            for node in pending:
                 if not isinstance(node, _CONSTANT_NODES):
                     return "is computed at run time"
                 if isinstance(node, ast.Call) and not self._pure_call(node.func):
                     return f"is computed by calling {ast.unparse(node.func)}()"
-            reads = summarize(ast.Expr(value)).reads
+                pending += _children(node)
+            reads = _names_read(value)
         for read in reads:
             kind = self.resolve(read).kind
             if kind not in {"builtin", "import", "constant"}:
@@ -340,6 +347,41 @@ def _imported(key: ImportKey) -> tuple[str, str]:
     module, name, asname, level = key
     full = "." * level + (f"{module}.{name}" if name else module)
     return full, asname or name or module.split(".")[0]
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """The nodes directly in `node`, as `ast.iter_child_nodes` gives them, less the leaves of
+    fields that hold only markers (a name's context, operators), which are constant."""
+    found: list[ast.AST] = []
+    for name in _fields(type(node)):
+        value = getattr(node, name, None)
+        if type(value) is list:
+            found += [item for item in value if isinstance(item, ast.AST)]
+        elif isinstance(value, ast.AST):
+            found.append(value)
+    return found
+
+
+def _fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in ("ctx", "op", "ops"))
+    return fields
+
+
+def _names_read(value: ast.expr) -> list[str]:
+    """The names an expression of `_CONSTANT_NODES` reads, in the order `summarize` finds
+    them: depth first, field by field (such an expression opens no scope and binds nothing)."""
+    found: dict[str, None] = {}
+    pending: list[ast.AST] = [value]
+    while pending:
+        node = pending.pop()
+        if type(node) is ast.Name:
+            if isinstance(node.ctx, ast.Load):
+                found.setdefault(node.id)
+        else:
+            pending += reversed(_children(node))
+    return list(found)
 
 
 def _dotted(node: ast.expr) -> str | None:

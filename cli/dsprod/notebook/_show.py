@@ -3,7 +3,6 @@ cells (`--dry-run`, conflicts)."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -72,6 +71,8 @@ def code_view_after(notebook: Notebook, sources: dict[int, str | None]) -> str:
 
 
 def show_diff(output: Output, path: Path, old: str, new: str) -> None:
+    import difflib  # here: only --dry-run and conflicts show a diff
+
     # Every line ends with a newline, as in `diff`'s output: a symbol's text has none after
     # its last line, which would otherwise run into the next line of the diff.
     diff = difflib.unified_diff(

@@ -3,14 +3,14 @@ module's and the notebook's new text). Nothing here writes."""
 
 from __future__ import annotations
 
-import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dsprod._output import Output
 from dsprod._project import Project, project_python
-from dsprod.notebook._lint import ProjectLint, module_debt, read_module_debt
+from dsprod.notebook._lint import ModuleDebt, ProjectLint, module_debt_meanwhile, read_module_debt
 from dsprod.notebook._manifest import Manifest, load_manifest
 from dsprod.notebook._merge import Merge, merge_plan
 from dsprod.notebook._model import Notebook
@@ -25,6 +25,7 @@ from dsprod.notebook._rewrite import (
     version_imports,
 )
 from dsprod.notebook._show import report_plan, show_diff
+from dsprod.notebook._spans import WrittenModule, known_statements
 from dsprod.notebook._target import Target
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class Stage:
 
 @dataclass(frozen=True)
 class Rendered:
-    module: ModuleText
+    module: WrittenModule
     old_module: str
     sources: dict[int, str | None]
     notebook_text: str
@@ -118,14 +119,20 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
         replacements=stage.merge.replace,
         exported=[d.name for d in plan.definitions],
     )
+    settled: Callable[[], tuple[str, ModuleDebt]] | None = None
     if options.format if options.format is not None else config.get("format", True):
         lint = ProjectLint(lint_root(stage), project_python(lint_root(stage)))
         previous = read_module_debt(stage.current.text) if stage.current else None
-        text, _ = module_debt(lint, text, target.path, previous)
-    try:
-        module = ModuleText(text, ast.parse(text))
-    except SyntaxError as exc:  # pragma: no cover - a bug in dsprod, never the user's input
-        raise RuntimeError(f"dsprod composed a module that does not parse: {exc}") from exc
+        # ruff's processes run while the notebook's new text is made, below.
+        settled = module_debt_meanwhile(lint, text, target.path, previous)
+    # Where each symbol landed is found when the manifest records it, reading again only
+    # what is not the text of a statement parsed in the notebook (`_spans`).
+    by_cell = {p.cell.index: p.cell.source for p in plan.parsed}
+    known = known_statements(
+        (d.source, d.statement.node, d.statement.start)
+        for d in plan.moved
+        if d.source == _lines(by_cell[d.statement.cell], d.statement.start, d.statement.end)
+    )
 
     moved_names = [d.name for d in plan.moved]
     anchor = import_anchor(plan.removed)
@@ -149,13 +156,20 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
     headers = {p.cell.index: p.magic_header for p in plan.parsed}
     aliases = version_imports(target.import_name, plan.aliases)
     sources = new_cell_sources(notebook, plan.removed, import_text, headers, plan.edits, aliases)
+    notebook_text = render_notebook(notebook, sources)
+    if settled is not None:
+        text, _ = settled()
     return Rendered(
-        module=module,
+        module=WrittenModule(text, known),
         old_module=stage.current.text if stage.current else "",
         sources=sources,
-        notebook_text=render_notebook(notebook, sources),
+        notebook_text=notebook_text,
         import_text=import_text,
     )
+
+
+def _lines(source: str, first: int, last: int) -> str:
+    return "\n".join(source.split("\n")[first - 1 : last])
 
 
 def lint_root(stage: Stage) -> Path:
