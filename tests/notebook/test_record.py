@@ -10,7 +10,6 @@ import pytest
 
 from dsprod._output import Output
 from dsprod._project import find_project
-from dsprod.errors import NotebookError
 from dsprod.notebook._manifest import LeftEntry
 from dsprod.notebook._parse import unparsed_definitions
 from dsprod.notebook._plan import plan_extraction
@@ -18,7 +17,7 @@ from dsprod.notebook._read import notebook_from_text, read_notebook
 from dsprod.notebook._record import left_behind
 from dsprod.notebook._stage import Rendered, Stage, plan_stage, render_stage
 from dsprod.notebook._target import resolve_target
-from dsprod.notebook.extract import ExtractOptions
+from dsprod.notebook.extract import ExtractOptions, extract_notebook
 from tests.helpers import CellSpec, make_project, md, write_notebook
 
 NOTEBOOKS: dict[str, list[CellSpec]] = {
@@ -118,12 +117,21 @@ def test_left_entries_of_a_percent_script_are_those_it_plans(tmp_path: Path) -> 
     assert "old" in left_behind(stage, text, rendered.sources)
 
 
-def test_a_rewrite_that_leaves_no_cell_that_parses_is_planned_again(tmp_path: Path) -> None:
-    """Planning the rewritten notebook then fails, as it always did: nothing is guessed."""
+def test_a_rewrite_that_leaves_no_cell_that_parses_records_what_does_not_parse(
+    tmp_path: Path,
+) -> None:
+    """The one cell that parses moves whole; what is left is Python 2. Planning the rewritten
+    notebook refused it as "no code cell parses", and the extraction failed after the plan:
+    nothing is left to refuse but the definitions in the cells that do not parse."""
     make_project(tmp_path)
     path = write_notebook(
         tmp_path / "analysis.ipynb", "def a():\n    return 1", "print 'x'\ndef old():\n    pass"
     )
     stage, rendered = _stage(path)
-    with pytest.raises(NotebookError, match="no code cell parses"):
-        left_behind(stage, rendered.notebook_text, rendered.sources)
+    left = left_behind(stage, rendered.notebook_text, rendered.sources)
+    assert list(left) == ["old"]
+    assert left["old"].where == "cell 1:line 2"
+    assert left_behind(stage, rendered.notebook_text) == left
+    result = extract_notebook(path, ExtractOptions(), output=Output(err=io.StringIO()))
+    assert (result.error, result.extracted) == (None, ["a"])
+    assert "def a():" in (tmp_path / "src" / "mypkg" / "analysis.py").read_text()

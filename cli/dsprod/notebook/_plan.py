@@ -18,7 +18,7 @@ from dsprod.notebook._model import (
     ParsedCell,
     Statement,
 )
-from dsprod.notebook._parse import ParseCache, cell_issues
+from dsprod.notebook._parse import ParseCache, cell_issues, unparsed_definitions
 from dsprod.notebook._resolve import Resolver
 from dsprod.notebook._runs import RunLine
 from dsprod.notebook._shared import shared_globals
@@ -143,10 +143,15 @@ def plan_extraction(
     blocked = blocked or {}
     parsed = cache.cells(notebook.path, notebook.cells)
     issues = tuple(issue for p in parsed for issue in cell_issues(p))
+    # A notebook with definitions in cells that do not parse, and no cell that does: Python 2
+    # (or another language) throughout, which only porting helps. Without such definitions
+    # there is nothing to extract; that is also a notebook whose Python 3 cells an earlier
+    # run moved whole, and running again must not turn into an error.
     if (
         parsed
         and all(p.tree is None for p in parsed)
         and any(p.issue and p.issue.is_error for p in parsed)
+        and any(unparsed_definitions(p) for p in parsed)
     ):
         first = next(p.issue for p in parsed if p.issue is not None)
         raise NotebookError(

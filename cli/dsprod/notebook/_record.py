@@ -144,8 +144,7 @@ def _unparsed_after(
 
 
 def _defines(parsed: tuple[ParsedCell, ...]) -> bool:
-    """Whether a cell defines a function or class at its top level, or no cell parses (which
-    planning reports as an error)."""
-    if parsed and all(p.tree is None for p in parsed):
-        return True
+    """Whether a cell defines a function or class at its top level. A rewrite that leaves no
+    cell that parses (the one that did moved whole, the rest is Python 2) defines nothing: a
+    plan of it would refuse the notebook as not Python 3, after the module is written."""
     return any(isinstance(node, DEF_TYPES) for p in parsed if p.tree for node in p.tree.body)
