@@ -3,13 +3,17 @@ what to do next, and changes nothing it should not."""
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 import dsprod.notebook._tests as tests_module
+from dsprod._output import Output
+from dsprod.notebook.extract import ExtractOptions, extract_notebook
 from tests.helpers import (
     code,
     dumps,
@@ -138,3 +142,33 @@ def test_tests_probe_that_runs_too_long(
     assert "no characterization tests: importing mypkg.prices and calling it" in outcome.err
     assert f"took longer than 1 s with {sys.executable}" in outcome.err
     assert (tmp_path / "src" / "mypkg" / "prices.py").exists()  # the extraction stands
+
+
+def test_an_interruption_while_mypy_checks_the_module_leaves_no_probe_in_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The project's ruff and mypy settle the module in a thread while the notebook's text is
+    # made; mypy reads the module from a probe file beside it. A Ctrl-C in the main thread
+    # then left through os._exit before the thread removed the probe: one more stray .py in
+    # the package after each interrupted run.
+    import dsprod.notebook._stage as stage
+
+    make_project(tmp_path)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[tool.mypy]\n", encoding="utf-8")
+    nb = write_notebook(tmp_path / "analysis.ipynb", "def f(x):\n    return x + 1", "f(1)")
+
+    package = tmp_path / "src" / "mypkg"
+
+    def interrupted(*_: object) -> None:
+        # The Ctrl-C comes while mypy reads the probe (ruff runs first, in the same thread).
+        deadline = time.monotonic() + 60
+        while not list(package.glob("_dsprod_probe_*")) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert list(package.glob("_dsprod_probe_*")), "mypy never ran"
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(stage, "_notebook_side", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        extract_notebook(nb, ExtractOptions(), output=Output(err=io.StringIO()))
+    assert sorted(p.name for p in package.iterdir()) == ["__init__.py"]

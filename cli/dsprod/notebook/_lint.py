@@ -39,6 +39,7 @@ __all__ = [
     "UNSILENCEABLE",
     "ModuleDebt",
     "ProjectLint",
+    "Settling",
     "module_debt",
     "module_debt_meanwhile",
     "read_module_debt",
@@ -253,32 +254,52 @@ def module_debt(
 
 def module_debt_meanwhile(
     lint: ProjectLint, text: str, path: Path, previous: ModuleDebt | None
-) -> Callable[[], tuple[str, ModuleDebt]]:
+) -> Settling:
     """`module_debt`, started in a thread: the project's ruff runs in its own processes, so
     the caller's work goes on meanwhile (on a large notebook ruff's two runs are a tenth of
     an extraction). Calling the result waits for it, and raises what it raised."""
-    import threading
+    return Settling(lambda: module_debt(lint, text, path, previous))
 
-    done: list[tuple[str, ModuleDebt]] = []
-    failed: list[BaseException] = []
 
-    def work() -> None:
+class Settling:
+    """A module being settled by the project's ruff (and checked by its mypy) in a thread."""
+
+    def __init__(self, work: Callable[[], tuple[str, ModuleDebt]]) -> None:
+        import threading
+
+        self._done: list[tuple[str, ModuleDebt]] = []
+        self._failed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self._done.append(work())
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                self._failed.append(exc)
+
+        # A daemon: whatever happens, the process never waits for it at exit.
+        self._thread = threading.Thread(target=run, name="dsprod-ruff", daemon=True)
+        self._thread.start()
+
+    def __call__(self) -> tuple[str, ModuleDebt]:
         try:
-            done.append(module_debt(lint, text, path, previous))
-        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-            failed.append(exc)
+            self._thread.join()
+        except BaseException:  # a Ctrl-C while waiting
+            self.abandon()
+            raise
+        if self._failed:
+            raise self._failed[0]
+        return self._done[0]
 
-    # A daemon: a Ctrl-C in the caller does not wait for ruff to finish.
-    thread = threading.Thread(target=work, name="dsprod-ruff", daemon=True)
-    thread.start()
+    def abandon(self) -> None:
+        """Wait for the thread to end, with Ctrl-C held back, when the caller is leaving on an
+        exception. The thread removes mypy's probe file from the package as it ends; the
+        interrupted process leaves through `os._exit`, which would leave the file behind.
+        Not for long: a Ctrl-C in a terminal reaches ruff's and mypy's processes too (one
+        process group), and they stop at once."""
+        from dsprod._interrupt import deferred
 
-    def result() -> tuple[str, ModuleDebt]:
-        thread.join()
-        if failed:
-            raise failed[0]
-        return done[0]
-
-    return result
+        with deferred():
+            self._thread.join()
 
 
 def read_module_debt(text: str) -> ModuleDebt:

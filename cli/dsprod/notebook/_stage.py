@@ -3,14 +3,14 @@ module's and the notebook's new text). Nothing here writes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dsprod._output import Output
 from dsprod._project import Project, project_python
-from dsprod.notebook._lint import ModuleDebt, ProjectLint, module_debt_meanwhile, read_module_debt
+from dsprod.notebook._lint import ProjectLint, Settling, module_debt_meanwhile, read_module_debt
 from dsprod.notebook._manifest import Manifest, load_manifest
 from dsprod.notebook._merge import Merge, merge_plan
 from dsprod.notebook._model import Notebook
@@ -25,7 +25,7 @@ from dsprod.notebook._rewrite import (
     version_imports,
 )
 from dsprod.notebook._show import report_plan, show_diff
-from dsprod.notebook._spans import WrittenModule, known_statements
+from dsprod.notebook._spans import Entry, WrittenModule, known_statements
 from dsprod.notebook._target import Target
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def plan_stage(
 
 def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
     """The module's new text, at the project's lint fixed point, and the notebook's."""
-    plan, target, notebook = stage.plan, stage.target, stage.notebook
+    plan, target = stage.plan, stage.target
     config = stage.project.config if stage.project is not None else {}
     base = stage.current or ModuleText.parse(new_module_text([stage.notebook_key]), target.path)
     text = compose_module(
@@ -119,12 +119,35 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
         replacements=stage.merge.replace,
         exported=[d.name for d in plan.definitions],
     )
-    settled: Callable[[], tuple[str, ModuleDebt]] | None = None
+    settled: Settling | None = None
     if options.format if options.format is not None else config.get("format", True):
         lint = ProjectLint(lint_root(stage), project_python(lint_root(stage)))
         previous = read_module_debt(stage.current.text) if stage.current else None
         # ruff's processes run while the notebook's new text is made, below.
         settled = module_debt_meanwhile(lint, text, target.path, previous)
+    try:
+        known, sources, notebook_text, import_text = _notebook_side(stage, options, config)
+    except BaseException:
+        if settled is not None:  # its thread removes mypy's probe from the package first
+            settled.abandon()
+        raise
+    if settled is not None:
+        text, _ = settled()
+    return Rendered(
+        module=WrittenModule(text, known),
+        old_module=stage.current.text if stage.current else "",
+        sources=sources,
+        notebook_text=notebook_text,
+        import_text=import_text,
+    )
+
+
+def _notebook_side(
+    stage: Stage, options: ExtractOptions, config: Mapping[str, object]
+) -> tuple[dict[str, list[Entry]], dict[int, str | None], str, str]:
+    """What the module's symbols are known to be, the notebook's new cell sources and text,
+    and the import line added to it."""
+    plan, target, notebook = stage.plan, stage.target, stage.notebook
     # Where each symbol landed is found when the manifest records it, reading again only
     # what is not the text of a statement parsed in the notebook (`_spans`).
     by_cell = {p.cell.index: p.cell.source for p in plan.parsed}
@@ -157,15 +180,7 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
     aliases = version_imports(target.import_name, plan.aliases)
     sources = new_cell_sources(notebook, plan.removed, import_text, headers, plan.edits, aliases)
     notebook_text = render_notebook(notebook, sources)
-    if settled is not None:
-        text, _ = settled()
-    return Rendered(
-        module=WrittenModule(text, known),
-        old_module=stage.current.text if stage.current else "",
-        sources=sources,
-        notebook_text=notebook_text,
-        import_text=import_text,
-    )
+    return known, sources, notebook_text, import_text
 
 
 def _lines(source: str, first: int, last: int) -> str:
