@@ -435,3 +435,40 @@ def test_a_new_body_after_the_modules_import_is_told_as_such(tmp_path: Path) -> 
         "body moves, and each def is now an import of its version, so every cell calls the one "
         "it called before: cell 4:line 1 as f_v1"
     ) in said, said
+
+
+def test_a_def_after_an_assignment_that_stays_is_not_told_as_after_an_import(
+    tmp_path: Path,
+) -> None:
+    # One body, as after the module's import, but the earlier binding is notebook state.
+    nb = write_notebook(
+        tmp_path / "a" / "nb.ipynb",
+        "number = len",
+        "print(number([1]))",
+        "def number(x):\n    return 2",
+        "print(number(1))",
+    )
+    err = StringIO()
+    extract_notebook(nb, ExtractOptions(format=False, dry_run=True), output=Output(err=err))
+    said = " ".join(err.getvalue().split())
+    assert (
+        "nb.ipynb:cell 3:line 1: number is bound before its def by code that stays in the "
+        "notebook; the def moves"
+    ) in said, said
+    assert "import from the module" not in said
+    nb = write_notebook(
+        tmp_path / "b" / "nb.ipynb",
+        "number = len\nprint(number([1]))",
+        "S = 1",
+        "S = 2",
+        "def number(x):\n    return S",
+        "print(number(1))",
+    )
+    err = StringIO()
+    options = ExtractOptions(format=False, dry_run=True, parametrize=False)
+    extract_notebook(nb, options, output=Output(err=err))
+    said = " ".join(err.getvalue().split())
+    assert (
+        "nb.ipynb:cell 4:line 1: number not extracted: is bound before its def by code that "
+        "stays in the notebook, and the def at cell 4:line 1 uses `S`"
+    ) in said, said

@@ -95,7 +95,9 @@ class ExtractionPlan:
 
 
 def grouped_refusals(
-    refused: Iterable[Refusal], version_of: Mapping[str, Version]
+    refused: Iterable[Refusal],
+    version_of: Mapping[str, Version],
+    groups: Mapping[str, list[Version]],
 ) -> tuple[Refusal, ...]:
     """What stays and why, in notebook order; an evolving name once, under the notebook's
     name, with the reason of the version refused first (the others follow it)."""
@@ -108,12 +110,15 @@ def grouped_refusals(
         elif version.base not in found:
             at = refusal.location
             count = bodies[version.base]
-            # One body: the other is the module's, which the notebook imported first.
-            which = (
-                f"is defined with {count} different bodies, which move together, and the one"
-                if count > 1
-                else "is defined again after its import from the module, and the new body"
-            )
+            if count > 1:
+                which = (
+                    f"is defined with {count} different bodies, which move together, and the one"
+                )
+            elif any(not v.statements for v in groups.get(version.base, ())):
+                # The other body is the module's, which the notebook imported first.
+                which = "is defined again after its import from the module, and the new body"
+            else:  # bound first by code that stays (`f = len`): notebook state
+                which = "is bound before its def by code that stays in the notebook, and the def"
             # Nothing moved, so no cell knows the version's name: the user's name for it.
             reason = re.sub(rf"\b{re.escape(refusal.name)}\b", version.base, refusal.reason)
             found[version.base] = Refusal(

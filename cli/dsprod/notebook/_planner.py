@@ -156,7 +156,7 @@ class Planner(DefinitionChecks):
         )
 
     def _refusals(self) -> tuple[Refusal, ...]:
-        return grouped_refusals(self.refused.values(), self.version_of)
+        return grouped_refusals(self.refused.values(), self.version_of, self.groups)
 
     def _settle(
         self,

@@ -40,12 +40,13 @@ def report_plan(
             )
             continue
         count = len({name for name, _ in versions})
-        # One body: the other is the module's, which the notebook imported before its def.
-        which = (
-            f"is defined with {count} different bodies; each moves"
-            if count > 1
-            else "is defined again after its import from the module; the new body moves"
-        )
+        if count > 1:
+            which = f"is defined with {count} different bodies; each moves"
+        elif base in plan.from_module:
+            # The other body is the module's, which the notebook imported before its def.
+            which = "is defined again after its import from the module; the new body moves"
+        else:  # bound first by code that stays (`f = len`): notebook state
+            which = "is bound before its def by code that stays in the notebook; the def moves"
         output.status(
             "version",
             f"{versions[0][1]}: {base} {which}, and each def is now an import of its version, "
