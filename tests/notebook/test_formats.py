@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import import_in_fresh_interpreter, run_cli, snapshot
+from tests.helpers import import_in_fresh_interpreter, run_cli, snapshot, write_notebook
 
 
 def v3_notebook() -> dict[str, Any]:
@@ -175,3 +177,30 @@ def test_a_jupyter_written_notebook_stays_exactly_as_jupyter_writes(
         "from nb import SCALE, f, g\n\nprint(f(4))",
         "print(g(), SCALE)",
     ]
+
+
+def test_cells_with_old_mac_line_endings_lose_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A lone CR ends a line for Python (in a string too) but not for a split at LF: the def
+    # left the notebook and never reached the module, and one such line crashed extract.
+    nb = write_notebook(
+        tmp_path / "mac.ipynb",
+        "import math\rdef root(x):\r    return math.sqrt(x)\r",
+        "A = '''x\ry'''\nB = 2\n",
+        "def pair():\n    return A, B",
+        "print(root(4), pair())",
+    )
+    result = run_cli(capsys, "extract", str(nb))
+    assert result.code == 0, result.err
+    done = subprocess.run(
+        [sys.executable, "-c", "import mac; print(mac.root(9), mac.pair())"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout == "3.0 ('x\\ny', 2)\n"
+    files = snapshot(tmp_path)
+    again = run_cli(capsys, "extract", str(nb))
+    assert again.code == 0 and snapshot(tmp_path) == files, again.err

@@ -8,6 +8,7 @@ their cells are read from the worksheets and written back in place, so the file 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,12 @@ def _cell(index: int, raw: dict[str, Any], version: int) -> Cell:
         source = "".join(source)
     if not isinstance(source, str):
         raise TypeError(f"cell {index + 1} source is {type(source).__name__}")
+    if kind == "code" and "\r" in source:
+        # Python reads a lone CR (old Mac editors) as a line break, in strings too; dsprod
+        # splits lines at LF. One line for both, or a statement's lines are not where its
+        # tree says, and its text is lost on the way to the module. A CRLF stays: each line
+        # keeps a CR that Python ignores.
+        source = re.sub(r"\r(?!\n)", "\n", source)
     metadata = raw.get("metadata") or {}
     tags = metadata.get("tags") or ()
     return Cell(index=index, kind=kind, source=source, tags=tuple(str(t) for t in tags))
