@@ -18,10 +18,11 @@ __all__ = ["Reference", "ScopeSummary", "references", "summarize", "yields"]
 
 ScopeKind = Literal["module", "function", "class", "comprehension"]
 # Fields that never hold a node to visit: a name's context and operators (leaves), and text
-# or numbers. Skipped by name, so that the walk does not look at them at all.
+# or numbers. Skipped by name, so that the walk does not look at them at all. Not `name`: a
+# string in most nodes, but `type X = ...` (Python 3.12) binds X through a Name node there.
 _NOT_CHILDREN = frozenset(
     {
-        "ctx", "op", "ops", "id", "attr", "arg", "name", "names", "module", "asname", "level",
+        "ctx", "op", "ops", "id", "attr", "arg", "names", "module", "asname", "level",
         "kind", "type_comment", "lineno", "conversion", "is_async", "simple", "rest",
         "kwd_attrs", "tag",
     }
