@@ -296,3 +296,24 @@ def test_no_mypy_cache_for_a_project_without_mypy(tmp_path: Path) -> None:
 def test_a_venv_without_mypy_is_not_a_setup_failure(project: Path, bare_venv: Path) -> None:
     step = type_cache_step(require_project(project), quiet())
     assert (step.changed, step.detail, step.fix) == (False, "mypy is not installed in .venv", None)
+
+
+def test_without_mypy_files_the_cache_is_filled_from_the_package(tmp_path: Path) -> None:
+    # mypy with no `files` and no arguments refuses to run ("Missing target module"): the
+    # package is what extract writes modules into, so it is what the cache must know.
+    root = _tiny_project(tmp_path / "tiny", mypy=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "tiny"\n\n[tool.mypy]\nstrict = true\n')
+    (root / "src" / "tiny").mkdir(parents=True)
+    (root / "tiny.py").rename(root / "src" / "tiny" / "__init__.py")
+    project = require_project(root)
+    step = type_cache_step(project, quiet())
+    assert (step.changed, step.fix) == (True, None), step.detail
+    cached = [p.read_bytes() for p in (root / ".mypy_cache").rglob("*") if p.is_file()]
+    assert any(b"twice" in data for data in cached)
+
+
+def test_no_venv_no_mypy_cache(tmp_path: Path) -> None:
+    root = _tiny_project(tmp_path / "tiny", mypy=True)
+    venv_python(root).unlink()
+    step = type_cache_step(require_project(root), quiet())
+    assert (step.changed, step.detail) == (False, "no .venv to run mypy in")

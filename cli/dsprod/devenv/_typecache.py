@@ -31,13 +31,16 @@ def type_cache_step(project: Project, output: Output) -> SetupStep:
     if not existed:
         output.status("run", "mypy, to fill its cache: the first extract's check is then quick")
     started = time.monotonic()
+    python = venv_python(project.root)
+    if not python.exists():  # an earlier step said why .venv is not there
+        return say(output, SetupStep(_NAME, False, "no .venv to run mypy in"))
     # The project's type errors are not setup's business (its lint session reports them):
     # only whether mypy ran, and so left its cache in .mypy_cache.
-    done = quick(
-        [venv_python(project.root), "-m", "mypy", "--no-error-summary"],
-        cwd=project.root,
-        timeout=_TIMEOUT,
-    )
+    command = [str(python), "-m", "mypy", "--no-error-summary"]
+    done = quick(command, cwd=project.root, timeout=_TIMEOUT)
+    if done and done.returncode == 2 and "Missing target" in done.stderr and project.package_dir:
+        # A configuration without `files`: the package is what extract writes modules into.
+        done = quick([*command, str(project.package_dir)], cwd=project.root, timeout=_TIMEOUT)
     seconds = time.monotonic() - started
     if done is None:
         detail = f"mypy did not finish within {_TIMEOUT} s; extract fills the cache as it goes"
