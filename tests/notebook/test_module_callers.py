@@ -260,3 +260,24 @@ def test_a_new_class_body_the_module_reads_becomes_a_version(tmp_path: Path) -> 
     assert printed == "1\n1 2\n"
     assert "class K:\n    v = 1" in module and "class K_v1:\n    v = 2" in module
     assert code_sources(folder / "analysis.ipynb")[-2] == "from analysis import K_v1 as K"
+
+
+def test_a_star_import_reaches_the_replaced_body_itself(tmp_path: Path) -> None:
+    # `from analysis import *` binds the module's own f, but no statement names it as
+    # `from analysis import f` does (where the versions see it): the new bodies of f and g
+    # replaced the module's, and the earlier cell's f(1) printed 101, not 2.
+    folder = tmp_path / "nb"
+    cells = ["def f(x):\n    return x + 1", "def g(x):\n    return 0", "print(f(1))"]
+    check_extraction(folder, cells, set(), {"f", "g"}, parametrize=True)
+    nb = folder / "analysis.ipynb"
+    document = json.loads(nb.read_text(encoding="utf-8"))
+    document["cells"][0]["source"] = ["from analysis import *"]
+    nb.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+
+    printed, module, said = extract_again(
+        folder, "def f(x):\n    return x + 100\ndef g(x):\n    return 1", "print(f(1), g(1))"
+    )
+
+    assert printed == "2\n101 1\n"
+    assert "def f(x):\n    return x + 1" in module and "def f_v1(x):\n    return x + 100" in module
+    assert "through its import of the whole module" in " ".join(said.split())

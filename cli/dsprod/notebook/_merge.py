@@ -139,6 +139,17 @@ def held_by_callers(
         return {}
     reads = module_reads(current)
     spans = current.spans()
+    held: dict[str, str] = {}
+    if _imports_of(plan.parsed, target.import_name)[0]:
+        # `m.f` or the `f` that `*` binds is the module's own body, and no statement of the
+        # notebook binds the name as `from m import f` does (where the versions see it): a
+        # cell may have run that body before the new `def`.
+        held = {
+            name: f"the notebook reaches the module's own {name} through its import of the "
+            "whole module"
+            for name in sorted(replacing)
+            if name in reads
+        }
     # Each symbol reached: the chain of symbols from one the notebook imports to it.
     paths: dict[str, tuple[str, ...]] = {
         name: (name,)
@@ -146,13 +157,12 @@ def held_by_callers(
         if name not in replacing
     }
     pending = deque(paths)
-    held: dict[str, str] = {}
     while pending:
         caller = pending.popleft()
         for name in sorted(reads[caller] - {caller} - paths.keys()):
             paths[name] = (*paths[caller], name)
             pending.append(name)  # held or not replaced: its body stays, and runs
-            if name in replacing:
+            if name in replacing and name not in held:
                 chain = ", which uses ".join(paths[caller])
                 held[name] = (
                     f"{caller} in {shown(target.path)}:{spans[caller][0]} uses it, and the "
@@ -183,6 +193,13 @@ def module_reads(module: ModuleText) -> dict[str, frozenset[str]]:
 def notebook_uses(parsed: Iterable[ParsedCell], module: str, symbols: Collection[str]) -> set[str]:
     """The `symbols` of `module` (dotted) that the notebook's code may reach: the names it
     imports from it, or all of them when it imports the module itself or `*` from it."""
+    whole, named = _imports_of(parsed, module)
+    return set(symbols) if whole else named & set(symbols)
+
+
+def _imports_of(parsed: Iterable[ParsedCell], module: str) -> tuple[bool, set[str]]:
+    """Whether the notebook imports the whole of `module` (`import m`, `from m import *`,
+    `from pkg import m`); else the names it imports from it."""
     parent, _, leaf = module.rpartition(".")
     found: set[str] = set()
     for cell in parsed:
@@ -190,16 +207,16 @@ def notebook_uses(parsed: Iterable[ParsedCell], module: str, symbols: Collection
             if isinstance(node, ast.Import) and any(
                 a.name == module or a.name.startswith(f"{module}.") for a in node.names
             ):
-                return set(symbols)
+                return True, set()
             if not isinstance(node, ast.ImportFrom) or node.level:
                 continue
             if node.module == module:
                 if any(a.name == "*" for a in node.names):
-                    return set(symbols)
+                    return True, set()
                 found |= {a.name for a in node.names}
             elif parent and node.module == parent and any(a.name == leaf for a in node.names):
-                return set(symbols)
-    return found & set(symbols)
+                return True, set()
+    return False, found
 
 
 def same_code(left: str, right: str) -> bool:
