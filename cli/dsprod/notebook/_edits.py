@@ -1,4 +1,5 @@
-"""Small, exact edits of source text: pass new keyword arguments, add keyword-only parameters.
+"""Small, exact edits of source text: pass new keyword arguments, add keyword-only parameters,
+rename a definition and what it reads (a version of an evolving name).
 
 Everything else about the code stays byte for byte: its layout, comments and trailing commas.
 Positions come from the syntax tree (1-based lines, UTF-8 byte columns) and are turned into
@@ -12,12 +13,16 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from dsprod.notebook._model import Statement
+from dsprod.notebook._statements import DEF_TYPES
+
 __all__ = [
     "Edit",
     "apply_edits",
     "call_keywords",
     "keyword_parameters",
     "quote",
+    "rename_edits",
     "without_global",
 ]
 
@@ -168,3 +173,33 @@ def apply_edits(text: str, edits: list[Edit], first_line: int = 1) -> str:
         tail = lines[end][edit.end_col :]
         lines[start : end + 1] = (head + edit.text + tail).split("\n")
     return "\n".join(lines)
+
+
+def rename_edits(
+    lines: list[str], statement: Statement, header: str | None, reads: dict[int, str]
+) -> list[Edit] | None:
+    """Edits of the definition at `statement`: its own name becomes `header` (when given) and
+    each module-level read whose node id is in `reads` the name given there. None when a read
+    is not where the syntax tree says (an f-string of an older Python)."""
+    node = statement.node
+    assert isinstance(node, DEF_TYPES)  # noqa: S101 - only definitions are renamed
+    edits: list[Edit] = []
+    if header is not None:
+        for number in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+            text = lines[number - 1]
+            word = "class" if isinstance(node, ast.ClassDef) else "def"
+            at = text.find(f"{word} ")
+            if at >= 0:
+                start = text.index(node.name, at + len(word))
+                edits.append(Edit(number, start, number, start + len(node.name), header))
+                break
+    names = {id(n): n for n in ast.walk(node) if isinstance(n, ast.Name)}
+    for identity, new in reads.items():
+        read = names[identity]
+        text = lines[read.lineno - 1]
+        col = len(text.encode()[: read.col_offset].decode(errors="replace"))
+        if text[col : col + len(read.id)] != read.id:
+            return None
+        if new != read.id:
+            edits.append(Edit(read.lineno, col, read.lineno, col + len(read.id), new))
+    return edits

@@ -3,13 +3,13 @@ definitions, versions of an evolving name) and what keeps it in the notebook."""
 
 from __future__ import annotations
 
-from dsprod.notebook._edits import Edit
+from dsprod.notebook._edits import Edit, rename_edits
 from dsprod.notebook._model import Location, Notebook, ParsedCell
 from dsprod.notebook._params import Parametrizer
 from dsprod.notebook._plan import Definition, Refusal
 from dsprod.notebook._resolve import Resolver
 from dsprod.notebook._statements import ImportKey
-from dsprod.notebook._versions import Timeline, Version, rename_edits
+from dsprod.notebook._versions import Timeline, Version
 
 __all__ = ["DefinitionChecks"]
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from dsprod.notebook._edits import Edit
+from dsprod.notebook._edits import Edit, rename_edits
 from dsprod.notebook._model import ParsedCell, Statement
 from dsprod.notebook._scope import Reference, references, yields
 from dsprod.notebook._statements import DEF_TYPES, words
@@ -369,33 +369,3 @@ def _imports_of(statements: list[Statement], name: str, version: Version) -> lis
             (a.asname or a.name) == name and a.name == version.module_name for a in s.node.names
         )
     ]
-
-
-def rename_edits(
-    lines: list[str], statement: Statement, header: str | None, reads: dict[int, str]
-) -> list[Edit] | None:
-    """Edits of the definition at `statement`: its own name becomes `header` (when given) and
-    each module-level read whose node id is in `reads` the name given there. None when a read
-    is not where the syntax tree says (an f-string of an older Python)."""
-    node = statement.node
-    assert isinstance(node, DEF_TYPES)  # noqa: S101 - only definitions are renamed
-    edits: list[Edit] = []
-    if header is not None:
-        for number in range(node.lineno, (node.end_lineno or node.lineno) + 1):
-            text = lines[number - 1]
-            word = "class" if isinstance(node, ast.ClassDef) else "def"
-            at = text.find(f"{word} ")
-            if at >= 0:
-                start = text.index(node.name, at + len(word))
-                edits.append(Edit(number, start, number, start + len(node.name), header))
-                break
-    names = {id(n): n for n in ast.walk(node) if isinstance(n, ast.Name)}
-    for identity, new in reads.items():
-        read = names[identity]
-        text = lines[read.lineno - 1]
-        col = len(text.encode()[: read.col_offset].decode(errors="replace"))
-        if text[col : col + len(read.id)] != read.id:
-            return None
-        if new != read.id:
-            edits.append(Edit(read.lineno, col, read.lineno, col + len(read.id), new))
-    return edits
