@@ -71,7 +71,8 @@ def _one_command() -> Iterator[None]:
     leaves once more when it is enabled again or at the interpreter's exit, which collects
     even with the collector off: 60-80 ms of a 2,000-cell extract and 50 ms of a `check` of
     42 notebooks, to free nothing sooner than the exit does. Frozen, what is left is freed
-    by reference counting alone.
+    by reference counting alone. Off before the engine's modules are imported: their classes
+    and tables are objects too, and collecting while they are made took another 5-15 ms.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -171,21 +172,7 @@ def _extract(args: list[str], globals_: list[str]) -> int:
         raise _NotMineError("an argument typer would refuse")
     if parsed.only is not None and not _only_names(parsed.only):
         raise _NotMineError("--only names nothing: typer explains it")
-    # One command, then the process ends. The cyclic collector would walk the syntax trees
-    # as they pile up, and the cycles the engine leaves once more when it is enabled again or
-    # at the interpreter's exit, which collects even with the collector off: 60-80 ms of a
-    # 2,000-cell notebook, to free nothing sooner than the exit does. Frozen, what is left
-    # is freed by reference counting alone. Off from here, before the engine's modules are
-    # imported: their classes and tables are objects too, and collecting while they are
-    # made took another 5-15 ms.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _run_extract(parsed, globals_)
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+    return _run_extract(parsed, globals_)
 
 
 def _run_extract(parsed: argparse.Namespace, globals_: list[str]) -> int:
