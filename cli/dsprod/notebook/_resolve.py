@@ -11,7 +11,7 @@ from typing import Literal
 
 from dsprod.notebook._model import Location, Statement
 from dsprod.notebook._runs import RunLine, run_statements
-from dsprod.notebook._scope import summarize
+from dsprod.notebook._scope import child_fields, summarize
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys
 
 __all__ = ["Resolution", "Resolver", "qualified_name"]
@@ -40,10 +40,6 @@ _CONSTANT_NODES = (
     ast.Subscript, ast.Slice, ast.IfExp, ast.Starred, ast.Call, ast.keyword, ast.operator,
     ast.unaryop, ast.boolop, ast.cmpop, ast.expr_context,
 )  # fmt: skip
-
-
-# node type -> its fields that may hold nodes (`_children`)
-_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -351,22 +347,16 @@ def _imported(key: ImportKey) -> tuple[str, str]:
 
 def _children(node: ast.AST) -> list[ast.AST]:
     """The nodes directly in `node`, as `ast.iter_child_nodes` gives them, less the leaves of
-    fields that hold only markers (a name's context, operators), which are constant."""
+    fields that hold only markers (a name's context, operators), which are constant: the
+    scope walk's fields (`_scope.child_fields`)."""
     found: list[ast.AST] = []
-    for name in _fields(type(node)):
+    for name in child_fields(type(node)):
         value = getattr(node, name, None)
         if type(value) is list:
             found += [item for item in value if isinstance(item, ast.AST)]
         elif isinstance(value, ast.AST):
             found.append(value)
     return found
-
-
-def _fields(kind: type[ast.AST]) -> tuple[str, ...]:
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in ("ctx", "op", "ops"))
-    return fields
 
 
 def _names_read(value: ast.expr) -> list[str]:

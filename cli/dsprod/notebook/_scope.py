@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-__all__ = ["Reference", "ScopeSummary", "references", "summarize", "yields"]
+__all__ = ["Reference", "ScopeSummary", "child_fields", "references", "summarize", "yields"]
 
 ScopeKind = Literal["module", "function", "class", "comprehension"]
 # Fields that never hold a node to visit: a name's context and operators (leaves), and text
@@ -28,7 +28,15 @@ _NOT_CHILDREN = frozenset(
     }
 )  # fmt: skip
 # node type -> the fields of it that may hold nodes
-_CHILDREN: dict[type, tuple[str, ...]] = {}
+_CHILDREN: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of a node of type `kind` that may hold nodes (each type looked at once)."""
+    fields = _CHILDREN.get(kind)
+    if fields is None:
+        fields = _CHILDREN[kind] = tuple(f for f in kind._fields if f not in _NOT_CHILDREN)
+    return fields
 
 
 @dataclass(eq=False)
@@ -114,10 +122,7 @@ class _Visitor(ast.NodeVisitor):
         return method
 
     def generic_visit(self, node: ast.AST) -> None:
-        kind = type(node)
-        fields = _CHILDREN.get(kind)
-        if fields is None:
-            fields = _CHILDREN[kind] = tuple(f for f in kind._fields if f not in _NOT_CHILDREN)
+        fields = _CHILDREN.get(type(node)) or child_fields(type(node))
         methods = self._methods
         for field_name in fields:
             value = getattr(node, field_name, None)
