@@ -37,6 +37,7 @@ _KINDS: dict[object, DefinitionKind] = {
 SCHEMA_VERSION = 2
 _READABLE = (1, 2)
 MANIFEST_PATH = Path(".dsprod") / "manifest.json"
+_string = json.encoder.encode_basestring  # as json.dumps(s, ensure_ascii=False)
 
 
 def digest(text: str) -> str:
@@ -148,13 +149,31 @@ class Manifest:
         # Only when something was left: a manifest of a notebook-free project stays small.
         if notebooks:
             document["notebooks"] = notebooks
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return _indented(document) + "\n"
 
     def save(self) -> None:
         from dsprod._fs import atomic_write_text  # writing is rare; reading must be cheap
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.path, self.render())
+
+
+def _indented(value: object, depth: int = 0) -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False)` for what a manifest holds: objects,
+    strings and integers. The standard library writes indented JSON in pure Python, one
+    generator step per token: 10-15 ms for the manifest of a 2,000-cell notebook. Here each
+    string is one call of json's C encoder and each object one join."""
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = "\n" + "  " * (depth + 1)
+        members = (f"{_string(k)}: {_indented(v, depth + 1)}" for k, v in value.items())
+        return "{" + inner + ("," + inner).join(members) + "\n" + "  " * depth + "}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"a manifest holds no {type(value).__name__}")
 
 
 def load_manifest(root: Path) -> Manifest:

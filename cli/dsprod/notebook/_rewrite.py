@@ -15,7 +15,7 @@ from typing import Any
 
 from dsprod.notebook._edits import Edit, apply_edits
 from dsprod.notebook._model import Notebook, Statement
-from dsprod.notebook._read import source_key
+from dsprod.notebook._read import cell_dicts, source_key
 
 __all__ = [
     "import_line",
@@ -26,6 +26,13 @@ __all__ = [
 ]
 
 _LINE_LIMIT = 100
+_DECODER = json.JSONDecoder()
+_BEFORE_NAME = frozenset(" \t\r\n{,")
+_COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
+_SPACE = re.compile(r"[ \t\r\n]*")  # JSON's whitespace
+# A JSON string as `json.dumps(s, ensure_ascii=False)` writes it, without building an encoder
+# for each of a large notebook's thousands of lines.
+_string = json.encoder.encode_basestring
 
 
 def import_line(module: str, names: list[str]) -> str:
@@ -158,6 +165,7 @@ def _splice(notebook: Notebook, sources: dict[int, str | None]) -> str:
     the way Jupyter writes.
     """
     text = notebook.text
+    raw_cells = cell_dicts(notebook.document)
     pieces: list[str] = []
     position = 0
     first_index = 0
@@ -180,7 +188,8 @@ def _splice(notebook: Notebook, sources: dict[int, str | None]) -> str:
             source = sources[index]
             if source is None:
                 continue
-            kept.append(_with_source(text[start:end], source, prefix, notebook.indent))
+            key = source_key(raw_cells[index])
+            kept.append(_with_source(text[start:end], key, source, prefix, notebook.indent))
         if kept:
             pieces += [text[position : items[0][0]], separator.join(kept)]
             position = items[-1][1]
@@ -191,23 +200,45 @@ def _splice(notebook: Notebook, sources: dict[int, str | None]) -> str:
     return "".join(pieces)
 
 
-def _with_source(cell_text: str, source: str, prefix: str, indent: int) -> str:
-    """The cell's JSON text with only its source replaced, the rest byte for byte."""
-    decoder = json.JSONDecoder()
-    members = _members(cell_text, 0, decoder)
-    kind = json.loads(cell_text[slice(*members["cell_type"])])
-    key = source_key({**dict.fromkeys(members), "cell_type": kind})
-    start, end = members[key]
+def _with_source(cell_text: str, key: str, source: str, prefix: str, indent: int) -> str:
+    """The cell's JSON text with only its source (member `key`) replaced, the rest byte for
+    byte."""
+    start, end = _last_member(cell_text, key) or _members(cell_text, 0, _DECODER)[key]
     if cell_text[start] != "[":
-        return cell_text[:start] + json.dumps(source, ensure_ascii=False) + cell_text[end:]
+        return cell_text[:start] + _string(source) + cell_text[end:]
     lines = source.splitlines(keepends=True)
     if not lines:
         return cell_text[:start] + "[]" + cell_text[end:]
     # Jupyter writes a list of lines one per line, one indent deeper than the member.
     inner = prefix + " " * indent * 2
-    body = ",\n".join(inner + json.dumps(line, ensure_ascii=False) for line in lines)
+    body = ",\n".join(inner + _string(line) for line in lines)
     closing = prefix + " " * indent
     return f"{cell_text[:start]}[\n{body}\n{closing}]{cell_text[end:]}"
+
+
+def _last_member(cell_text: str, key: str) -> tuple[int, int] | None:
+    """The offsets of the value of member `key` when it is the object's last member, as the
+    source is in every cell Jupyter writes (sorted keys); None otherwise, or when unsure.
+
+    One search from the end instead of reading every member (a cell's outputs can be most of
+    the file). Exact: the quote found opens a name (a quote after a space, `{` or `,` cannot
+    be inside a string, where quotes are escaped, nor close one, which a name cannot follow),
+    and only spaces and the object's closing brace follow its value, so it is no nested
+    object's member.
+    """
+    at = cell_text.rfind(f'"{key}"')
+    if at <= 0 or cell_text[at - 1] not in _BEFORE_NAME:
+        return None
+    colon = _COLON.match(cell_text, at + len(key) + 2)
+    if colon is None:
+        return None
+    try:
+        _, end = _DECODER.raw_decode(cell_text, colon.end())
+    except ValueError:
+        return None
+    if cell_text[end:].strip() != "}":
+        return None
+    return colon.end(), end
 
 
 def _cell_arrays(
@@ -229,9 +260,8 @@ def _cell_arrays(
 
 
 def _skip_space(text: str, index: int) -> int:
-    while index < len(text) and text[index] in " \t\r\n":
-        index += 1
-    return index
+    match = _SPACE.match(text, index)  # always matches, if only the empty string
+    return match.end() if match else index
 
 
 def _members(text: str, start: int, decoder: json.JSONDecoder) -> dict[str, tuple[int, int]]:

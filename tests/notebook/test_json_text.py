@@ -1,0 +1,83 @@
+"""The JSON dsprod writes without the standard library's slow paths: the manifest's indented
+text (`_manifest._indented`) and a changed cell's source found from the end of the cell
+(`_rewrite._last_member`). Each must give exactly what the slow path gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dsprod.notebook._manifest import LeftEntry, Manifest, ModuleEntry, SymbolEntry, _indented
+from dsprod.notebook._rewrite import _DECODER, _last_member, _members
+
+_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=12)
+_values = st.recursive(
+    _text | st.integers(),
+    lambda inner: st.dictionaries(_text, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(_text, _values, max_size=5))
+def test_the_manifest_text_is_json_dumps_with_indent_2(value: dict[str, object]) -> None:
+    assert _indented(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_a_manifest_renders_as_before(tmp_path: Path) -> None:
+    manifest = Manifest(
+        tmp_path,
+        {
+            "pkg/m.py": ModuleEntry(
+                "pkg.m",
+                "ab" * 32,
+                {
+                    "f": SymbolEntry("n.ipynb", "function", "cd" * 32),
+                    "Ä": SymbolEntry('we"ird\\.ipynb', "class", "ef" * 32),
+                },
+            ),
+            "pkg/empty.py": ModuleEntry("pkg.empty", "00" * 32),
+        },
+        {"n.ipynb": {"g": LeftEntry("cell 2:line 1", "reads `x`\nwhich changes")}, "o": {}},
+    )
+    text = manifest.render()
+    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(text)["modules"]["pkg/m.py"]["symbols"]["Ä"]["notebook"] == 'we"ird\\.ipynb'
+    assert json.loads(text)["notebooks"] == {
+        "n.ipynb": {"left": {"g": {"where": "cell 2:line 1", "reason": "reads `x`\nwhich changes"}}}
+    }
+
+
+_nested = st.fixed_dictionaries({"source": _text}) | st.dictionaries(_text, _text, max_size=2)
+_member_values = _text | st.lists(_text, max_size=3) | _nested | st.lists(_nested, max_size=2)
+
+
+@settings(max_examples=400)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["source", "cell_type", "metadata", "outputs", "id", 'x"source', "so\\urce"]
+        ),
+        _member_values,
+        min_size=1,
+    ),
+    st.sampled_from([None, 1, 2]),
+    st.booleans(),
+)
+def test_the_source_found_from_the_end_is_the_member_walk_s(
+    cell: dict[str, object], indent: int | None, ascii_only: bool
+) -> None:
+    """Whatever the order of the members, whatever holds a nested `source` or a name ending
+    in one: the fast path answers only when it is sure, and then as the walk does."""
+    text = json.dumps(cell, indent=indent, ensure_ascii=ascii_only)
+    found = _last_member(text, "source")
+    members = _members(text, 0, _DECODER)
+    if found is not None:
+        assert found == members["source"]
+    if list(cell)[-1] == "source" and isinstance(cell["source"], str):
+        # Jupyter's cells (sorted keys: the source last) take the fast path. (A source that
+        # holds `"source"` itself, in a list, is found by the walk.)
+        assert found == members["source"]
