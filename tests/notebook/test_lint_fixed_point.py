@@ -46,7 +46,8 @@ def ruff(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 class _Counted:
-    """subprocess.run, counting ruff's runs by subcommand."""
+    """subprocess.run, counting ruff's runs by subcommand. `calls` in sorted order: the
+    first `check --fix` runs beside the formatter, in a thread (`ProjectLint.settled`)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[str] = []
@@ -55,6 +56,7 @@ class _Counted:
 
     def __call__(self, command: list[str], **kwargs: object) -> object:
         self.calls.append(command[1])
+        self.calls.sort()
         return self._run(command, **kwargs)  # type: ignore[call-overload]
 
 
@@ -83,7 +85,8 @@ def test_a_settled_text_costs_a_format_and_a_fix(
     counted = _Counted(monkeypatch)
     again, codes = lint.settled(settled, module)
     assert again == settled and codes == {"F821", "N802"}
-    assert counted.calls == ["format", "check"]
+    # The formatter keeps the text: the fix run beside it is the round's, one of each.
+    assert counted.calls == ["check", "format"]
 
 
 def test_module_debt_header_is_at_the_fixed_point_and_measured_once(
@@ -95,10 +98,11 @@ def test_module_debt_header_is_at_the_fixed_point_and_measured_once(
     # E501: the header's own first line is longer than 60.
     assert debt.ruff == ("E501", "F821", "N802")
     assert text.startswith("# Lint debt of code promoted from notebooks")
-    # Format, fix, format (which changes nothing: settled). No plain `ruff check` of the
-    # body: the `check --fix` measured it. One of the header, which may break a rule of its
-    # own (E501 here: the line length is 60).
-    assert counted.calls == ["format", "check", "format", "check"]
+    # Format (beside it a fix of the text as it was, which the formatter changes: not used),
+    # fix, format (which changes nothing: settled). No plain `ruff check` of the body: the
+    # `check --fix` measured it. One of the header, which may break a rule of its own (E501
+    # here: the line length is 60).
+    assert counted.calls == ["check", "check", "check", "format", "format"]
     module.write_text(text)
     assert ruff(project, "check", str(module)).returncode == 0
     assert ruff(project, "format", "--check", str(module)).returncode == 0
@@ -112,7 +116,8 @@ def test_clean_code_needs_no_header_and_no_second_measure(
     authored = "def area(r):\n  return r*r\n"
     text, debt = module_debt(ProjectLint(project, None), authored, module, None)
     assert text == "def area(r):\n    return r * r\n" and debt.size == 0
-    assert counted.calls == ["format", "check"]
+    # Format (and the unused fix beside it), then the fix of the formatted text: settled.
+    assert counted.calls == ["check", "check", "format"]
 
 
 @pytest.mark.parametrize(
@@ -149,8 +154,9 @@ def test_mypy_debt_without_mypy_is_unknown_not_empty(
     previous = _lint.ModuleDebt((), ("no-untyped-def",))
     _, debt = module_debt(lint, "def f(x):\n    return x\n", module, previous)
     assert debt.mypy == ("no-untyped-def",)
-    # Format, fix, and the header's check (the recorded mypy debt makes a header): no mypy.
-    assert counted.calls == ["format", "check", "check"]
+    # Format with the fix beside it (the formatter keeps the text), and the header's check
+    # (the recorded mypy debt makes a header): no mypy.
+    assert counted.calls == ["check", "check", "format"]
 
 
 def test_without_a_project_ruff_it_is_the_ruff_ruff_itself_finds(tmp_path: Path) -> None:
@@ -158,3 +164,40 @@ def test_without_a_project_ruff_it_is_the_ruff_ruff_itself_finds(tmp_path: Path)
     from ruff.__main__ import find_ruff_bin
 
     assert ProjectLint(tmp_path, None).ruff == find_ruff_bin()
+
+
+@pytest.mark.parametrize("count", [2, 3, 12])
+def test_an_exports_list_is_written_as_the_formatter_keeps_it(project: Path, count: int) -> None:
+    """`__all__` on one line while it fits the project's line length (60 here), one name a
+    line beyond: the formatter then has nothing to change, and its run and the fix beside
+    it are the whole settling."""
+    from dsprod.notebook._module import ModuleText, compose_module, new_module_text
+
+    module = project / "pkg" / "m.py"
+    names = [f"function_{i}" for i in range(count)]
+    base = ModuleText.parse(new_module_text(["n.ipynb"]), module)
+    text = compose_module(
+        base,
+        imports=[],
+        constants=[],
+        definitions=[(n, f"def {n}():\n    return {i}") for i, n in enumerate(names)],
+        replacements={},
+        exported=names,
+        line_length=_lint.ruff_line_length(project),
+    )
+    assert ('\n    "function_0",\n' in text) is (count > 2)
+    module.write_text(text)
+    assert ruff(project, "format", "--check", str(module)).returncode == 0
+
+
+def test_the_line_length_is_the_project_ruff_s(project: Path) -> None:
+    assert _lint.ruff_line_length(project) == 60
+    (project / "ruff.toml").write_text("line-length = 120\n")
+    assert _lint.ruff_line_length(project) == 120  # ruff.toml comes before pyproject.toml
+    (project / "ruff.toml").write_text("line-length = [\n")  # ruff reports that itself
+    assert _lint.ruff_line_length(project) == 88
+    (project / "ruff.toml").unlink()
+    (project / "pyproject.toml").write_text("[tool.ruff]\nline-length = 'long'\n")
+    assert _lint.ruff_line_length(project) == 88
+    (project / "pyproject.toml").unlink()
+    assert _lint.ruff_line_length(project) == 88

@@ -30,13 +30,15 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from dsprod.errors import Flag, Step, TargetError
 
 __all__ = [
     "UNSILENCEABLE",
+    "Meanwhile",
     "ModuleDebt",
     "ProjectLint",
     "Settling",
@@ -44,10 +46,14 @@ __all__ = [
     "module_debt_meanwhile",
     "read_module_debt",
     "read_pyproject",
+    "ruff_line_length",
     "strip_debt_header",
 ]
 
-_SWITCH_INTERVAL = 0.0002  # seconds; see Settling
+_SWITCH_INTERVAL = 0.0002  # seconds; see Meanwhile
+_DEFAULT_LINE_LENGTH = 88  # ruff's
+_FIX = ["check", "--fix", "--exit-zero", "--quiet", "--output-format", "json"]
+_T = TypeVar("_T")
 
 _HEADER_NOTE = "# Lint debt of code promoted from notebooks, recorded by dsprod (docs/check.md)."
 _RUFF_LINE = re.compile(r"^# ruff: noqa: (?P<codes>[A-Z0-9, ]+)$")
@@ -96,17 +102,27 @@ class ProjectLint:
             return text, None
         codes: set[str] | None = None
         measured: str | None = None  # the text `codes` describe
-        for _ in range(_MAX_ROUNDS):
-            formatted = self._ruff(["format"], text, path, True)
+        for round_ in range(_MAX_ROUNDS):
+            # The first `check --fix` runs beside the formatter, on the text as it is: when
+            # the formatter keeps that text (a module made of formatted cells), it is the very
+            # run this round needs next, and ruff's two steps take the time of one.
+            ahead = Meanwhile(partial(self._run, _FIX, text, path, True)) if not round_ else None
+            try:
+                formatted = self._ruff(["format"], text, path, True)
+            except BaseException:
+                if ahead is not None:
+                    ahead.abandon()
+                raise
+            if formatted is not None:
+                formatted = _whitespace_fixed(formatted)
+            if ahead is not None and formatted != text:
+                ahead.abandon()  # it checked a text the formatter changes: not the one needed
+                ahead = None
             if formatted is None:
                 return text, codes if measured == text else None
-            formatted = _whitespace_fixed(formatted)
             if formatted == text and measured == text:
                 return text, codes  # `check --fix` made it; the formatter keeps it
-            done = self._run(
-                ["check", "--fix", "--exit-zero", "--quiet", "--output-format", "json"],
-                formatted, path, True,
-            )  # fmt: skip
+            done = ahead() if ahead is not None else self._run(_FIX, formatted, path, True)
             if done is None or not done.stdout:
                 return formatted, None
             codes, measured = _reported_codes(done.stderr), done.stdout
@@ -260,16 +276,17 @@ def module_debt_meanwhile(
     """`module_debt`, started in a thread: the project's ruff runs in its own processes, so
     the caller's work goes on meanwhile (on a large notebook ruff's two runs are a tenth of
     an extraction). Calling the result waits for it, and raises what it raised."""
-    return Settling(lambda: module_debt(lint, text, path, previous))
+    return Meanwhile(lambda: module_debt(lint, text, path, previous))
 
 
-class Settling:
-    """A module being settled by the project's ruff (and checked by its mypy) in a thread."""
+class Meanwhile(Generic[_T]):
+    """Work that mostly waits for other processes (ruff's, mypy's), done in a thread while
+    the caller goes on. Calling it waits for the result, and raises what the work raised."""
 
-    def __init__(self, work: Callable[[], tuple[str, ModuleDebt]]) -> None:
+    def __init__(self, work: Callable[[], _T]) -> None:
         import threading
 
-        self._done: list[tuple[str, ModuleDebt]] = []
+        self._done: list[_T] = []
         self._failed: list[BaseException] = []
 
         def run() -> None:
@@ -285,10 +302,10 @@ class Settling:
         self._interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._interval, _SWITCH_INTERVAL))
         # A daemon: whatever happens, the process never waits for it at exit.
-        self._thread = threading.Thread(target=run, name="dsprod-ruff", daemon=True)
+        self._thread = threading.Thread(target=run, name="dsprod-meanwhile", daemon=True)
         self._thread.start()
 
-    def __call__(self) -> tuple[str, ModuleDebt]:
+    def __call__(self) -> _T:
         try:
             self._thread.join()
         except BaseException:  # a Ctrl-C while waiting
@@ -301,16 +318,20 @@ class Settling:
         return self._done[0]
 
     def abandon(self) -> None:
-        """Wait for the thread to end, with Ctrl-C held back, when the caller is leaving on an
-        exception. The thread removes mypy's probe file from the package as it ends; the
-        interrupted process leaves through `os._exit`, which would leave the file behind.
-        Not for long: a Ctrl-C in a terminal reaches ruff's and mypy's processes too (one
-        process group), and they stop at once."""
+        """Wait for the thread to end, with Ctrl-C held back, when the caller is leaving (on
+        an exception) or does not need the result. The thread removes mypy's probe file from
+        the package as it ends; the interrupted process leaves through `os._exit`, which
+        would leave the file behind. Not for long: a Ctrl-C in a terminal reaches ruff's and
+        mypy's processes too (one process group), and they stop at once."""
         from dsprod._interrupt import deferred
 
         with deferred():
             self._thread.join()
         sys.setswitchinterval(self._interval)
+
+
+# A module being settled by the project's ruff (and checked by its mypy).
+Settling = Meanwhile[tuple[str, ModuleDebt]]
 
 
 def read_module_debt(text: str) -> ModuleDebt:
@@ -380,6 +401,27 @@ def _project_ruff(root: Path) -> str | None:
         import shutil
 
         return shutil.which("ruff")
+
+
+def ruff_line_length(root: Path) -> int:
+    """The line length of the project's ruff, as its own configuration gives it (ruff.toml,
+    .ruff.toml, else pyproject.toml); ruff's default without one. Read without following
+    `extend`: a guess, used only to write text as the formatter would (`_module`)."""
+    from dsprod._toml import load_toml
+    from dsprod.errors import ConfigError
+
+    for name in ("ruff.toml", ".ruff.toml"):
+        path = root / name
+        if path.is_file():
+            try:
+                value = load_toml(path, root).get("line-length")
+            except ConfigError:
+                value = None
+            break
+    else:
+        ruff = read_pyproject(root).get("tool", {}).get("ruff", {})
+        value = ruff.get("line-length") if isinstance(ruff, Mapping) else None
+    return value if isinstance(value, int) and value > 0 else _DEFAULT_LINE_LENGTH
 
 
 def read_pyproject(root: Path) -> Mapping[str, Any]:

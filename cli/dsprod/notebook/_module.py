@@ -104,10 +104,12 @@ def compose_module(
     definitions: list[tuple[str, str]],
     replacements: dict[str, str],
     exported: list[str],
+    line_length: int,
 ) -> str:
     """Add imports, constants and definitions to `current`; replace the named symbols.
 
-    `constants` and `definitions` are (name, source) pairs in notebook order.
+    `constants` and `definitions` are (name, source) pairs in notebook order; `line_length`
+    is the project's formatter's.
     """
     lines = current.text.rstrip("\n").split("\n")
     body = current.tree.body
@@ -155,9 +157,13 @@ def compose_module(
                 rendered = "__all__" + (
                     ": list[str]" if isinstance(all_node, ast.AnnAssign) else ""
                 )
-                quoted = ", ".join(f'"{n}"' for n in names)
-                text = f"{rendered} = [{quoted}]"
-                edits.append((all_node.lineno - 1, all_node.end_lineno or all_node.lineno, [text]))
+                edits.append(
+                    (
+                        all_node.lineno - 1,
+                        all_node.end_lineno or all_node.lineno,
+                        _all_lines(rendered, names, line_length),
+                    )
+                )
     if definitions:
         appended: list[str] = []
         for _, source in definitions:
@@ -167,6 +173,18 @@ def compose_module(
     for first, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         lines[first:end] = new
     return "\n".join(lines).strip("\n") + "\n"
+
+
+def _all_lines(assigned: str, names: list[str], line_length: int) -> list[str]:
+    """`__all__` as ruff's formatter writes it: on one line when it fits, else one name a
+    line. Then the formatter keeps a module made of formatted code as it is, and its run and
+    the lint's, which start together, take the time of one (`ProjectLint.settled`). A wrong
+    guess of the length costs only that: the formatter puts it right."""
+    quoted = [f'"{n}"' for n in names]
+    line = f"{assigned} = [{', '.join(quoted)}]"
+    if len(line) <= line_length:
+        return [line]
+    return [f"{assigned} = [", *(f"    {q}," for q in quoted), "]"]
 
 
 def _all_order(name: str) -> tuple[int, list[tuple[int, int | str]]]:

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 from dsprod._output import Output
 from dsprod._project import Project, project_python
-from dsprod.notebook._lint import ProjectLint, Settling, module_debt_meanwhile, read_module_debt
+from dsprod.notebook._lint import (
+    ProjectLint,
+    Settling,
+    module_debt_meanwhile,
+    read_module_debt,
+    ruff_line_length,
+)
 from dsprod.notebook._manifest import Manifest, load_manifest
 from dsprod.notebook._merge import Merge, merge_plan
 from dsprod.notebook._model import Notebook
@@ -118,6 +124,7 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
         definitions=[(d.name, d.source) for d in plan.definitions if d.name in stage.merge.add],
         replacements=stage.merge.replace,
         exported=[d.name for d in plan.definitions],
+        line_length=ruff_line_length(lint_root(stage)),
     )
     settled: Settling | None = None
     if options.format if options.format is not None else config.get("format", True):
