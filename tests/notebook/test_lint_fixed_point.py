@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsprod.notebook import _lint
 from dsprod.notebook._lint import ProjectLint, module_debt
@@ -201,3 +203,26 @@ def test_the_line_length_is_the_project_ruff_s(project: Path) -> None:
     assert _lint.ruff_line_length(project) == 88
     (project / "pyproject.toml").unlink()
     assert _lint.ruff_line_length(project) == 88
+
+
+_lines_text = st.lists(
+    st.text(
+        alphabet=st.sampled_from(["a", "#", " ", "\t", "\r", "\x0c", "\u3000", ":"]), max_size=6
+    ),
+    max_size=6,
+).map("\n".join)
+
+
+@settings(max_examples=500)
+@given(_lines_text)
+def test_the_quick_text_paths_give_what_splitting_every_line_gives(text: str) -> None:
+    """A large module is not split line by line when nothing is to change: the result is
+    still what the line-by-line rules give."""
+    whole = "\n".join(line.rstrip() for line in text.rstrip().split("\n")) + "\n"
+    assert _lint._whitespace_fixed(text) == whole
+    lines = text.split("\n")
+    leading = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    assert _lint._leading_comments(text) == lines[:leading]
+    # The debt header goes, every other line stays (this alphabet writes no header line).
+    header = f'{_lint._HEADER_NOTE}\n# ruff: noqa: E501\n# mypy: disable-error-code="misc"\n'
+    assert _lint.strip_debt_header(header + text) == _lint.strip_debt_header(text) == text

@@ -52,6 +52,8 @@ __all__ = [
 
 _SWITCH_INTERVAL = 0.0002  # seconds; see Meanwhile
 _DEFAULT_LINE_LENGTH = 88  # ruff's
+# Whitespace a line ends with (`\s` is what `str.rstrip` strips), but the line break itself.
+_SPACE_AT_END = re.compile(r"[^\S\n]\n")
 _FIX = ["check", "--fix", "--exit-zero", "--quiet", "--output-format", "json"]
 _T = TypeVar("_T")
 
@@ -243,6 +245,8 @@ def _reported_codes(stderr: str) -> set[str] | None:
 def _whitespace_fixed(text: str) -> str:
     """What the project's trailing-whitespace and end-of-file hooks would leave: they rewrite
     every line, strings included, so dsprod writes it that way first."""
+    if not _SPACE_AT_END.search(text) and text.endswith("\n") and not text[-2:-1].isspace():
+        return text  # one search instead of splitting and joining every line (the usual case)
     return "\n".join(line.rstrip() for line in text.rstrip().split("\n")) + "\n"
 
 
@@ -346,14 +350,16 @@ def read_module_debt(text: str) -> ModuleDebt:
 
 
 def strip_debt_header(text: str) -> str:
-    lines = text.split("\n")
-    leading = len(_leading_comments(text))
+    leading = _leading_comments(text)
     kept = [
         line
-        for line in lines[:leading]
+        for line in leading
         if line != _HEADER_NOTE and not _RUFF_LINE.match(line) and not _MYPY_LINE.match(line)
     ]
-    return "\n".join([*kept, *lines[leading:]])
+    if len(kept) == len(leading):
+        return text
+    rest = text.split("\n", len(leading))[len(leading) :]
+    return "\n".join([*kept, *rest])
 
 
 def _with_header(text: str, debt: ModuleDebt) -> str:
@@ -368,11 +374,15 @@ def _with_header(text: str, debt: ModuleDebt) -> str:
 
 
 def _leading_comments(text: str) -> list[str]:
+    """The comment lines the text starts with; the rest of a large module is not split."""
     lines = []
-    for line in text.split("\n"):
-        if not line.startswith("#"):
+    start = 0
+    while text.startswith("#", start):
+        end = text.find("\n", start)
+        lines.append(text[start:] if end < 0 else text[start:end])
+        if end < 0:
             break
-        lines.append(line)
+        start = end + 1
     return lines
 
 
