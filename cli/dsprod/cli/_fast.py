@@ -29,7 +29,19 @@ class _NotMineError(Exception):
     """The arguments are for the typer application (it explains a usage error better)."""
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Never prints (errors go to the typer application); argparse still makes one for every
+    option it adds, to check its metavar, and without a width asks the terminal for one, which
+    imports shutil and the compression modules it imports: 1 ms of every start."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=80)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog=prog, add_help=False, allow_abbrev=False, formatter_class=_Formatter)
+
     def error(self, message: str) -> NoReturn:
         raise _NotMineError(message)
 
@@ -116,7 +128,7 @@ def _root_help() -> int | None:
 
 def check_parser() -> argparse.ArgumentParser:
     """`dsprod check`'s options, as `cli/check.py` declares them (a test compares the two)."""
-    parser = _Parser(prog="dsprod check", add_help=False, allow_abbrev=False)
+    parser = _Parser("dsprod check")
     parser.add_argument("files", nargs="*", type=Path)
     for flag in ("--fix", "--report", "--verify", "--tests", "--json", "--version"):
         parser.add_argument(flag, action="store_true")
@@ -150,7 +162,7 @@ def _check(args: list[str], globals_: list[str]) -> int:
 
 def extract_parser() -> argparse.ArgumentParser:
     """`dsprod extract`'s options, as `cli/extract.py` declares them (a test compares the two)."""
-    parser = _Parser(prog="dsprod extract", add_help=False, allow_abbrev=False)
+    parser = _Parser("dsprod extract")
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("-m", "--module")
     parser.add_argument("--only")
