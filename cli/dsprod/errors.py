@@ -21,8 +21,8 @@ __all__ = [
 ]
 
 # Records here and on every command's start-up path are NamedTuples or plain classes, not
-# dataclasses: a frozen dataclass execs each method it makes (0.3-0.4 ms a class on Python
-# 3.11), and importing `dataclasses` imports `inspect` (3 ms).
+# dataclasses: a frozen dataclass execs each method it makes (0.3-0.9 ms a class on Python
+# 3.11, a NamedTuple 0.1 ms), and importing `dataclasses` imports `inspect` (2-4 ms).
 
 
 class Flag(NamedTuple):
