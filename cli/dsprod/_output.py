@@ -10,7 +10,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -36,19 +35,34 @@ _VERB_COLOURS = {
 _VERB_WIDTH = 10
 
 
-@dataclass
 class Output:
     """Where and how dsprod talks to the user.
 
     Status lines are short verbs followed by what they act on, so a script can grep them and a
     person can scan them; they go to stderr so stdout stays clean for data (diffs, JSON).
+
+    A plain class, not a dataclass: see `dsprod.errors` (every command's start-up makes it).
     """
 
-    quiet: bool = False
-    color: bool | None = None
-    json: bool = False
-    err: TextIO | None = None
-    out: TextIO | None = None
+    def __init__(
+        self,
+        quiet: bool = False,
+        color: bool | None = None,
+        json: bool = False,
+        err: TextIO | None = None,
+        out: TextIO | None = None,
+    ) -> None:
+        self.quiet = quiet
+        self.color = color
+        self.json = json
+        self.err = err
+        self.out = out
+
+    def __repr__(self) -> str:
+        return (
+            f"Output(quiet={self.quiet!r}, color={self.color!r}, json={self.json!r}, "
+            f"err={self.err!r}, out={self.out!r})"
+        )
 
     def _err(self) -> TextIO:
         return self.err or sys.stderr

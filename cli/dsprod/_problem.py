@@ -7,9 +7,8 @@ every command.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from dsprod._output import render, say
 from dsprod.errors import Hint
@@ -25,14 +24,24 @@ class ProblemJson(TypedDict):
     next: str | None
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
+    # A NamedTuple, not a dataclass: made at the commit hook's start-up (see `dsprod.errors`).
+
     # `path.ipynb:cell N:line L`, `conf/prod.toml:4`, `$LOG_LEVEL`, a path, or a check's name
     where: str
     message: str
     next: Hint | None = None  # the command, or step, that fixes it
-    # The file a fix acts on (the notebook `check --fix` extracts); not shown.
-    path: Path | None = field(default=None, compare=False)
+    # The file a fix acts on (the notebook `check --fix` extracts); not shown, not compared.
+    path: Path | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Problem) and self[:3] == other[:3]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self[:3])
 
     def __str__(self) -> str:
         return render(f"{self.where}: {self.message}", self.next)

@@ -12,9 +12,8 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from dsprod._output import shown
 from dsprod._toml import load_toml
@@ -42,15 +41,17 @@ NEW_PROJECT_HINT = Step(
 _FIX = f"fix {PYPROJECT}, then run the command again"
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):
+    # A NamedTuple, not a dataclass: see `dsprod.errors` (on every command's start-up path).
+
     root: Path
     name: str  # [project] name, else the folder's name
     package: str | None  # the import name of its package (declared, or found)
     package_dir: Path | None  # the folder holding the package's __init__.py, when it exists
     requires_python: str | None
-    config: Mapping[str, Any] = field(default_factory=dict)  # [tool.dsprod]
-    pyproject: Mapping[str, Any] = field(default_factory=dict, repr=False)  # the whole file
+    # The defaults are one shared dict each: typed as Mapping, nothing writes to them.
+    config: Mapping[str, Any] = {}  # [tool.dsprod]
+    pyproject: Mapping[str, Any] = {}  # the whole file
 
     @property
     def declared_package(self) -> str | None:

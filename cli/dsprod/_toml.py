@@ -11,19 +11,16 @@ from typing import Any
 from dsprod._output import shown
 from dsprod.errors import ConfigError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 __all__ = ["key_lines", "leaves", "line_of", "load_toml"]
 
-_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-_END = re.compile(r"\s*\(at end of document\)$")
-_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+# Patterns, not compiled here: `re` compiles each on first use (and keeps it). Every command
+# imports this module, few read a TOML error or ask where a key is written, and compiling the
+# five cost 0.5 ms of each start.
+_POSITION = r"\s*\(at line (\d+), column (\d+)\)$"
+_END = r"\s*\(at end of document\)$"
+_TABLE = r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$"
 _SIMPLE_KEY = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
-_KEY = re.compile(rf"^\s*({_SIMPLE_KEY}(?:\s*\.\s*{_SIMPLE_KEY})*)\s*=")
-_PART = re.compile(_SIMPLE_KEY)
+_KEY = rf"^\s*({_SIMPLE_KEY}(?:\s*\.\s*{_SIMPLE_KEY})*)\s*="
 
 
 def load_toml(path: Path, root: Path | None = None, data: bytes | None = None) -> dict[str, Any]:
@@ -36,16 +33,22 @@ def load_toml(path: Path, root: Path | None = None, data: bytes | None = None) -
         raise ConfigError(
             f"{where}: cannot read it: {exc}", hint=f"check {where} is a readable UTF-8 file"
         ) from exc
+    # tomllib here, not at the top: importing it compiles its own patterns and imports
+    # datetime (2 ms), and an extract or a check outside any project reads no TOML.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         parsed: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        if match := _POSITION.search(message):
+        if match := re.search(_POSITION, message):
             line = int(match[1])
             message = message[: match.start()]
         else:
             line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
-            message = _END.sub("", message) + " (at the end of the file)"
+            message = re.sub(_END, "", message) + " (at the end of the file)"
         raise ConfigError(
             f"{where}:{line}: not valid TOML: {message}",
             hint=f"fix line {line} of {where}, then run the command again",
@@ -73,11 +76,11 @@ def key_lines(text: str) -> dict[str, int]:
             if line.count(in_string) % 2:
                 in_string = None
             continue
-        if match := _TABLE.match(line):
+        if match := re.match(_TABLE, line):
             table = ".".join(_parts(match[1]))
             found.setdefault(table, number)
             continue
-        if match := _KEY.match(line):
+        if match := re.match(_KEY, line):
             key = ".".join(filter(None, [table, *_parts(match[1])]))
             found.setdefault(key, number)
             rest = line[match.end() :]
@@ -88,7 +91,7 @@ def key_lines(text: str) -> dict[str, int]:
 
 
 def _parts(dotted: str) -> list[str]:
-    return [part.strip("\"'") for part in _PART.findall(dotted)]
+    return [part.strip("\"'") for part in re.findall(_SIMPLE_KEY, dotted)]
 
 
 def line_of(lines: Mapping[str, int], key: str) -> int | None:

@@ -16,7 +16,6 @@ import random
 import stat
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -253,7 +252,7 @@ def _deny_writes_in(monkeypatch: pytest.MonkeyPatch, *folders: Path) -> Callable
     denied = [f.resolve() for f in folders]
     attempts: list[str] = []
     real_access = os.access
-    real_mkstemp = tempfile.mkstemp
+    real_open = os.open
 
     def inside(path: Any) -> bool:
         return path is not None and Path(path).resolve() in denied
@@ -263,15 +262,15 @@ def _deny_writes_in(monkeypatch: pytest.MonkeyPatch, *folders: Path) -> Callable
             return False
         return real_access(path, mode, *args, **kwargs)
 
-    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
-        folder = kwargs.get("dir", args[2] if len(args) > 2 else None)
-        if inside(folder):
+    def open_(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        folder = Path(path).parent
+        if flags & os.O_CREAT and inside(folder):
             attempts.append(str(folder))
-            raise PermissionError(13, "Permission denied", str(folder))
-        return real_mkstemp(*args, **kwargs)
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
 
     monkeypatch.setattr(os, "access", access)
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(os, "open", open_)
     return lambda: attempts
 
 

@@ -3,23 +3,27 @@
 The commit hook runs `dsprod check` on every commit, `--help` is the first thing anyone runs,
 and `extract` is the command that runs on whole notebooks; they should cost Python's start-up
 and the work, not a CLI framework's (typer 0.29 imports pydantic and builds every command:
-100-250 ms). As pre-commit and nbQA do, this parses with argparse. It answers only what it
-can answer exactly as the typer application would: any `--help` of a command, a narrow
-terminal, or arguments it does not know go to `_app`, which declares every command (and
-prints the usage errors, in its words).
+100-250 ms). It answers only what it can answer exactly as the typer application would: any
+`--help` of a command, a narrow terminal, or arguments it does not take as they are go to
+`_app`, which declares every command (and prints the usage errors, in its words).
+
+Its parser is a table of each command's options, not argparse: importing argparse, building a
+parser and parsing cost 3-5 ms of every start (gettext's lookups, and the usage line that
+`parse_intermixed_args` formats with a dozen patterns). It takes options and positionals in
+any order, `--option value` and `--option=value`; anything else (attached short values,
+`--`, a value that starts with `-`, an unknown or abbreviated option) goes to typer.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import gc
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import NoReturn
+from typing import Any
 
-__all__ = ["color_option", "run"]
+__all__ = ["CHECK_OPTIONS", "EXTRACT_OPTIONS", "Options", "color_option", "run"]
 
 _GLOBAL_FLAGS = {"-q": "quiet", "--quiet": "quiet", "--color": "color", "--no-color": "color"}
 _HELP = {"-h", "--help"}
@@ -29,9 +33,72 @@ class _NotMineError(Exception):
     """The arguments are for the typer application (it explains a usage error better)."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise _NotMineError(message)
+# A command's options: option -> (its parameter, what it takes: the value a switch sets, or
+# the type of the value that follows), and each parameter's default.
+Options = tuple[Mapping[str, tuple[str, bool | type[str] | type[int]]], Mapping[str, Any]]
+
+
+def _switches(*names: str) -> dict[str, tuple[str, bool]]:
+    return {f"--{name.replace('_', '-')}": (name, True) for name in names}
+
+
+# As `cli/check.py` and `cli/extract.py` declare them (a test compares the two).
+CHECK_OPTIONS: Options = (
+    {
+        **_switches("fix", "report", "verify", "tests", "json", "version", "quiet"),
+        "-q": ("quiet", True),
+    },
+    dict.fromkeys(("fix", "report", "verify", "tests", "json", "version", "quiet"), False),
+)
+EXTRACT_OPTIONS: Options = (
+    {
+        "-m": ("module", str),
+        "--module": ("module", str),
+        "--only": ("only", str),
+        **_switches("dry_run", "force", "verify", "tests", "version", "quiet"),
+        "-q": ("quiet", True),
+        # --x/--no-x: True or False, the last one wins; None when neither is given.
+        **_switches("format", "autoreload", "parametrize"),
+        **{f"--no-{name}": (name, False) for name in ("format", "autoreload", "parametrize")},
+        "--timeout": ("timeout", int),
+    },
+    {
+        **dict.fromkeys(("dry_run", "force", "verify", "tests", "version", "quiet"), False),
+        **dict.fromkeys(("module", "only", "format", "autoreload", "parametrize")),
+        "timeout": 120,
+    },
+)
+
+
+def _parse(args: list[str], options: Options) -> tuple[dict[str, Any], list[str]]:
+    """The parameters and the positionals in `args`; _NotMineError for whatever typer must
+    judge (its parser, click's, takes all this the same way)."""
+    takes, defaults = options
+    values = dict(defaults)
+    positionals: list[str] = []
+    rest = iter(args)
+    for arg in rest:
+        if not arg.startswith("-"):
+            positionals.append(arg)
+            continue
+        option, equals, attached = arg.partition("=")
+        if option not in takes or (equals and not option.startswith("--")):
+            # click reads `-m=x` as the value `=x`: typer's to answer, as any unknown option
+            raise _NotMineError(f"{arg}: not an option this parser takes")
+        name, taken = takes[option]
+        if isinstance(taken, bool):
+            if equals:
+                raise _NotMineError(f"{option} takes no value")
+            values[name] = taken
+            continue
+        value = attached if equals else next(rest, None)
+        if value is None or (not equals and value.startswith("-")):
+            raise _NotMineError(f"{option} needs a value")
+        try:
+            values[name] = taken(value)
+        except ValueError:
+            raise _NotMineError(f"{option}: not a {taken.__name__}") from None
+    return values, positionals
 
 
 def color_option(argv: list[str]) -> bool | None:
@@ -114,94 +181,73 @@ def _root_help() -> int | None:
     return 0
 
 
-def check_parser() -> argparse.ArgumentParser:
-    """`dsprod check`'s options, as `cli/check.py` declares them (a test compares the two)."""
-    parser = _Parser(prog="dsprod check", add_help=False, allow_abbrev=False)
-    parser.add_argument("files", nargs="*", type=Path)
-    for flag in ("--fix", "--report", "--verify", "--tests", "--json", "--version"):
-        parser.add_argument(flag, action="store_true")
-    parser.add_argument("-q", "--quiet", action="store_true")
-    return parser
-
-
 def _check(args: list[str], globals_: list[str]) -> int:
-    parsed = check_parser().parse_intermixed_args(args)
-    if parsed.version:
+    parsed, files = _parse(args, CHECK_OPTIONS)
+    if parsed["version"]:
         return _version()
-    if any(str(f).startswith("-") for f in parsed.files):
-        raise _NotMineError("an option typer would refuse")
     from dsprod._output import Output
     from dsprod.cli._check import run_check
 
     output = Output(
-        quiet="-q" in globals_ or "--quiet" in globals_ or parsed.quiet,
+        quiet="-q" in globals_ or "--quiet" in globals_ or parsed["quiet"],
         color=color_option(globals_),
     )
     return run_check(
         output,
-        parsed.files,
-        fix=parsed.fix,
-        report=parsed.report,
-        verify=parsed.verify,
-        tests=parsed.tests,
-        as_json=parsed.json,
+        [Path(f) for f in files],
+        fix=parsed["fix"],
+        report=parsed["report"],
+        verify=parsed["verify"],
+        tests=parsed["tests"],
+        as_json=parsed["json"],
     )
 
 
-def extract_parser() -> argparse.ArgumentParser:
-    """`dsprod extract`'s options, as `cli/extract.py` declares them (a test compares the two)."""
-    parser = _Parser(prog="dsprod extract", add_help=False, allow_abbrev=False)
-    parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("-m", "--module")
-    parser.add_argument("--only")
-    for flag in ("--dry-run", "--force", "--verify", "--tests", "--version"):
-        parser.add_argument(flag, action="store_true")
-    for switch in ("format", "autoreload", "parametrize"):  # --x/--no-x, the last one wins
-        parser.add_argument(f"--{switch}", dest=switch, action="store_const", const=True)
-        parser.add_argument(f"--no-{switch}", dest=switch, action="store_const", const=False)
-    parser.add_argument("--timeout", type=int, default=120)
-    parser.add_argument("-q", "--quiet", action="store_true")
-    return parser
-
-
 def _extract(args: list[str], globals_: list[str]) -> int:
-    parsed = extract_parser().parse_intermixed_args(args)
-    if parsed.version:
+    parsed, notebooks = _parse(args, EXTRACT_OPTIONS)
+    if not notebooks:
+        raise _NotMineError("no notebook: typer says so")
+    if parsed["version"]:
         return _version()
-    if any(str(f).startswith("-") for f in parsed.notebooks) or parsed.timeout < 1:
+    if parsed["timeout"] < 1:
         raise _NotMineError("an argument typer would refuse")
-    if parsed.only is not None and not _only_names(parsed.only):
+    if parsed["only"] is not None and not _only_names(parsed["only"]):
         raise _NotMineError("--only names nothing: typer explains it")
-    return _run_extract(parsed, globals_)
+    return _run_extract(parsed, [Path(n) for n in notebooks], globals_)
 
 
-def _run_extract(parsed: argparse.Namespace, globals_: list[str]) -> int:
+def _run_extract(parsed: Mapping[str, Any], notebooks: list[Path], globals_: list[str]) -> int:
     # ruff is what extract writes modules with, and a dependency: in an environment without
-    # dsprod's dependencies (the commit hook's) this says so, as the typer path would.
-    import ruff  # noqa: F401
+    # dsprod's dependencies (the commit hook's) this says so, as the typer path would. Looked
+    # up, not imported: its package imports sysconfig to find its binary (0.5 ms), which the
+    # engine finds without it in a virtual environment.
+    import importlib.util
+
+    if importlib.util.find_spec("ruff") is None:
+        raise ModuleNotFoundError("No module named 'ruff'", name="ruff")
 
     from dsprod._output import Output
     from dsprod.cli._extract import run_extract
     from dsprod.notebook.extract import ExtractOptions
 
     output = Output(
-        quiet="-q" in globals_ or "--quiet" in globals_ or parsed.quiet,
+        quiet="-q" in globals_ or "--quiet" in globals_ or parsed["quiet"],
         color=color_option(globals_),
     )
-    only = _only_names(parsed.only) if parsed.only is not None else None
+    only = _only_names(parsed["only"]) if parsed["only"] is not None else None
     options = ExtractOptions(
-        module=parsed.module,
+        module=parsed["module"],
         only=only,
-        dry_run=parsed.dry_run,
-        force=parsed.force,
-        format=parsed.format,
-        autoreload=parsed.autoreload,
-        parametrize=parsed.parametrize,
-        verify=parsed.verify,
-        tests=parsed.tests,
-        timeout=parsed.timeout,
+        dry_run=parsed["dry_run"],
+        force=parsed["force"],
+        format=parsed["format"],
+        autoreload=parsed["autoreload"],
+        parametrize=parsed["parametrize"],
+        verify=parsed["verify"],
+        tests=parsed["tests"],
+        timeout=parsed["timeout"],
     )
-    return run_extract(output, parsed.notebooks, options)
+    return run_extract(output, notebooks, options)
 
 
 def _only_names(only: str) -> frozenset[str]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from dsprod.notebook._lint import UNSILENCEABLE, ProjectLint, read_pyproject
 
@@ -31,9 +30,10 @@ __all__ = [
 DEBT_PATH = Path(".dsprod") / "ruff-debt.toml"
 
 
-@dataclass(frozen=True)
-class NotebookDebt:
-    """The notebooks' lint debt: codes by notebook, and notebooks ruff cannot read."""
+class NotebookDebt(NamedTuple):
+    """The notebooks' lint debt: codes by notebook, and notebooks ruff cannot read.
+
+    A NamedTuple, not a dataclass: see `dsprod.errors` (on every extract's start-up path)."""
 
     ignores: dict[str, tuple[str, ...]]  # notebook path relative to the project -> codes
     excluded: dict[str, str]  # notebook path relative to the project -> why

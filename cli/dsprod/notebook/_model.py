@@ -1,11 +1,15 @@
-"""Typed records passed between the stages of extraction."""
+"""Typed records passed between the stages of extraction.
+
+NamedTuples where nothing `replace`s them, not dataclasses: see `dsprod.errors` (every
+extract makes these classes at start-up).
+"""
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 __all__ = [
     "Cell",
@@ -25,8 +29,7 @@ CellKind = Literal["code", "markdown", "raw"]  # v3 headings are markdown
 DefinitionKind = Literal["function", "class", "constant"]
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """A place in a notebook, printed the way every dsprod message locates things."""
 
     path: Path
@@ -45,15 +48,15 @@ class Cell:
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Notebook:
+class Notebook(NamedTuple):
     path: Path
     format: NotebookFormat
     language: str  # the kernel's language, lower case
     cells: tuple[Cell, ...]
-    # The parsed document, kept so the rewrite can change only the cells it must.
-    document: dict[str, Any] = field(repr=False, compare=False)
-    text: str = field(repr=False, compare=False)
+    # The parsed document, kept so the rewrite can change only the cells it must. (Nothing
+    # compares or hashes notebooks: as a tuple, these two would take part.)
+    document: dict[str, Any]
+    text: str
     indent: int = 1
 
 

@@ -4,9 +4,8 @@ module's and the notebook's new text). Nothing here writes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from dsprod._output import Output
 from dsprod._project import Project, project_python
@@ -40,9 +39,10 @@ if TYPE_CHECKING:
 __all__ = ["Rendered", "Stage", "lint_root", "plan_stage", "render_stage"]
 
 
-@dataclass(frozen=True)
-class Stage:
-    """What the plan stage found: the plan, and where and how it lands."""
+class Stage(NamedTuple):
+    """What the plan stage found: the plan, and where and how it lands.
+
+    A NamedTuple, not a dataclass: see `dsprod.errors` (on every extract's start-up path)."""
 
     notebook: Notebook
     project: Project | None
@@ -59,8 +59,7 @@ class Stage:
     parametrize: bool
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(NamedTuple):
     module: WrittenModule
     old_module: str
     sources: dict[int, str | None]

@@ -6,8 +6,8 @@ import keyword
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dsprod._fs import check_writable
 from dsprod._output import shown
@@ -26,8 +26,9 @@ __all__ = [
 _IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
+    # A NamedTuple, not a dataclass: see `dsprod.errors` (on every extract's start-up path).
+
     path: Path
     import_name: str
     root: Path  # where the manifest lives

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from dsprod._output import Output, shown
 from dsprod._problem import Problem
@@ -29,8 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["CheckResult", "check", "check_paths"]
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(NamedTuple):
+    # A NamedTuple, not a dataclass: see `dsprod.errors` (on the commit hook's start-up path).
     problems: list[Problem]
     left: int  # definitions extract left in the projects' notebooks, each with its reason
     debt: Debt | None = None  # with `debt=True`: the project's debt (None: no manifest)

@@ -7,9 +7,8 @@ write tests (`_apply`, `_record`, `_journal`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from dsprod._fs import project_lock
 from dsprod._output import Output
@@ -29,8 +28,11 @@ if TYPE_CHECKING:
 __all__ = ["ExtractOptions", "ExtractResult", "extract", "extract_notebook"]
 
 
-@dataclass(frozen=True)
-class ExtractOptions:
+# Records made at every extract's start-up: a NamedTuple and a plain class, not dataclasses
+# (see `dsprod.errors`).
+
+
+class ExtractOptions(NamedTuple):
     module: str | None = None
     only: frozenset[str] | None = None
     dry_run: bool = False
@@ -45,17 +47,28 @@ class ExtractOptions:
     timeout: int = 120  # seconds per cell, with verify
 
 
-@dataclass
 class ExtractResult:
-    notebook: Path
-    target: Target | None = None
-    extracted: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
-    error: DsprodError | None = None
-    verification: Verification | None = None
-    tests: Path | None = None
+    """What extracting one notebook did; filled in as it goes."""
+
+    def __init__(
+        self,
+        notebook: Path,
+        target: Target | None = None,
+        *,
+        error: DsprodError | None = None,
+    ) -> None:
+        self.notebook = notebook
+        self.target = target
+        self.extracted: list[str] = []
+        self.refused: list[str] = []
+        self.conflicts: list[str] = []
+        self.written: list[Path] = []
+        self.error = error
+        self.verification: Verification | None = None
+        self.tests: Path | None = None
+
+    def __repr__(self) -> str:
+        return f"ExtractResult({self.notebook!r}, {self.extracted!r}, error={self.error!r})"
 
     @property
     def failed(self) -> bool:
