@@ -39,7 +39,7 @@ def test_a_manifest_renders_as_before(tmp_path: Path) -> None:
                     "Ä": SymbolEntry('we"ird\\.ipynb', "class", "ef" * 32),
                 },
             ),
-            "pkg/empty.py": ModuleEntry("pkg.empty", "00" * 32),
+            "pkg/empty.py": ModuleEntry("pkg.empty", "00" * 32, {}),
         },
         {"n.ipynb": {"g": LeftEntry("cell 2:line 1", "reads `x`\nwhich changes")}, "o": {}},
     )

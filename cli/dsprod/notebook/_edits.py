@@ -11,7 +11,7 @@ exact.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dsprod.notebook._model import Statement
 from dsprod.notebook._statements import DEF_TYPES
@@ -27,10 +27,10 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, order=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace the text from (line, col) to (end_line, end_col) by `text`; lines 1-based,
-    columns in characters. An insertion has an empty span."""
+    columns in characters. An insertion has an empty span. Ordered by its fields, in order.
+    A NamedTuple, not a dataclass: made at every extract's start-up (see `dsprod.errors`)."""
 
     line: int
     col: int

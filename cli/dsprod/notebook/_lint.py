@@ -29,10 +29,9 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from dsprod.errors import Flag, Step, TargetError
 
@@ -66,8 +65,9 @@ UNSILENCEABLE = frozenset({"invalid-syntax", "syntax"})
 _MAX_ROUNDS = 4  # format and fix alternate until neither changes the text
 
 
-@dataclass(frozen=True)
-class ModuleDebt:
+class ModuleDebt(NamedTuple):
+    # A NamedTuple, not a dataclass: made at every extract's start-up (see `dsprod.errors`).
+
     ruff: tuple[str, ...] = ()
     mypy: tuple[str, ...] = ()
 

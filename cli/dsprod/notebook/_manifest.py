@@ -7,9 +7,8 @@ hash of the text as dsprod last wrote it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from dsprod.errors import ConfigError
 from dsprod.notebook._model import DefinitionKind
@@ -79,34 +78,40 @@ class ManifestJson(_ManifestJson, total=False):
     notebooks: dict[str, _NotebookJson]  # only when something was left
 
 
-@dataclass(frozen=True)
-class SymbolEntry:
+# NamedTuples and a plain class, not dataclasses: made at every extract's and check's start-up
+# (see `dsprod.errors`).
+
+
+class SymbolEntry(NamedTuple):
     notebook: str  # path relative to the manifest's root, POSIX separators
     kind: DefinitionKind
     sha256: str
 
 
-@dataclass(frozen=True)
-class ModuleEntry:
+class ModuleEntry(NamedTuple):
     module: str  # dotted import name
     sha256: str
-    symbols: dict[str, SymbolEntry] = field(default_factory=dict)
+    symbols: dict[str, SymbolEntry]
 
 
-@dataclass(frozen=True)
-class LeftEntry:
+class LeftEntry(NamedTuple):
     """A definition `extract` left in its notebook: `dsprod check` lets it be."""
 
     where: str  # `cell N:line L` when it was left, for the report
     reason: str
 
 
-@dataclass
 class Manifest:
-    root: Path
-    modules: dict[str, ModuleEntry] = field(default_factory=dict)
-    # notebook key -> definition name -> why it stays in the notebook
-    left: dict[str, dict[str, LeftEntry]] = field(default_factory=dict)
+    def __init__(
+        self,
+        root: Path,
+        modules: dict[str, ModuleEntry] | None = None,
+        left: dict[str, dict[str, LeftEntry]] | None = None,
+    ) -> None:
+        self.root = root
+        self.modules = {} if modules is None else modules
+        # notebook key -> definition name -> why it stays in the notebook
+        self.left = {} if left is None else left
 
     @property
     def path(self) -> Path:

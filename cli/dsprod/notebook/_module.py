@@ -11,8 +11,8 @@ import ast
 import re
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dsprod.errors import Flag, Step, TargetError
 from dsprod.notebook._spans import WrittenModule, entries
@@ -21,9 +21,9 @@ from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, rende
 __all__ = ["ModuleText", "compose_module", "read_module", "symbol_sources"]
 
 
-@dataclass(frozen=True)
-class ModuleText:
-    """A parsed module: its text and where each top-level name is defined."""
+class ModuleText(NamedTuple):
+    """A parsed module: its text and where each top-level name is defined. A NamedTuple, not
+    a dataclass: made at every extract's start-up (see `dsprod.errors`)."""
 
     text: str
     tree: ast.Module

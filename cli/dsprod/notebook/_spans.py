@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = ["Entry", "WrittenModule", "entries", "known_statements"]
 
@@ -65,12 +65,13 @@ def known_statements(statements: Iterable[tuple[str, ast.stmt, int]]) -> dict[st
     return known
 
 
-@dataclass(frozen=True)
-class WrittenModule:
-    """A module's text as dsprod writes it, and the known statements it was made of."""
+class WrittenModule(NamedTuple):
+    """A module's text as dsprod writes it, and the known statements it was made of. A
+    NamedTuple, not a dataclass: made at every extract's start-up (see `dsprod.errors`); nothing
+    compares two of them (`known` would take part)."""
 
     text: str
-    known: Mapping[str, list[Entry]] = field(default_factory=dict, repr=False, compare=False)
+    known: Mapping[str, list[Entry]] = {}  # one shared default: nothing writes to it
 
     def spans(self) -> dict[str, tuple[int, int]]:
         """Top-level name -> (first, last) 1-based lines, decorators included: as
