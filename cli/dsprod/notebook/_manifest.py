@@ -6,9 +6,11 @@ hash of the text as dsprod last wrote it.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from dsprod.errors import ConfigError
 from dsprod.notebook._model import DefinitionKind
@@ -40,9 +42,26 @@ _string = json.encoder.encode_basestring  # as json.dumps(s, ensure_ascii=False)
 
 
 def digest(text: str) -> str:
-    import hashlib  # only when writing or comparing: `dsprod check` reads the manifest only
+    return str(_sha256()(text.encode("utf-8")).hexdigest())
 
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+@functools.cache
+def _sha256() -> Callable[[bytes], Any]:
+    """CPython's own SHA-256, as its `random` module takes its own SHA-512: hashlib loads
+    OpenSSL first, 3 ms of every extraction's start-up for hashes that need no speed. hashlib's
+    where the interpreter has no such module. Imported only when writing or comparing:
+    `dsprod check` reads the manifest only."""
+    import importlib
+
+    for name in ("_sha2", "_sha256"):  # Python 3.12 and later; 3.11
+        try:
+            found: Callable[[bytes], Any] = importlib.import_module(name).sha256
+        except (ImportError, AttributeError):
+            continue
+        return found
+    import hashlib
+
+    return hashlib.sha256
 
 
 # The file as dsprod writes it: mypy checks `render` against these. A manifest read back is

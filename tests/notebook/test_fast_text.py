@@ -1,16 +1,27 @@
-"""The JSON dsprod writes without the standard library's slow paths: the manifest's indented
-text (`_manifest._indented`) and a changed cell's source found from the end of the cell
-(`_rewrite._last_member`). Each must give exactly what the slow path gives."""
+"""What dsprod writes without the standard library's slow paths: the manifest's indented text
+(`_manifest._indented`) and hashes (`_manifest.digest`), and a changed cell's source found from
+the end of the cell (`_rewrite._last_member`). Each must give exactly what the slow path gives."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsprod.notebook._manifest import LeftEntry, Manifest, ModuleEntry, SymbolEntry, _indented
+from dsprod.notebook import _manifest
+from dsprod.notebook._manifest import (
+    LeftEntry,
+    Manifest,
+    ModuleEntry,
+    SymbolEntry,
+    _indented,
+    digest,
+)
 from dsprod.notebook._rewrite import _DECODER, _last_member, _members
 
 _text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=12)
@@ -81,3 +92,24 @@ def test_the_source_found_from_the_end_is_the_member_walk_s(
         # Jupyter's cells (sorted keys: the source last) take the fast path. (A source that
         # holds `"source"` itself, in a list, is found by the walk.)
         assert found == members["source"]
+
+
+@pytest.mark.parametrize("own", [True, False])
+def test_the_digest_is_sha256_with_or_without_cpythons_own(
+    own: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest's hashes are SHA-256 of the UTF-8 text, from CPython's own module where
+    there is one, else from hashlib: the same either way."""
+    _manifest._sha256.cache_clear()
+    if not own:
+        monkeypatch.setattr(importlib, "import_module", _no_module)
+    try:
+        for text in ("", "def f():\n    return 1\n", "Ä ∑ 🎉"):
+            assert digest(text) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+        assert (_manifest._sha256() is hashlib.sha256) is not own
+    finally:
+        _manifest._sha256.cache_clear()
+
+
+def _no_module(name: str) -> object:
+    raise ImportError(name)
