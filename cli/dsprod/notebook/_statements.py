@@ -69,7 +69,7 @@ def cell_statements(parsed: ParsedCell) -> list[Statement]:
                 end=end,
                 binds=summary.binds,
                 reads=frozenset(summary.reads),
-                global_writes=frozenset(summary.global_writes),
+                global_writes=summary.global_writes,
                 shares_line=node.lineno == previous_end or end == following,
                 ipython=any(start <= line <= end for line in parsed.masked_lines),
             )
