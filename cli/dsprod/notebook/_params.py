@@ -154,8 +154,10 @@ class Parametrizer:
     ) -> dict[str, str]:
         """Uses of the definitions that need parameters which a call cannot pass them."""
         refusals: dict[str, str] = {}
-        owner_of = {id(s): name for name, s in definitions.items()}
         names = self.named(frozenset(needing))
+        if not names:  # no definition takes parameters: no use to look at
+            return refusals
+        owner_of = {id(s): name for name, s in definitions.items()}
         for statement in self.statements:
             used = statement.reads & names
             if not used:
@@ -179,6 +181,8 @@ class Parametrizer:
                 )
                 refusals.setdefault(blamed, reason)
         for index, parsed in self.parsed.items():
+            if parsed.tree and not parsed.masked_lines:
+                continue  # plain Python throughout: its uses were all seen above
             lines = parsed.cell.source.split("\n")
             for number in sorted(parsed.masked_lines) if parsed.tree else [1]:
                 text = lines[number - 1] if parsed.tree else parsed.cell.source

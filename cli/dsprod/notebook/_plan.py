@@ -211,10 +211,14 @@ def _versions(
     """The evolving names and their timeline. A version an earlier run moved under the name
     itself that nothing in the notebook runs any more (`from m import f`, then a new `def f`
     before any call) is not kept apart: the new body replaces it in the module."""
-    by_cell = {p.cell.index: p.cell.source.split("\n") for p in parsed}
+    sources = {p.cell.index: p.cell.source for p in parsed}
+    by_cell: dict[int, list[str]] = {}  # split when a body is first asked for
 
     def source_of(statement: Statement) -> str:
-        return "\n".join(by_cell[statement.cell][statement.start - 1 : statement.end])
+        lines = by_cell.get(statement.cell)
+        if lines is None:
+            lines = by_cell[statement.cell] = sources[statement.cell].split("\n")
+        return "\n".join(lines[statement.start - 1 : statement.end])
 
     taken = {name for s in statements for name in s.binds} | blocked.keys()
     for statement in statements:

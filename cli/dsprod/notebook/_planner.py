@@ -111,21 +111,21 @@ class Planner(DefinitionChecks):
             {n: (candidates[n].statement, candidates[n].source) for n in selected},
             self.renames,
         )
+        sources = parametrized.sources
         definitions = tuple(
             sorted(
                 (
-                    replace(candidates[n], source=parametrized.sources.get(n, candidates[n].source))
+                    replace(candidates[n], source=sources[n]) if n in sources else candidates[n]
                     for n in selected
                 ),
                 key=_order,
             )
         )
-        removed_statements = [d.statement for d in (*definitions, *constants)]
-        removed_statements += [s for n in selected for s in duplicates.get(n, [])]
-        removed_statements += unused_imports(
-            self.statements, self.parsed, set(removed_statements), import_set
-        )
-        removed = tuple(sorted(set(removed_statements), key=lambda s: (s.cell, s.start)))
+        leaving = {d.statement for d in (*definitions, *constants)}
+        leaving.update(s for n in selected for s in duplicates.get(n, []))
+        used = used_after(self.statements, self.parsed, leaving)
+        imports = unused_imports(self.statements, leaving, import_set, used)
+        removed = tuple(sorted(leaving.union(imports), key=lambda s: (s.cell, s.start)))
         # Each `def` of a version that moves: an import of the version takes its place. (Also
         # where nothing reads it before the name is bound again: a later run then sees every
         # binding where this one did, and so decides as this one did.)
@@ -144,7 +144,7 @@ class Planner(DefinitionChecks):
             refusals=self._refusals(),
             kept=tuple(kept),
             issues=self.issues,
-            used_names=used_after(self.statements, self.parsed, set(removed)) | parametrized.passed,
+            used_names=used | parametrized.passed,
             parsed=self.parsed,
             params=parametrized.params,
             edits={c: tuple(e) for c, e in parametrized.edits.items() if e},

@@ -52,6 +52,7 @@ def cell_statements(parsed: ParsedCell) -> list[Statement]:
         return []
     lines = parsed.cell.source.split("\n")
     body = parsed.tree.body
+    masked = parsed.masked_lines
     result: list[Statement] = []
     previous_end = 0
     for number, node in enumerate(body):
@@ -71,7 +72,7 @@ def cell_statements(parsed: ParsedCell) -> list[Statement]:
                 reads=frozenset(summary.reads),
                 global_writes=summary.global_writes,
                 shares_line=node.lineno == previous_end or end == following,
-                ipython=any(start <= line <= end for line in parsed.masked_lines),
+                ipython=bool(masked) and any(start <= line <= end for line in masked),
             )
         )
         previous_end = end

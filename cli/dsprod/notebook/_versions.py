@@ -93,15 +93,20 @@ def find_versions(
                     entry = ("import", alias.name, statement)
                     bindings.setdefault(alias.asname or alias.name, []).append(entry)
         elif isinstance(node, DEF_TYPES):
-            bindings.setdefault(node.name, []).append(("def", source_of(statement), statement))
-            # Assigned through `global` when a function is called: no place in the timeline.
-            plain |= statement.binds - {node.name}
+            # The body's text is its identity: read below, for a name bound more than once.
+            bindings.setdefault(node.name, []).append(("def", "", statement))
+            if len(statement.binds) > 1:
+                # Assigned through `global` when a function is called: no place in the timeline.
+                plain |= statement.binds - {node.name}
         else:
             for name in statement.binds:
                 at = f"{statement.cell}:{statement.start}"
                 bindings.setdefault(name, []).append(("state", at, statement))
     found: dict[str, list[Version]] = {}
-    for name, bound in bindings.items():
+    for name, met in bindings.items():
+        if len(met) == 1 and met[0][0] == "def" and name not in held:
+            continue  # one body, and nothing else binds the name (most definitions)
+        bound = [(kind, source_of(s) if kind == "def" else key, s) for kind, key, s in met]
         identities = list(dict.fromkeys((kind, key) for kind, key, _ in bound))
         if name in held and any(kind == "def" for kind, _ in identities):
             # The module's body, which no statement here binds, comes first: older than any.
