@@ -253,8 +253,9 @@ class Planner(DefinitionChecks):
                     f"is defined twice with different bodies, at {first[node.name].location} "
                     f"and {definition.location}; delete the one you do not want",
                 )
+        kept_names = {k.name for k in kept}
         for name, definition in first.items():
-            if any(k.name == name for k in kept):
+            if name in kept_names:
                 self._refuse(definition, "is also defined in a kept cell")
                 continue
             others = [
@@ -268,7 +269,7 @@ class Planner(DefinitionChecks):
                 )
         for name, version in self.version_of.items():
             first[name] = self._version(version, duplicates)
-            if any(k.name == version.base for k in kept):
+            if version.base in kept_names:
                 self._refuse(first[name], "is kept in the notebook in one of its versions")
             elif name in self.blocked:
                 self._refuse(first[name], self.blocked[name])

@@ -55,9 +55,9 @@ class DefinitionChecks:
         statement = definition.statement
         needs[name], constants_of[name], imports_of[name] = set(), set(), set()
         masked = self.by_cell[statement.cell].masked_lines
-        inside = sorted(line for line in masked if statement.start <= line <= statement.end)
+        inside = [line for line in masked if statement.start <= line <= statement.end]
         if inside:
-            where = Location(self.notebook.path, statement.cell + 1, inside[0])
+            where = Location(self.notebook.path, statement.cell + 1, min(inside))
             self._refuse(
                 definition,
                 f"contains IPython syntax at {where}, which runs only in "

@@ -79,9 +79,9 @@ def summarize(node: ast.AST) -> ScopeSummary:
         for name in scope.reads:
             if name not in reads and _is_global(scope, name):
                 reads[name] = None
-        for name in scope.writes:
-            if name not in writes and _is_global(scope, name):
-                writes[name] = None
+        # A name written in a scope is bound there: the module's only if declared global.
+        if scope.declared_global:
+            writes.update((n, None) for n in scope.writes if n in scope.declared_global)
     return ScopeSummary(frozenset(module.bound | writes.keys()), tuple(reads), frozenset(writes))
 
 
@@ -224,7 +224,10 @@ class _Visitor(ast.NodeVisitor):
             if keyword_default is not None:
                 self.visit(keyword_default)
         every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-        every += [a for a in (args.vararg, args.kwarg) if a is not None]
+        if args.vararg is not None:
+            every.append(args.vararg)
+        if args.kwarg is not None:
+            every.append(args.kwarg)
         if not isinstance(node, ast.Lambda):
             for decorator in node.decorator_list:
                 self.visit(decorator)
@@ -236,7 +239,7 @@ class _Visitor(ast.NodeVisitor):
             self._bind(node.name)
         previous = self.scope
         scope = self._push("function")
-        scope.bound.update(arg.arg for arg in every)
+        scope.bound.update([arg.arg for arg in every])
         if isinstance(node, ast.Lambda):
             self.visit(node.body)
         else:
