@@ -333,6 +333,8 @@ class Parametrizer:
         moved_ids = {id(s): name for name, (s, _) in moved.items()}
         for statement in self.statements:
             mover = moved_ids.get(id(statement), "")
+            if not mover and names.isdisjoint(statement.reads):
+                continue  # stays, and names no definition that takes parameters
             own = params.get(mover, ())
             quoted = list(self.quoted.get(mover, {}).values())
             renamed = renames.get(mover, []) if mover in moved else []

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._edits import Edit
@@ -28,8 +29,11 @@ from dsprod.notebook._versions import Timeline, Version, find_versions, imports_
 __all__ = ["Definition", "ExtractionPlan", "Refusal", "plan_extraction"]
 
 
-@dataclass(frozen=True)
-class Definition:
+class Definition(NamedTuple):
+    """A definition the plan moves, keeps or refuses. A named tuple, not a frozen dataclass:
+    one is made per `def`, `class` and constant of the notebook, and a frozen dataclass
+    sets each field through object.__setattr__ (three times the cost)."""
+
     name: str
     kind: DefinitionKind
     location: Location
@@ -167,10 +171,11 @@ def plan_extraction(
     # `from <module> import f` is how the notebook uses what an earlier run moved: f is already
     # in the module. By identity: one such import binds many names, and equality of statements
     # compares every field.
-    imported = {id(s) for s in every_statement if imports_from(s.node, module)}
-    from_module = {name: s for s in every_statement if id(s) in imported for name in s.binds}
+    imports = [s for s in every_statement if imports_from(s.node, module)]
+    from_module = {name: s for s in imports for name in s.binds}
+    imported = {id(s) for s in imports}
     statements = [s for s in every_statement if id(s) not in imported]
-    versions, timeline = _versions(parsed, every_statement, module, blocked, held)
+    versions, timeline = _versions(parsed, every_statement, imports, module, blocked, held)
     opaque = {p.cell.index: words(p.cell.source) for p in parsed if p.tree is None}
     stars = tuple(
         "." * s.node.level + (s.node.module or "")
@@ -204,6 +209,7 @@ def _at(statement: Statement) -> tuple[int, int]:
 def _versions(
     parsed: tuple[ParsedCell, ...],
     statements: list[Statement],
+    imports: list[Statement],  # those that import from `module`
     module: str | None,
     blocked: dict[str, str],
     held: frozenset[str],
@@ -221,10 +227,9 @@ def _versions(
         return "\n".join(lines[statement.start - 1 : statement.end])
 
     taken = {name for s in statements for name in s.binds} | blocked.keys()
-    for statement in statements:
-        if imports_from(statement.node, module):
-            assert isinstance(statement.node, ast.ImportFrom)  # noqa: S101
-            taken |= {alias.name for alias in statement.node.names}
+    for statement in imports:
+        assert isinstance(statement.node, ast.ImportFrom)  # noqa: S101 - imports_from says so
+        taken |= {alias.name for alias in statement.node.names}
     ignored: set[str] = set()
     while True:
         versions = find_versions(statements, module, source_of, taken.__contains__, ignored, held)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._edits import Edit
@@ -115,7 +114,7 @@ class Planner(DefinitionChecks):
         definitions = tuple(
             sorted(
                 (
-                    replace(candidates[n], source=sources[n]) if n in sources else candidates[n]
+                    candidates[n]._replace(source=sources[n]) if n in sources else candidates[n]
                     for n in selected
                 ),
                 key=_order,

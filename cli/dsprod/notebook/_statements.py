@@ -111,6 +111,8 @@ def is_kept(parsed: ParsedCell, lines: list[str], node: DefNode, start: int) -> 
     """Kept by the cell tag, or by `# dsprod: keep` above the definition or on its header."""
     if KEEP_TAG in parsed.cell.tags:
         return True
+    if KEEP_COMMENT not in parsed.cell.source:  # most cells: no line to look at
+        return False
     header = lines[start - 1 : max(node.body[0].lineno - 1, node.lineno)]
     return any(KEEP_COMMENT in line for line in header)
 
