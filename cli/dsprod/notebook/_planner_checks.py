@@ -108,10 +108,12 @@ class DefinitionChecks:
         """The evolving names `definition` reads that name one version wherever it runs: it
         needs that version, and its reads name it in the module. None when refused."""
         name, statement = definition.name, definition.statement
-        lines = self.lines(statement.cell)
         version = self.version_of.get(name)
         header = version.module_name if version and version.module_name != version.base else None
-        found = self.timeline.named_versions(statement, name, header, lines)
+        if header is None and statement.reads.isdisjoint(self.timeline.versions):
+            self.named[name] = (None, {})  # no evolving name read, no name of its own: as is
+            return set()
+        found = self.timeline.named_versions(statement, name, header, self.lines(statement.cell))
         if found is None:
             self._refuse(
                 definition,

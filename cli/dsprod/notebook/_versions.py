@@ -98,13 +98,16 @@ def find_versions(
             if len(statement.binds) > 1:
                 # Assigned through `global` when a function is called: no place in the timeline.
                 plain |= statement.binds - {node.name}
-        else:
+        elif statement.binds:
+            at = f"{statement.cell}:{statement.start}"
             for name in statement.binds:
-                at = f"{statement.cell}:{statement.start}"
                 bindings.setdefault(name, []).append(("state", at, statement))
     found: dict[str, list[Version]] = {}
     for name, met in bindings.items():
-        if len(met) == 1 and met[0][0] == "def" and name not in held:
+        kinds = {kind for kind, _, _ in met}
+        if kinds == {"state"}:
+            continue  # bound by statements that stay only: no body to move, no version
+        if len(met) == 1 and kinds == {"def"} and name not in held:
             continue  # one body, and nothing else binds the name (most definitions)
         bound = [(kind, source_of(s) if kind == "def" else key, s) for kind, key, s in met]
         identities = list(dict.fromkeys((kind, key) for kind, key, _ in bound))
