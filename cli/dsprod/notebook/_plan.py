@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import NamedTuple
 
 from dsprod.errors import NotebookError
@@ -23,7 +24,7 @@ from dsprod.notebook._parse import ParseCache, cell_issues, unparsed_definitions
 from dsprod.notebook._resolve import Resolver
 from dsprod.notebook._runs import RunLine
 from dsprod.notebook._shared import shared_globals
-from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, words
+from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, located, words
 from dsprod.notebook._versions import Timeline, Version, find_versions, imports_from
 
 __all__ = ["Definition", "ExtractionPlan", "Refusal", "plan_extraction"]
@@ -36,9 +37,14 @@ class Definition(NamedTuple):
 
     name: str
     kind: DefinitionKind
-    location: Location
+    path: Path  # the notebook's
     source: str  # the exact lines of the notebook, decorators and attached comments included
     statement: Statement
+
+    @property
+    def location(self) -> Location:
+        """Where it is defined (made when a message needs it, not for every definition)."""
+        return located(self.path, self.statement)
 
 
 @dataclass(frozen=True)

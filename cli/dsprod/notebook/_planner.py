@@ -69,7 +69,7 @@ class Planner(DefinitionChecks):
     def _definition(self, statement: Statement, name: str, kind: DefinitionKind) -> Definition:
         lines = self.lines(statement.cell)
         source = "\n".join(lines[statement.start - 1 : statement.end])
-        return Definition(name, kind, self.resolver.where(statement), source, statement)
+        return Definition(name, kind, self.notebook.path, source, statement)
 
     def _is_kept(self, statement: Statement) -> bool:
         parsed = self.by_cell[statement.cell]

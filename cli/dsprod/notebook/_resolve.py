@@ -12,7 +12,7 @@ from typing import Literal
 from dsprod.notebook._model import Location, Statement
 from dsprod.notebook._runs import RunLine, run_statements
 from dsprod.notebook._scope import child_fields, summarize
-from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys
+from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, located
 
 __all__ = ["Resolution", "Resolver", "qualified_name"]
 
@@ -108,8 +108,7 @@ class Resolver:
         self._memo.clear()
 
     def where(self, statement: Statement) -> Location:
-        # The line of the statement itself, not of the comments or decorators above it.
-        return Location(self._path, statement.cell + 1, statement.node.lineno)
+        return located(self._path, statement)
 
     def resolve(self, name: str) -> Resolution:
         known = self._memo.get(name)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
-from dsprod.notebook._model import ParsedCell, Statement
+from dsprod.notebook._model import Location, ParsedCell, Statement
 from dsprod.notebook._scope import summarize
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "cell_statements",
     "import_keys",
     "is_kept",
+    "located",
     "render_import",
     "statement_start",
     "top_level_definitions",
@@ -45,6 +47,12 @@ class ImportKey(NamedTuple):
 def words(text: str) -> set[str]:
     """Every identifier-like word: what a magic line or an unparsable cell might use."""
     return set(_WORD.findall(text))
+
+
+def located(path: Path, statement: Statement) -> Location:
+    """Where a statement is, in messages: the line of the statement itself, not of the
+    comments or decorators above it."""
+    return Location(path, statement.cell + 1, statement.node.lineno)
 
 
 def cell_statements(parsed: ParsedCell) -> list[Statement]:
