@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from dsprod.notebook._edits import (
     Edit,
@@ -50,13 +49,14 @@ __all__ = ["Parametrized", "Parametrizer"]
 _COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.If, ast.Try)
 
 
-@dataclass
 class Parametrized:
-    """What the parametrization decided."""
+    """What the parametrization decided. A plain class, not a dataclass: nothing compares
+    them, and a dataclass takes 0.3 ms to build at import."""
 
-    params: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> new parameters
-    sources: dict[str, str] = field(default_factory=dict)  # moved definition -> its new source
-    edits: dict[int, list[Edit]] = field(default_factory=dict)  # cell -> edits of what stays
+    def __init__(self, params: dict[str, tuple[str, ...]]) -> None:
+        self.params = params  # name -> new parameters
+        self.sources: dict[str, str] = {}  # moved definition -> its new source
+        self.edits: dict[int, list[Edit]] = {}  # cell -> edits of what stays
 
     @property
     def passed(self) -> frozenset[str]:

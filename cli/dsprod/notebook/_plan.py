@@ -6,7 +6,6 @@ import ast
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -47,15 +46,22 @@ class Definition(NamedTuple):
         return located(self.path, self.statement)
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
+    """A definition that stays in the notebook, and why."""
+
+    # A NamedTuple, not a frozen dataclass: as immutable, and compared and hashed by its
+    # fields alike, but built at import without generating and compiling methods.
+
     name: str
     location: Location
     reason: str
 
 
-@dataclass(frozen=True)
-class ExtractionPlan:
+class ExtractionPlan(NamedTuple):
+    """What moves, what stays and why, and the edits that go with it."""
+
+    # A NamedTuple, not a frozen dataclass: as immutable, and compared by its fields alike,
+    # but built at import without generating and compiling methods.
     notebook: Notebook
     definitions: tuple[Definition, ...]  # functions and classes, in notebook order
     constants: tuple[Definition, ...]  # in notebook order
@@ -67,18 +73,18 @@ class ExtractionPlan:
     used_names: frozenset[str]  # module-level names the notebook reads after the rewrite
     parsed: tuple[ParsedCell, ...]
     # Names the notebook already imports from the target module, with (cell, line).
-    from_module: dict[str, tuple[int, int]] = field(default_factory=dict)
+    from_module: dict[str, tuple[int, int]]
     # Moved functions that take notebook state as keyword-only parameters, and the edits of
     # the cells that stay (by cell index) that pass it at every call.
-    params: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    edits: dict[int, tuple[Edit, ...]] = field(default_factory=dict)
+    params: dict[str, tuple[str, ...]]
+    edits: dict[int, tuple[Edit, ...]]
     # Versions of an evolving name that move: where each `def` stood, (cell, line), the
     # version's name in the module and the notebook's name, which an import binds there.
-    aliases: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    aliases: dict[tuple[int, int], tuple[str, str]]
     # Every `def` of those versions, by (cell, line of the `def`): (version, notebook name).
-    placed: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    placed: dict[tuple[int, int], tuple[str, str]]
     # Versions that move under a name of their own (`f_v1`): never over another body.
-    renamed: frozenset[str] = frozenset()
+    renamed: frozenset[str]
 
     @property
     def moved(self) -> tuple[Definition, ...]:
@@ -202,8 +208,7 @@ def plan_extraction(
     planner = Planner(
         notebook, parsed, every_statement, resolver, issues, blocked, parametrize, timeline
     )
-    return replace(
-        planner.plan(only),
+    return planner.plan(only)._replace(
         from_module={name: (s.cell, s.start) for name, s in from_module.items()},
     )
 

@@ -145,6 +145,7 @@ class Planner(DefinitionChecks):
             issues=self.issues,
             used_names=used | parametrized.passed,
             parsed=self.parsed,
+            from_module={},  # the caller's to fill
             params=parametrized.params,
             edits={c: tuple(e) for c, e in parametrized.edits.items() if e},
             aliases={(s.cell, s.start): (v.module_name, v.base) for s, v in placed},

@@ -5,9 +5,8 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from dsprod.notebook._model import Location, Statement
 from dsprod.notebook._runs import RunLine, run_statements
@@ -42,9 +41,11 @@ _CONSTANT_NODES = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """What a free name is."""
+
+    # A NamedTuple, not a frozen dataclass: as immutable, and compared and hashed by its
+    # fields alike, but built at import without generating and compiling methods.
 
     kind: Literal["builtin", "import", "definition", "constant", "state"]
     imports: tuple[ImportKey, ...] = ()
@@ -181,7 +182,7 @@ class Resolver:
             return resolution
         # One plain assignment at the top of a cell: run once, one value for good.
         once = isinstance(found[0].node, ast.Assign | ast.AnnAssign | ast.Import | ast.ImportFrom)
-        return replace(resolution, binders=binders, once=once)
+        return resolution._replace(binders=binders, once=once)
 
     def _assignment(self, statement: Statement) -> Resolution:
         node = statement.node

@@ -21,8 +21,8 @@ from __future__ import annotations
 import ast
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from dsprod.notebook._edits import Edit, rename_edits
 from dsprod.notebook._model import ParsedCell, Statement
@@ -34,9 +34,11 @@ __all__ = ["Timeline", "Version", "find_versions"]
 Position = tuple[int, int]  # (cell index, first line of the statement)
 
 
-@dataclass(frozen=True)
-class Version:
+class Version(NamedTuple):
     """One body of an evolving name."""
+
+    # A NamedTuple, not a frozen dataclass: as immutable, and compared and hashed by its
+    # fields alike, but built at import without generating and compiling methods.
 
     base: str  # the name in the notebook
     module_name: str  # the name in the module
