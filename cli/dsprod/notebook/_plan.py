@@ -244,9 +244,10 @@ def _versions(
     ignored: set[str] = set()
     while True:
         versions = find_versions(statements, module, source_of, taken.__contains__, ignored, held)
+        # The timeline keys definitions to follow the evolving names: with none, it asks none.
         keys = {
             id(s): s.node.name
-            for s in statements
+            for s in (statements if versions else ())
             if isinstance(s.node, DEF_TYPES) and s.node.name not in versions
         }
         keys |= {
