@@ -140,7 +140,7 @@ def unbound_reads(sources: list[str]) -> set[str]:
             continue
         for node in tree.body:
             summary = summarize(node)
-            reads |= summary.reads.keys()
+            reads.update(summary.reads)
             binds |= summary.binds
     return reads - binds - set(dir(builtins)) - {"__dsprod_ipython__", "display"}
 

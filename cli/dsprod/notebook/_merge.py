@@ -16,7 +16,6 @@ from __future__ import annotations
 import ast
 from collections import deque
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
 
 from dsprod._output import shown
 from dsprod.notebook._manifest import Manifest, SymbolEntry, digest
@@ -30,17 +29,20 @@ from dsprod.notebook._target import Target
 __all__ = ["Merge", "held_by_callers", "merge_plan"]
 
 
-@dataclass
 class Merge:
-    add: set[str] = field(default_factory=set)
-    replace: dict[str, str] = field(default_factory=dict)
-    blocked: dict[str, str] = field(default_factory=dict)
-    conflicts: set[str] = field(default_factory=set)
-    # (warning, old text, new text): shown once the plan is final.
-    notes: list[tuple[str, str, str]] = field(default_factory=list)
-    # Symbols whose body the module's other code runs for the notebook, with why: the plan is
-    # made again, and a new `def` of one moves as a version of its own.
-    held: dict[str, str] = field(default_factory=dict)
+    """What the plan does to the module, filled in by `merge_plan`. A plain class, not a
+    dataclass: nothing compares merges, and a dataclass takes 0.3 ms to build at import."""
+
+    def __init__(self) -> None:
+        self.add: set[str] = set()
+        self.replace: dict[str, str] = {}
+        self.blocked: dict[str, str] = {}
+        self.conflicts: set[str] = set()
+        # (warning, old text, new text): shown once the plan is final.
+        self.notes: list[tuple[str, str, str]] = []
+        # Symbols whose body the module's other code runs for the notebook, with why: the plan
+        # is made again, and a new `def` of one moves as a version of its own.
+        self.held: dict[str, str] = {}
 
 
 def merge_plan(

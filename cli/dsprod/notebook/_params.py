@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from dsprod.notebook._edits import (
     Edit,
@@ -50,13 +49,14 @@ __all__ = ["Parametrized", "Parametrizer"]
 _COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.If, ast.Try)
 
 
-@dataclass
 class Parametrized:
-    """What the parametrization decided."""
+    """What the parametrization decided. A plain class, not a dataclass: nothing compares
+    them, and a dataclass takes 0.3 ms to build at import."""
 
-    params: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> new parameters
-    sources: dict[str, str] = field(default_factory=dict)  # moved definition -> its new source
-    edits: dict[int, list[Edit]] = field(default_factory=dict)  # cell -> edits of what stays
+    def __init__(self, params: dict[str, tuple[str, ...]]) -> None:
+        self.params = params  # name -> new parameters
+        self.sources: dict[str, str] = {}  # moved definition -> its new source
+        self.edits: dict[int, list[Edit]] = {}  # cell -> edits of what stays
 
     @property
     def passed(self) -> frozenset[str]:
@@ -154,8 +154,10 @@ class Parametrizer:
     ) -> dict[str, str]:
         """Uses of the definitions that need parameters which a call cannot pass them."""
         refusals: dict[str, str] = {}
-        owner_of = {id(s): name for name, s in definitions.items()}
         names = self.named(frozenset(needing))
+        if not names:  # no definition takes parameters: no use to look at
+            return refusals
+        owner_of = {id(s): name for name, s in definitions.items()}
         for statement in self.statements:
             used = statement.reads & names
             if not used:
@@ -179,6 +181,8 @@ class Parametrizer:
                 )
                 refusals.setdefault(blamed, reason)
         for index, parsed in self.parsed.items():
+            if parsed.tree and not parsed.masked_lines:
+                continue  # plain Python throughout: its uses were all seen above
             lines = parsed.cell.source.split("\n")
             for number in sorted(parsed.masked_lines) if parsed.tree else [1]:
                 text = lines[number - 1] if parsed.tree else parsed.cell.source
@@ -329,6 +333,8 @@ class Parametrizer:
         moved_ids = {id(s): name for name, (s, _) in moved.items()}
         for statement in self.statements:
             mover = moved_ids.get(id(statement), "")
+            if not mover and names.isdisjoint(statement.reads):
+                continue  # stays, and names no definition that takes parameters
             own = params.get(mover, ())
             quoted = list(self.quoted.get(mover, {}).values())
             renamed = renames.get(mover, []) if mover in moved else []

@@ -9,9 +9,9 @@ import re
 import sys
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from dsprod.notebook._magics import PYTHON_CELL_MAGICS, cell_magic, mask_line
 from dsprod.notebook._model import Cell, CellIssue, Location, ParsedCell, Statement
@@ -95,9 +95,11 @@ def _parse(text: str) -> ast.Module:
     return ast.parse(text)
 
 
-@dataclass(frozen=True)
-class UnparsedDefinition:
+class UnparsedDefinition(NamedTuple):
     """A `def` or `class` in a cell that does not parse: never extracted, never silent."""
+
+    # A NamedTuple, not a frozen dataclass: as immutable, and compared and hashed by its
+    # fields alike, but built at import without generating and compiling methods.
 
     location: Location  # the line of the `def` or `class`
     kind: Literal["function", "class"]

@@ -6,7 +6,8 @@ import ast
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import NamedTuple
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._edits import Edit
@@ -22,30 +23,45 @@ from dsprod.notebook._parse import ParseCache, cell_issues, unparsed_definitions
 from dsprod.notebook._resolve import Resolver
 from dsprod.notebook._runs import RunLine
 from dsprod.notebook._shared import shared_globals
-from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, words
+from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, located, words
 from dsprod.notebook._versions import Timeline, Version, find_versions, imports_from
 
 __all__ = ["Definition", "ExtractionPlan", "Refusal", "plan_extraction"]
 
 
-@dataclass(frozen=True)
-class Definition:
+class Definition(NamedTuple):
+    """A definition the plan moves, keeps or refuses. A named tuple, not a frozen dataclass:
+    one is made per `def`, `class` and constant of the notebook, and a frozen dataclass
+    sets each field through object.__setattr__ (three times the cost)."""
+
     name: str
     kind: DefinitionKind
-    location: Location
+    path: Path  # the notebook's
     source: str  # the exact lines of the notebook, decorators and attached comments included
     statement: Statement
 
+    @property
+    def location(self) -> Location:
+        """Where it is defined (made when a message needs it, not for every definition)."""
+        return located(self.path, self.statement)
 
-@dataclass(frozen=True)
-class Refusal:
+
+class Refusal(NamedTuple):
+    """A definition that stays in the notebook, and why."""
+
+    # A NamedTuple, not a frozen dataclass: as immutable, and compared and hashed by its
+    # fields alike, but built at import without generating and compiling methods.
+
     name: str
     location: Location
     reason: str
 
 
-@dataclass(frozen=True)
-class ExtractionPlan:
+class ExtractionPlan(NamedTuple):
+    """What moves, what stays and why, and the edits that go with it."""
+
+    # A NamedTuple, not a frozen dataclass: as immutable, and compared by its fields alike,
+    # but built at import without generating and compiling methods.
     notebook: Notebook
     definitions: tuple[Definition, ...]  # functions and classes, in notebook order
     constants: tuple[Definition, ...]  # in notebook order
@@ -57,18 +73,18 @@ class ExtractionPlan:
     used_names: frozenset[str]  # module-level names the notebook reads after the rewrite
     parsed: tuple[ParsedCell, ...]
     # Names the notebook already imports from the target module, with (cell, line).
-    from_module: dict[str, tuple[int, int]] = field(default_factory=dict)
+    from_module: dict[str, tuple[int, int]]
     # Moved functions that take notebook state as keyword-only parameters, and the edits of
     # the cells that stay (by cell index) that pass it at every call.
-    params: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    edits: dict[int, tuple[Edit, ...]] = field(default_factory=dict)
+    params: dict[str, tuple[str, ...]]
+    edits: dict[int, tuple[Edit, ...]]
     # Versions of an evolving name that move: where each `def` stood, (cell, line), the
     # version's name in the module and the notebook's name, which an import binds there.
-    aliases: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    aliases: dict[tuple[int, int], tuple[str, str]]
     # Every `def` of those versions, by (cell, line of the `def`): (version, notebook name).
-    placed: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    placed: dict[tuple[int, int], tuple[str, str]]
     # Versions that move under a name of their own (`f_v1`): never over another body.
-    renamed: frozenset[str] = frozenset()
+    renamed: frozenset[str]
 
     @property
     def moved(self) -> tuple[Definition, ...]:
@@ -167,10 +183,11 @@ def plan_extraction(
     # `from <module> import f` is how the notebook uses what an earlier run moved: f is already
     # in the module. By identity: one such import binds many names, and equality of statements
     # compares every field.
-    imported = {id(s) for s in every_statement if imports_from(s.node, module)}
-    from_module = {name: s for s in every_statement if id(s) in imported for name in s.binds}
+    imports = [s for s in every_statement if imports_from(s.node, module)]
+    from_module = {name: s for s in imports for name in s.binds}
+    imported = {id(s) for s in imports}
     statements = [s for s in every_statement if id(s) not in imported]
-    versions, timeline = _versions(parsed, every_statement, module, blocked, held)
+    versions, timeline = _versions(parsed, every_statement, imports, module, blocked, held)
     opaque = {p.cell.index: words(p.cell.source) for p in parsed if p.tree is None}
     stars = tuple(
         "." * s.node.level + (s.node.module or "")
@@ -191,8 +208,7 @@ def plan_extraction(
     planner = Planner(
         notebook, parsed, every_statement, resolver, issues, blocked, parametrize, timeline
     )
-    return replace(
-        planner.plan(only),
+    return planner.plan(only)._replace(
         from_module={name: (s.cell, s.start) for name, s in from_module.items()},
     )
 
@@ -204,6 +220,7 @@ def _at(statement: Statement) -> tuple[int, int]:
 def _versions(
     parsed: tuple[ParsedCell, ...],
     statements: list[Statement],
+    imports: list[Statement],  # those that import from `module`
     module: str | None,
     blocked: dict[str, str],
     held: frozenset[str],
@@ -211,22 +228,26 @@ def _versions(
     """The evolving names and their timeline. A version an earlier run moved under the name
     itself that nothing in the notebook runs any more (`from m import f`, then a new `def f`
     before any call) is not kept apart: the new body replaces it in the module."""
-    by_cell = {p.cell.index: p.cell.source.split("\n") for p in parsed}
+    sources = {p.cell.index: p.cell.source for p in parsed}
+    by_cell: dict[int, list[str]] = {}  # split when a body is first asked for
 
     def source_of(statement: Statement) -> str:
-        return "\n".join(by_cell[statement.cell][statement.start - 1 : statement.end])
+        lines = by_cell.get(statement.cell)
+        if lines is None:
+            lines = by_cell[statement.cell] = sources[statement.cell].split("\n")
+        return "\n".join(lines[statement.start - 1 : statement.end])
 
     taken = {name for s in statements for name in s.binds} | blocked.keys()
-    for statement in statements:
-        if imports_from(statement.node, module):
-            assert isinstance(statement.node, ast.ImportFrom)  # noqa: S101
-            taken |= {alias.name for alias in statement.node.names}
+    for statement in imports:
+        assert isinstance(statement.node, ast.ImportFrom)  # noqa: S101 - imports_from says so
+        taken |= {alias.name for alias in statement.node.names}
     ignored: set[str] = set()
     while True:
         versions = find_versions(statements, module, source_of, taken.__contains__, ignored, held)
+        # The timeline keys definitions to follow the evolving names: with none, it asks none.
         keys = {
             id(s): s.node.name
-            for s in statements
+            for s in (statements if versions else ())
             if isinstance(s.node, DEF_TYPES) and s.node.name not in versions
         }
         keys |= {

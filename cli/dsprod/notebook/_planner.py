@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._edits import Edit
@@ -70,7 +69,7 @@ class Planner(DefinitionChecks):
     def _definition(self, statement: Statement, name: str, kind: DefinitionKind) -> Definition:
         lines = self.lines(statement.cell)
         source = "\n".join(lines[statement.start - 1 : statement.end])
-        return Definition(name, kind, self.resolver.where(statement), source, statement)
+        return Definition(name, kind, self.notebook.path, source, statement)
 
     def _is_kept(self, statement: Statement) -> bool:
         parsed = self.by_cell[statement.cell]
@@ -111,21 +110,21 @@ class Planner(DefinitionChecks):
             {n: (candidates[n].statement, candidates[n].source) for n in selected},
             self.renames,
         )
+        sources = parametrized.sources
         definitions = tuple(
             sorted(
                 (
-                    replace(candidates[n], source=parametrized.sources.get(n, candidates[n].source))
+                    candidates[n]._replace(source=sources[n]) if n in sources else candidates[n]
                     for n in selected
                 ),
                 key=_order,
             )
         )
-        removed_statements = [d.statement for d in (*definitions, *constants)]
-        removed_statements += [s for n in selected for s in duplicates.get(n, [])]
-        removed_statements += unused_imports(
-            self.statements, self.parsed, set(removed_statements), import_set
-        )
-        removed = tuple(sorted(set(removed_statements), key=lambda s: (s.cell, s.start)))
+        leaving = {d.statement for d in (*definitions, *constants)}
+        leaving.update(s for n in selected for s in duplicates.get(n, []))
+        used = used_after(self.statements, self.parsed, leaving)
+        imports = unused_imports(self.statements, leaving, import_set, used)
+        removed = tuple(sorted(leaving.union(imports), key=lambda s: (s.cell, s.start)))
         # Each `def` of a version that moves: an import of the version takes its place. (Also
         # where nothing reads it before the name is bound again: a later run then sees every
         # binding where this one did, and so decides as this one did.)
@@ -144,8 +143,9 @@ class Planner(DefinitionChecks):
             refusals=self._refusals(),
             kept=tuple(kept),
             issues=self.issues,
-            used_names=used_after(self.statements, self.parsed, set(removed)) | parametrized.passed,
+            used_names=used | parametrized.passed,
             parsed=self.parsed,
+            from_module={},  # the caller's to fill
             params=parametrized.params,
             edits={c: tuple(e) for c, e in parametrized.edits.items() if e},
             aliases={(s.cell, s.start): (v.module_name, v.base) for s, v in placed},
@@ -253,8 +253,9 @@ class Planner(DefinitionChecks):
                     f"is defined twice with different bodies, at {first[node.name].location} "
                     f"and {definition.location}; delete the one you do not want",
                 )
+        kept_names = {k.name for k in kept}
         for name, definition in first.items():
-            if any(k.name == name for k in kept):
+            if name in kept_names:
                 self._refuse(definition, "is also defined in a kept cell")
                 continue
             others = [
@@ -268,7 +269,7 @@ class Planner(DefinitionChecks):
                 )
         for name, version in self.version_of.items():
             first[name] = self._version(version, duplicates)
-            if any(k.name == version.base for k in kept):
+            if version.base in kept_names:
                 self._refuse(first[name], "is kept in the notebook in one of its versions")
             elif name in self.blocked:
                 self._refuse(first[name], self.blocked[name])

@@ -55,9 +55,9 @@ class DefinitionChecks:
         statement = definition.statement
         needs[name], constants_of[name], imports_of[name] = set(), set(), set()
         masked = self.by_cell[statement.cell].masked_lines
-        inside = sorted(line for line in masked if statement.start <= line <= statement.end)
+        inside = [line for line in masked if statement.start <= line <= statement.end]
         if inside:
-            where = Location(self.notebook.path, statement.cell + 1, inside[0])
+            where = Location(self.notebook.path, statement.cell + 1, min(inside))
             self._refuse(
                 definition,
                 f"contains IPython syntax at {where}, which runs only in "
@@ -108,10 +108,12 @@ class DefinitionChecks:
         """The evolving names `definition` reads that name one version wherever it runs: it
         needs that version, and its reads name it in the module. None when refused."""
         name, statement = definition.name, definition.statement
-        lines = self.lines(statement.cell)
         version = self.version_of.get(name)
         header = version.module_name if version and version.module_name != version.base else None
-        found = self.timeline.named_versions(statement, name, header, lines)
+        if header is None and statement.reads.isdisjoint(self.timeline.versions):
+            self.named[name] = (None, {})  # no evolving name read, no name of its own: as is
+            return set()
+        found = self.timeline.named_versions(statement, name, header, self.lines(statement.cell))
         if found is None:
             self._refuse(
                 definition,

@@ -5,14 +5,13 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from dsprod.notebook._model import Location, Statement
 from dsprod.notebook._runs import RunLine, run_statements
 from dsprod.notebook._scope import child_fields, summarize
-from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys
+from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, located
 
 __all__ = ["Resolution", "Resolver", "qualified_name"]
 
@@ -42,9 +41,11 @@ _CONSTANT_NODES = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """What a free name is."""
+
+    # A NamedTuple, not a frozen dataclass: as immutable, and compared and hashed by its
+    # fields alike, but built at import without generating and compiling methods.
 
     kind: Literal["builtin", "import", "definition", "constant", "state"]
     imports: tuple[ImportKey, ...] = ()
@@ -55,6 +56,12 @@ class Resolution:
     # nowhere) it may not.
     binders: tuple[tuple[int, int], ...] = ()
     once: bool = False  # bound by one statement that runs once: its value never changes
+
+
+# The answers without details, made once: most names are one of these.
+_CONSTANT = Resolution("constant")
+_DEFINITION = Resolution("definition")
+_BUILTIN = Resolution("builtin")
 
 
 class Resolver:
@@ -102,12 +109,12 @@ class Resolver:
         self._memo.clear()
 
     def where(self, statement: Statement) -> Location:
-        # The line of the statement itself, not of the comments or decorators above it.
-        return Location(self._path, statement.cell + 1, statement.node.lineno)
+        return located(self._path, statement)
 
     def resolve(self, name: str) -> Resolution:
-        if name in self._memo:
-            return self._memo[name]
+        known = self._memo.get(name)
+        if known is not None:
+            return known
         if name in self._active:
             return Resolution("state", reason="is defined in terms of itself")
         self._active.add(name)
@@ -133,14 +140,14 @@ class Resolver:
             )
         if not found:
             if name in self._provided:
-                return Resolution("definition")
+                return _DEFINITION
             return self._unbound(name)
         nodes = [s.node for s in found]
         binders = tuple((s.cell, s.start) for s in found)
         if name in self.shared:
             # The functions' own state: the module's, set by its constant (if any) and them.
             assigned = [s for s in found if not isinstance(s.node, DEF_TYPES)]
-            return self._assignment(assigned[0]) if assigned else Resolution("definition")
+            return self._assignment(assigned[0]) if assigned else _DEFINITION
         writer = next((s for s in found if name in s.global_writes), None)
         if writer is not None:
             # A function sets it through `global` when called: its value is notebook state.
@@ -166,7 +173,7 @@ class Resolver:
                 binders=binders,
             )
         if all(isinstance(n, DEF_TYPES) for n in nodes):
-            return Resolution("definition")
+            return _DEFINITION
         if len(found) > 1:
             reason = f"is bound {len(found)} times ({self._list(found)})"
             return Resolution("state", reason=reason, binders=binders)
@@ -175,54 +182,53 @@ class Resolver:
             return resolution
         # One plain assignment at the top of a cell: run once, one value for good.
         once = isinstance(found[0].node, ast.Assign | ast.AnnAssign | ast.Import | ast.ImportFrom)
-        return replace(resolution, binders=binders, once=once)
+        return resolution._replace(binders=binders, once=once)
 
     def _assignment(self, statement: Statement) -> Resolution:
         node = statement.node
-        where = self.where(statement)
         value: ast.expr | None = None
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             value = node.value if isinstance(target, ast.Name) else None
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             value = node.value
+        # Where it is assigned, in each reason below: not made for a constant (most of them).
         if statement.ipython:
             return Resolution(
                 "state",
-                reason=f"is set on an IPython line at {where}",
+                reason=f"is set on an IPython line at {self.where(statement)}",
                 fix="assign it on a plain Python line",
             )
         if statement.shares_line:
             return Resolution(
                 "state",
-                reason=f"shares its line with other code at {where}",
+                reason=f"shares its line with other code at {self.where(statement)}",
                 fix="put the assignment on a line of its own",
             )
         if value is None or statement.global_writes:
             return Resolution(
                 "state",
-                reason=f"is assigned at {where} by unpacking, several targets or a loop, "
-                "which dsprod does not move",
+                reason=f"is assigned at {self.where(statement)} by unpacking, several targets "
+                "or a loop, which dsprod does not move",
             )
         problem = self._not_constant(value)
         if problem:
-            return Resolution("state", reason=f"{problem}, at {where}")
-        return Resolution("constant")
+            return Resolution("state", reason=f"{problem}, at {self.where(statement)}")
+        return _CONSTANT
 
     def _not_constant(self, value: ast.expr) -> str:
         """Why `value` is not a constant expression, or '' when it is."""
         if isinstance(value, ast.Lambda):
             reads: Iterable[str] = summarize(value).reads
         else:
+            levels, reads = _walked(value)
             # Breadth first, as `ast.walk`: the first node found decides the reason.
-            pending: list[ast.AST] = [value]
-            for node in pending:
-                if not isinstance(node, _CONSTANT_NODES):
-                    return "is computed at run time"
-                if isinstance(node, ast.Call) and not self._pure_call(node.func):
-                    return f"is computed by calling {ast.unparse(node.func)}()"
-                pending += _children(node)
-            reads = _names_read(value)
+            for level in levels:
+                for node in level:
+                    if not isinstance(node, _CONSTANT_NODES):
+                        return "is computed at run time"
+                    if isinstance(node, ast.Call) and not self._pure_call(node.func):
+                        return f"is computed by calling {ast.unparse(node.func)}()"
         for read in reads:
             kind = self.resolve(read).kind
             if kind not in {"builtin", "import", "constant"}:
@@ -239,7 +245,7 @@ class Resolver:
         if name in _IPYTHON_IMPORTS:
             return Resolution("import", imports=(_IPYTHON_IMPORTS[name],))
         if name in _BUILTINS:
-            return Resolution("builtin")
+            return _BUILTIN
         if name in _MODULE_ATTRIBUTES:
             return Resolution(
                 "state",
@@ -359,19 +365,26 @@ def _children(node: ast.AST) -> list[ast.AST]:
     return found
 
 
-def _names_read(value: ast.expr) -> list[str]:
-    """The names an expression of `_CONSTANT_NODES` reads, in the order `summarize` finds
-    them: depth first, field by field (such an expression opens no scope and binds nothing)."""
-    found: dict[str, None] = {}
-    pending: list[ast.AST] = [value]
-    while pending:
-        node = pending.pop()
+def _walked(value: ast.expr) -> tuple[list[list[ast.AST]], list[str]]:
+    """The nodes of `value` level by level (each level in the order `ast.walk` finds it), and
+    the names it reads in the order `summarize` finds them: depth first, field by field (an
+    expression of `_CONSTANT_NODES` opens no scope and binds nothing). One walk for both."""
+    levels: list[list[ast.AST]] = []
+    names: dict[str, None] = {}
+
+    def walk(node: ast.AST, depth: int) -> None:
+        if depth == len(levels):
+            levels.append([])
+        levels[depth].append(node)
         if type(node) is ast.Name:
             if isinstance(node.ctx, ast.Load):
-                found.setdefault(node.id)
-        else:
-            pending += reversed(_children(node))
-    return list(found)
+                names[node.id] = None
+            return
+        for child in _children(node):
+            walk(child, depth + 1)
+
+    walk(value, 0)
+    return levels, list(names)
 
 
 def _dotted(node: ast.expr) -> str | None:

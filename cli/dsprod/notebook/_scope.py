@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 __all__ = ["Reference", "ScopeSummary", "child_fields", "references", "summarize", "yields"]
 
@@ -27,6 +27,7 @@ _NOT_CHILDREN = frozenset(
         "kwd_attrs", "tag",
     }
 )  # fmt: skip
+_NOTHING: frozenset[str] = frozenset()
 # node type -> the fields of it that may hold nodes
 _CHILDREN: dict[type[ast.AST], tuple[str, ...]] = {}
 
@@ -39,46 +40,49 @@ def child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
     return fields
 
 
-@dataclass(eq=False)
 class _Scope:
-    kind: ScopeKind
-    parent: _Scope | None
-    bound: set[str] = field(default_factory=set)
-    declared_global: set[str] = field(default_factory=set)
-    declared_nonlocal: set[str] = field(default_factory=set)
-    reads: list[tuple[str, int]] = field(default_factory=list)
-    writes: list[tuple[str, int]] = field(default_factory=list)
+    """A scope the walk meets: what it binds and declares, and the names read in it."""
+
+    # A plain class with slots: one is made per function, class and comprehension of every
+    # statement, which a dataclass's default factories make several times slower.
+    __slots__ = (
+        "bound", "declared_global", "declared_nonlocal", "kind", "parent", "reads", "writes"
+    )  # fmt: skip
+
+    def __init__(self, kind: ScopeKind, parent: _Scope | None) -> None:
+        self.kind = kind
+        self.parent = parent
+        self.bound: set[str] = set()
+        self.declared_global: set[str] = set()
+        self.declared_nonlocal: set[str] = set()
+        self.reads: list[str] = []  # in the order read
+        self.writes: list[str] = []  # names bound here, in order
 
 
-@dataclass(frozen=True)
-class ScopeSummary:
+class ScopeSummary(NamedTuple):
     """What a statement does to the module namespace."""
 
     binds: frozenset[str]  # names bound at module level when the statement runs
-    reads: dict[str, int]  # module-level names read, with the first line that reads each
-    global_writes: dict[str, int]  # names assigned through `global` inside functions
+    reads: tuple[str, ...]  # module-level names read, each once, in the order first read
+    global_writes: frozenset[str]  # names assigned through `global` inside functions
 
 
 def summarize(node: ast.AST) -> ScopeSummary:
     visitor = _Visitor()
     visitor.visit(node)
     module = visitor.module
-    reads: dict[str, int] = {}
-    writes: dict[str, int] = {}
-    for scope in visitor.scopes:
-        for name, line in scope.reads:
-            if _is_global(scope, name) and line < reads.get(name, 1 << 30):
-                reads[name] = line
-        if scope is module:
-            continue
-        for name, line in scope.writes:
-            if _is_global(scope, name):
-                writes.setdefault(name, line)
-    return ScopeSummary(
-        binds=frozenset(module.bound | writes.keys()),
-        reads=reads,
-        global_writes=writes,
-    )
+    reads = dict.fromkeys(module.reads)  # a read in the module's own scope is the module's
+    if len(visitor.scopes) == 1:  # most statements: no function, class or comprehension
+        return ScopeSummary(frozenset(module.bound), tuple(reads), _NOTHING)
+    writes: dict[str, None] = {}
+    for scope in visitor.scopes[1:]:
+        for name in scope.reads:
+            if name not in reads and _is_global(scope, name):
+                reads[name] = None
+        # A name written in a scope is bound there: the module's only if declared global.
+        if scope.declared_global:
+            writes.update((n, None) for n in scope.writes if n in scope.declared_global)
+    return ScopeSummary(frozenset(module.bound | writes.keys()), tuple(reads), frozenset(writes))
 
 
 def _is_global(scope: _Scope, name: str) -> bool:
@@ -122,7 +126,9 @@ class _Visitor(ast.NodeVisitor):
         return method
 
     def generic_visit(self, node: ast.AST) -> None:
-        fields = _CHILDREN.get(type(node)) or child_fields(type(node))
+        fields = _CHILDREN.get(type(node))
+        if fields is None:
+            fields = child_fields(type(node))
         methods = self._methods
         for field_name in fields:
             value = getattr(node, field_name, None)
@@ -148,16 +154,16 @@ class _Visitor(ast.NodeVisitor):
     # Names -------------------------------------------------------------------------------
 
     def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Load):
-            self.scope.reads.append((node.id, node.lineno))
+        if type(node.ctx) is ast.Load:
+            self.scope.reads.append(node.id)
         else:
             self.scope.bound.add(node.id)
-            self.scope.writes.append((node.id, node.lineno))
+            self.scope.writes.append(node.id)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         if isinstance(node.target, ast.Name):
             # `x += 1` reads x before it binds it.
-            self.scope.reads.append((node.target.id, node.target.lineno))
+            self.scope.reads.append(node.target.id)
         self.generic_visit(node)
 
     def visit_Global(self, node: ast.Global) -> None:
@@ -166,38 +172,38 @@ class _Visitor(ast.NodeVisitor):
     def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
         self.scope.declared_nonlocal.update(node.names)
 
-    def _bind(self, name: str, line: int) -> None:
+    def _bind(self, name: str) -> None:
         self.scope.bound.add(name)
-        self.scope.writes.append((name, line))
+        self.scope.writes.append(name)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            self._bind(alias.asname or alias.name.split(".")[0], node.lineno)
+            self._bind(alias.asname or alias.name.split(".")[0])
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
             # `from m import *` binds names no parse can know: the plan finds those
             # statements itself (`stars` in _plan) for the resolver.
             if alias.name != "*":
-                self._bind(alias.asname or alias.name, node.lineno)
+                self._bind(alias.asname or alias.name)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name:
-            self._bind(node.name, node.lineno)
+            self._bind(node.name)
         self.generic_visit(node)
 
     def visit_MatchAs(self, node: ast.MatchAs) -> None:
         if node.name:
-            self._bind(node.name, node.lineno)
+            self._bind(node.name)
         self.generic_visit(node)
 
     def visit_MatchStar(self, node: ast.MatchStar) -> None:
         if node.name:
-            self._bind(node.name, node.lineno)
+            self._bind(node.name)
 
     def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
         if node.rest:
-            self._bind(node.rest, node.lineno)
+            self._bind(node.rest)
         self.generic_visit(node)
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
@@ -206,40 +212,39 @@ class _Visitor(ast.NodeVisitor):
         while target.kind == "comprehension" and target.parent is not None:
             target = target.parent
         target.bound.add(node.target.id)
-        target.writes.append((node.target.id, node.target.lineno))
+        target.writes.append(node.target.id)
 
     # Scopes ------------------------------------------------------------------------------
 
-    def _visit_arguments_outside(self, args: ast.arguments) -> None:
-        for default in [*args.defaults, *args.kw_defaults]:
-            if default is not None:
-                self.visit(default)
-
-    def _visit_annotations(self, args: ast.arguments, returns: ast.expr | None) -> None:
-        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-        every += [a for a in (args.vararg, args.kwarg) if a is not None]
-        for arg in every:
-            if arg.annotation is not None:
-                self.visit(arg.annotation)
-        if returns is not None:
-            self.visit(returns)
-
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
-        self._visit_arguments_outside(node.args)
+        args = node.args
+        for default in args.defaults:
+            self.visit(default)
+        for keyword_default in args.kw_defaults:
+            if keyword_default is not None:
+                self.visit(keyword_default)
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        if args.vararg is not None:
+            every.append(args.vararg)
+        if args.kwarg is not None:
+            every.append(args.kwarg)
         if not isinstance(node, ast.Lambda):
             for decorator in node.decorator_list:
                 self.visit(decorator)
-            self._visit_annotations(node.args, node.returns)
-            self._bind(node.name, node.lineno)
+            for arg in every:
+                if arg.annotation is not None:
+                    self.visit(arg.annotation)
+            if node.returns is not None:
+                self.visit(node.returns)
+            self._bind(node.name)
         previous = self.scope
         scope = self._push("function")
-        args = node.args
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-            if arg is not None:
-                scope.bound.add(arg.arg)
-        body = [node.body] if isinstance(node, ast.Lambda) else node.body
-        for child in body:
-            self.visit(child)
+        scope.bound.update([arg.arg for arg in every])
+        if isinstance(node, ast.Lambda):
+            self.visit(node.body)
+        else:
+            for child in node.body:
+                self.visit(child)
         self._pop(previous)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
@@ -254,7 +259,7 @@ class _Visitor(ast.NodeVisitor):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
             self.visit(expr)
-        self._bind(node.name, node.lineno)
+        self._bind(node.name)
         previous = self.scope
         self._push("class")
         for child in node.body:

@@ -29,11 +29,12 @@ def shared_globals(
     names of the definitions that use it (read it or assign it)."""
     mentioned: set[str] = set()  # words of IPython lines and of cells that do not parse
     for cell in parsed:
-        lines = cell.cell.source.split("\n")
         if cell.tree is None:
             mentioned |= words(cell.cell.source)
-        for number in cell.masked_lines:
-            mentioned |= words(lines[number - 1])
+        if cell.masked_lines:
+            lines = cell.cell.source.split("\n")
+            for number in cell.masked_lines:
+                mentioned |= words(lines[number - 1])
     definitions = [s for s in statements if isinstance(s.node, DEF_TYPES)]
     written = {name for s in definitions for name in s.global_writes if name not in mentioned} - {
         s.node.name for s in definitions if isinstance(s.node, DEF_TYPES)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
-from dsprod.notebook._model import ParsedCell, Statement
+from dsprod.notebook._model import Location, ParsedCell, Statement
 from dsprod.notebook._scope import summarize
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "cell_statements",
     "import_keys",
     "is_kept",
+    "located",
     "render_import",
     "statement_start",
     "top_level_definitions",
@@ -47,11 +49,18 @@ def words(text: str) -> set[str]:
     return set(_WORD.findall(text))
 
 
+def located(path: Path, statement: Statement) -> Location:
+    """Where a statement is, in messages: the line of the statement itself, not of the
+    comments or decorators above it."""
+    return Location(path, statement.cell + 1, statement.node.lineno)
+
+
 def cell_statements(parsed: ParsedCell) -> list[Statement]:
     if parsed.tree is None:
         return []
     lines = parsed.cell.source.split("\n")
     body = parsed.tree.body
+    masked = parsed.masked_lines
     result: list[Statement] = []
     previous_end = 0
     for number, node in enumerate(body):
@@ -69,9 +78,9 @@ def cell_statements(parsed: ParsedCell) -> list[Statement]:
                 end=end,
                 binds=summary.binds,
                 reads=frozenset(summary.reads),
-                global_writes=frozenset(summary.global_writes),
+                global_writes=summary.global_writes,
                 shares_line=node.lineno == previous_end or end == following,
-                ipython=any(start <= line <= end for line in parsed.masked_lines),
+                ipython=bool(masked) and any(start <= line <= end for line in masked),
             )
         )
         previous_end = end
@@ -110,6 +119,8 @@ def is_kept(parsed: ParsedCell, lines: list[str], node: DefNode, start: int) -> 
     """Kept by the cell tag, or by `# dsprod: keep` above the definition or on its header."""
     if KEEP_TAG in parsed.cell.tags:
         return True
+    if KEEP_COMMENT not in parsed.cell.source:  # most cells: no line to look at
+        return False
     header = lines[start - 1 : max(node.body[0].lineno - 1, node.lineno)]
     return any(KEEP_COMMENT in line for line in header)
 

@@ -14,15 +14,16 @@ __all__ = ["unused_imports", "used_after"]
 
 def unused_imports(
     statements: list[Statement],
-    parsed: tuple[ParsedCell, ...],
     removed: set[Statement],
     moved_imports: set[ImportKey],
+    used: frozenset[str],
 ) -> list[Statement]:
     """Import statements that only the moved code used: they go with it (the module has
     its own copy), or ruff's F401 would flag them in the notebook. A statement goes only
-    when every name it binds is needed by the moved code and read nowhere else."""
+    when every name it binds is needed by the moved code and in none of the names `used`
+    once `removed` leaves (`used_after`), which these imports, reading nothing, leave as
+    they are."""
     needed = {key[2] or (key[1] if key[1] else key[0].split(".")[0]) for key in moved_imports}
-    used = used_after(statements, parsed, removed)
     # Only the import's own lines go: a comment above it stays in the notebook (it may
     # head the whole import block).
     return [
@@ -47,11 +48,12 @@ def used_after(
         if statement not in removed:
             used |= statement.reads
     for cell in parsed:
-        lines = cell.cell.source.split("\n")
         if cell.tree is None:
             used |= words(cell.cell.source)
-        for number in cell.masked_lines:
-            used |= words(_magic_arguments(lines[number - 1]))
+        if cell.masked_lines:
+            lines = cell.cell.source.split("\n")
+            for number in cell.masked_lines:
+                used |= words(_magic_arguments(lines[number - 1]))
     return frozenset(used)
 
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import ast
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from dsprod.notebook._edits import Edit, rename_edits
 from dsprod.notebook._model import ParsedCell, Statement
@@ -34,9 +34,11 @@ __all__ = ["Timeline", "Version", "find_versions"]
 Position = tuple[int, int]  # (cell index, first line of the statement)
 
 
-@dataclass(frozen=True)
-class Version:
+class Version(NamedTuple):
     """One body of an evolving name."""
+
+    # A NamedTuple, not a frozen dataclass: as immutable, and compared and hashed by its
+    # fields alike, but built at import without generating and compiling methods.
 
     base: str  # the name in the notebook
     module_name: str  # the name in the module
@@ -93,15 +95,23 @@ def find_versions(
                     entry = ("import", alias.name, statement)
                     bindings.setdefault(alias.asname or alias.name, []).append(entry)
         elif isinstance(node, DEF_TYPES):
-            bindings.setdefault(node.name, []).append(("def", source_of(statement), statement))
-            # Assigned through `global` when a function is called: no place in the timeline.
-            plain |= statement.binds - {node.name}
-        else:
+            # The body's text is its identity: read below, for a name bound more than once.
+            bindings.setdefault(node.name, []).append(("def", "", statement))
+            if len(statement.binds) > 1:
+                # Assigned through `global` when a function is called: no place in the timeline.
+                plain |= statement.binds - {node.name}
+        elif statement.binds:
+            at = f"{statement.cell}:{statement.start}"
             for name in statement.binds:
-                at = f"{statement.cell}:{statement.start}"
                 bindings.setdefault(name, []).append(("state", at, statement))
     found: dict[str, list[Version]] = {}
-    for name, bound in bindings.items():
+    for name, met in bindings.items():
+        kinds = {kind for kind, _, _ in met}
+        if kinds == {"state"}:
+            continue  # bound by statements that stay only: no body to move, no version
+        if len(met) == 1 and kinds == {"def"} and name not in held:
+            continue  # one body, and nothing else binds the name (most definitions)
+        bound = [(kind, source_of(s) if kind == "def" else key, s) for kind, key, s in met]
         identities = list(dict.fromkeys((kind, key) for kind, key, _ in bound))
         if name in held and any(kind == "def" for kind, _ in identities):
             # The module's body, which no statement here binds, comes first: older than any.
