@@ -1,13 +1,13 @@
 """Typed records passed between the stages of extraction.
 
-NamedTuples where nothing `replace`s them, not dataclasses: see `dsprod.errors` (every
-extract makes these classes at start-up).
+NamedTuples, not dataclasses: see `dsprod.errors` (every extract makes these classes at
+start-up, and a NamedTuple is also quicker to make than a frozen dataclass). A copy with
+changes is `record._replace(...)`.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -40,9 +40,9 @@ class Location(NamedTuple):
         return f"{self.path}:cell {self.cell}:line {self.line}"
 
 
-@dataclass(frozen=True)
-class Cell:
-    index: int  # 0-based position in the notebook
+class Cell(NamedTuple):
+    # The field hides tuple's `index` method, which no cell is asked for.
+    index: int  # type: ignore[assignment]  # 0-based position in the notebook
     kind: CellKind
     source: str
     tags: tuple[str, ...] = ()
@@ -60,8 +60,7 @@ class Notebook(NamedTuple):
     indent: int = 1
 
 
-@dataclass(frozen=True)
-class CellIssue:
+class CellIssue(NamedTuple):
     """A cell that is left alone, with the reason (a syntax error, a non-Python cell magic)."""
 
     location: Location
@@ -69,8 +68,7 @@ class CellIssue:
     is_error: bool
 
 
-@dataclass(frozen=True)
-class ParsedCell:
+class ParsedCell(NamedTuple):
     cell: Cell
     tree: ast.Module | None
     masked_lines: frozenset[int]  # 1-based lines that held magics, shell or help
@@ -78,12 +76,11 @@ class ParsedCell:
     issue: CellIssue | None = None
 
 
-@dataclass(frozen=True)
-class Statement:
+class Statement(NamedTuple):
     """One top-level statement of a code cell, with what it binds and reads."""
 
     cell: int  # 0-based cell index
-    node: ast.stmt = field(repr=False, compare=False)
+    node: ast.stmt  # not compared: the same statement parsed twice is equal
     start: int  # 1-based first line in the cell, decorators and attached comments included
     end: int  # 1-based last line in the cell
     binds: frozenset[str]
@@ -91,3 +88,15 @@ class Statement:
     global_writes: frozenset[str]
     shares_line: bool = False  # another statement stands on one of its lines (`a = 1; b = 2`)
     ipython: bool = False  # one of its lines is IPython syntax (`%time x = f()`), masked
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Statement) and self._compared() == other._compared()
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def _compared(self) -> tuple[object, ...]:
+        return (self.cell, *self[2:])  # every field but the node, the second

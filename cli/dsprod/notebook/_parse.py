@@ -9,7 +9,6 @@ import re
 import sys
 import warnings
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -197,8 +196,8 @@ class ParseCache:
             return hit
         issue = hit.issue
         if issue is not None:
-            issue = replace(issue, location=Location(path, cell.index + 1, issue.location.line))
-        return replace(hit, cell=cell, issue=issue)
+            issue = issue._replace(location=Location(path, cell.index + 1, issue.location.line))
+        return hit._replace(cell=cell, issue=issue)
 
     def statements(self, parsed: ParsedCell) -> list[Statement]:
         """The top-level statements of a cell this cache parsed."""
@@ -208,7 +207,7 @@ class ParseCache:
             return hit
         if not hit or hit[0].cell == parsed.cell.index:
             return hit
-        return [replace(s, cell=parsed.cell.index) for s in hit]
+        return [s._replace(cell=parsed.cell.index) for s in hit]
 
 
 @contextlib.contextmanager

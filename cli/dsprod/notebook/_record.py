@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import replace
 
 from dsprod.notebook._manifest import LeftEntry, ModuleEntry, SymbolEntry, digest
 from dsprod.notebook._model import Location, ParsedCell
@@ -138,8 +137,8 @@ def _unparsed_after(
         issue = parsed.issue
         if issue is not None:
             at = Location(issue.location.path, index + 1, issue.location.line)
-            issue = replace(issue, location=at)
-        shifted.append(replace(parsed, cell=replace(parsed.cell, index=index), issue=issue))
+            issue = issue._replace(location=at)
+        shifted.append(parsed._replace(cell=parsed.cell._replace(index=index), issue=issue))
     return tuple(shifted)
 
 

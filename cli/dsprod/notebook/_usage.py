@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import replace
 
 from dsprod.notebook._model import ParsedCell, Statement
 from dsprod.notebook._statements import ImportKey, words
@@ -27,7 +26,7 @@ def unused_imports(
     # Only the import's own lines go: a comment above it stays in the notebook (it may
     # head the whole import block).
     return [
-        replace(statement, start=statement.node.lineno)
+        statement._replace(start=statement.node.lineno)
         for statement in statements
         if isinstance(statement.node, ast.Import | ast.ImportFrom)
         and statement not in removed
