@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, NamedTuple
 
 __all__ = ["Reference", "ScopeSummary", "child_fields", "references", "summarize", "yields"]
@@ -296,9 +295,10 @@ class _Visitor(ast.NodeVisitor):
         self._comprehension(node.generators, node.key, node.value)
 
 
-@dataclass(frozen=True)
-class Reference:
-    """A read of a module-level name, with what surrounds it."""
+class Reference(NamedTuple):
+    """A read of a module-level name, with what surrounds it. A NamedTuple, not a dataclass
+    (see `dsprod.errors`): with none left on its path, an extraction does not import
+    `dataclasses` (and `inspect`) at all. Nothing compares two of them."""
 
     node: ast.Name
     call: ast.Call | None  # the call whose function this name is, if it is one
@@ -306,10 +306,10 @@ class Reference:
     # when the statement runs, 1 in the body of the function a `def` statement defines, more
     # (or any for other statements) when something calls or iterates it, perhaps much later.
     depth: int
-    scope: _Scope = field(repr=False, compare=False)
+    scope: _Scope
     # The call this name is passed to as an argument (`map(f, xs)`, `sorted(key=f)`), if it is
     # one: not `*f`, not inside a bigger expression.
-    consumer: ast.Call | None = field(default=None, compare=False)
+    consumer: ast.Call | None = None
 
     def sees_global(self, name: str) -> bool:
         """Whether `name`, read where this reference stands, is the module-level name."""
