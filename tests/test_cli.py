@@ -413,6 +413,7 @@ def test_the_fast_extract_needs_no_typer(
         ["extract", "--only", " , ", "x.ipynb"],  # names nothing: typer's usage error
         ["extract", "--timeout", "0", "x.ipynb"],
         ["extract", "--timeout", "soon", "x.ipynb"],
+        ["extract", "--timeout", "\u0663", "x.ipynb"],  # int() reads Arabic-Indic 3; typer not
         ["extract", "--dry", "x.ipynb"],  # argparse would take the abbreviation; click not
         ["extract", "--dry-run=yes", "x.ipynb"],
         ["extract", "-m=lib", "x.ipynb"],  # click's value is `=lib`

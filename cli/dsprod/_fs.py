@@ -77,6 +77,12 @@ def _new_file_beside(path: Path) -> tuple[int, Path]:
             return os.open(candidate, flags, 0o600), candidate
         except FileExistsError:
             continue
+        except PermissionError:
+            # Windows says so of a name whose file is pending deletion: another name, as
+            # mkstemp does; anywhere else, or in a folder not writable, it is the answer.
+            if os.name == "nt" and path.parent.is_dir() and os.access(path.parent, os.W_OK):
+                continue
+            raise
     raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
 
 

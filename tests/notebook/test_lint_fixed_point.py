@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -168,41 +169,75 @@ def test_without_a_project_ruff_it_is_the_ruff_ruff_itself_finds(tmp_path: Path)
     assert ProjectLint(tmp_path, None).ruff == find_ruff_bin()
 
 
-@pytest.mark.parametrize("count", [2, 3, 12])
-def test_an_exports_list_is_written_as_the_formatter_keeps_it(project: Path, count: int) -> None:
-    """`__all__` on one line while it fits the project's line length (60 here), one name a
-    line beyond: the formatter then has nothing to change, and its run and the fix beside
-    it are the whole settling."""
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["f_0", "f_1"],
+        ["function_0", "function_1", "function_2"],
+        [f"function_{i}" for i in range(12)],
+        ["compute_customer_lifetime_value_for_a_year"],  # alone: no trailing comma
+        ["größe_berechnen", "mittelwert_der_messungen", "standardabweichung"],
+    ],
+)
+def test_an_exports_list_is_written_as_the_formatter_leaves_it(
+    project: Path, names: list[str]
+) -> None:
+    """`__all__` as ruff's formatter leaves it (one line while it fits the project's line
+    length, 60 here): the formatter then has nothing to change, and its run and the fix beside
+    it are the whole settling. Formatted, the module is what it was when dsprod wrote the
+    list on one line and left the rest to the formatter."""
     from dsprod.notebook._module import ModuleText, compose_module, new_module_text
 
     module = project / "pkg" / "m.py"
-    names = [f"function_{i}" for i in range(count)]
     base = ModuleText.parse(new_module_text(["n.ipynb"]), module)
-    text = compose_module(
-        base,
-        imports=[],
-        constants=[],
-        definitions=[(n, f"def {n}():\n    return {i}") for i, n in enumerate(names)],
-        replacements={},
-        exported=names,
-        line_length=_lint.ruff_line_length(project),
-    )
-    assert ('\n    "function_0",\n' in text) is (count > 2)
-    module.write_text(text)
-    assert ruff(project, "format", "--check", str(module)).returncode == 0
+
+    def composed(line_length: int | None) -> str:
+        return compose_module(
+            base,
+            imports=[],
+            constants=[],
+            definitions=[(n, f"def {n}():\n    return {i}") for i, n in enumerate(names)],
+            replacements={},
+            exported=names,
+            line_length=line_length,
+        )
+
+    module.write_text(composed(None))
+    assert ruff(project, "format", str(module)).returncode == 0
+    written = composed(_lint.ruff_line_length(module))
+    if all(n.isascii() for n in names):
+        assert written == module.read_text()
+    else:  # ruff counts widths: left on one line, for the formatter to split
+        assert written == composed(None)
 
 
-def test_the_line_length_is_the_project_ruff_s(project: Path) -> None:
-    assert _lint.ruff_line_length(project) == 60
+def test_the_line_length_is_the_one_ruff_uses_for_the_module(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As ruff finds it, or None when it is not known for sure."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    module = project / "pkg" / "m.py"
+    assert _lint.ruff_line_length(module) == 60
     (project / "ruff.toml").write_text("line-length = 120\n")
-    assert _lint.ruff_line_length(project) == 120  # ruff.toml comes before pyproject.toml
-    (project / "ruff.toml").write_text("line-length = [\n")  # ruff reports that itself
-    assert _lint.ruff_line_length(project) == 88
-    (project / "ruff.toml").unlink()
-    (project / "pyproject.toml").write_text("[tool.ruff]\nline-length = 'long'\n")
-    assert _lint.ruff_line_length(project) == 88
-    (project / "pyproject.toml").unlink()
-    assert _lint.ruff_line_length(project) == 88
+    assert _lint.ruff_line_length(module) == 120  # ruff.toml before pyproject.toml
+    (project / ".ruff.toml").write_text("line-length = 90\n")
+    assert _lint.ruff_line_length(module) == 90  # .ruff.toml before ruff.toml
+    (project / "pkg" / "pyproject.toml").write_text("[tool.ruff]\nline-length = 70\n")
+    assert _lint.ruff_line_length(module) == 70  # the closest to the module
+    (project / "pkg" / "pyproject.toml").write_text("[tool.other]\n")
+    assert _lint.ruff_line_length(module) == 90  # no [tool.ruff]: not ruff's configuration
+    (project / ".ruff.toml").write_text('extend = "base.toml"\n')
+    assert _lint.ruff_line_length(module) is None  # whatever base.toml says
+    (project / ".ruff.toml").write_text("line-length = [\n")  # ruff reports that itself
+    assert _lint.ruff_line_length(module) is None
+    (project / ".ruff.toml").write_text("[lint]\nselect = ['E']\n")
+    assert _lint.ruff_line_length(module) == 88  # ruff's own
+    for name in (".ruff.toml", "ruff.toml", "pyproject.toml"):
+        (project / name).unlink()
+    assert _lint.ruff_line_length(module) == 88  # no configuration anywhere
+    (tmp_path / "config" / "ruff").mkdir(parents=True)
+    (tmp_path / "config" / "ruff" / "ruff.toml").write_text("line-length = 200\n")
+    assert _lint.ruff_line_length(module) is None  # the user's applies: not read here
 
 
 _lines_text = st.lists(
@@ -226,3 +261,37 @@ def test_the_quick_text_paths_give_what_splitting_every_line_gives(text: str) ->
     # The debt header goes, every other line stays (this alphabet writes no header line).
     header = f'{_lint._HEADER_NOTE}\n# ruff: noqa: E501\n# mypy: disable-error-code="misc"\n'
     assert _lint.strip_debt_header(header + text) == _lint.strip_debt_header(text) == text
+
+
+def test_without_formatting_the_exports_stay_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--no-format writes the module as dsprod makes it: no layout borrowed from ruff."""
+    from tests.helpers import run_cli, write_notebook
+
+    names = [f"compute_feature_number_{i}" for i in range(6)]
+    nb = write_notebook(tmp_path / "nb.ipynb", *(f"def {n}():\n    return 1" for n in names))
+    assert run_cli(capsys, "extract", "--no-format", str(nb)).code == 0
+    text = (tmp_path / "nb.py").read_text()
+    assert '__all__: list[str] = ["compute_feature_number_0", "compute_feature_' in text
+
+
+def test_the_switch_interval_is_short_while_any_work_runs_and_back_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = sys.getswitchinterval()
+    first = _lint.Meanwhile(lambda: 1)
+    second = _lint.Meanwhile(lambda: 2)
+    assert sys.getswitchinterval() < before
+    assert first() == 1  # ended first: the second still runs
+    assert sys.getswitchinterval() < before
+    second.abandon()
+    assert sys.getswitchinterval() == before
+
+    def no_thread(self: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    with pytest.raises(RuntimeError):
+        _lint.Meanwhile(lambda: 3)
+    assert sys.getswitchinterval() == before

@@ -94,6 +94,9 @@ def _parse(args: list[str], options: Options) -> tuple[dict[str, Any], list[str]
         value = attached if equals else next(rest, None)
         if value is None or (not equals and value.startswith("-")):
             raise _NotMineError(f"{option} needs a value")
+        if taken is int and not value.strip().isascii():
+            # int() reads other scripts' digits (`٣`), which typer refuses: typer's to answer.
+            raise _NotMineError(f"{option}: not an ASCII number")
         try:
             values[name] = taken(value)
         except ValueError:

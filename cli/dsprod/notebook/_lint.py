@@ -28,6 +28,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
@@ -49,7 +50,7 @@ __all__ = [
     "strip_debt_header",
 ]
 
-_SWITCH_INTERVAL = 0.0002  # seconds; see Meanwhile
+_SWITCH_INTERVAL = 0.0002  # seconds; see _Switches
 _DEFAULT_LINE_LENGTH = 88  # ruff's
 # Whitespace a line ends with (`\s` is what `str.rstrip` strips), but the line break itself.
 _SPACE_AT_END = re.compile(r"[^\S\n]\n")
@@ -288,8 +289,6 @@ class Meanwhile(Generic[_T]):
     the caller goes on. Calling it waits for the result, and raises what the work raised."""
 
     def __init__(self, work: Callable[[], _T]) -> None:
-        import threading
-
         self._done: list[_T] = []
         self._failed: list[BaseException] = []
 
@@ -299,15 +298,15 @@ class Meanwhile(Generic[_T]):
             except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
                 self._failed.append(exc)
 
-        # The thread mostly waits for ruff's processes; each time a pipe has room or data, or
-        # a process ends, it waits again for the interpreter's lock, which the main thread,
-        # computing, gives up only every switch interval (5 ms): a 12 ms `ruff format` of a
-        # large module took 30 ms. While it runs, the main thread hands the lock over sooner.
-        self._interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._interval, _SWITCH_INTERVAL))
         # A daemon: whatever happens, the process never waits for it at exit.
         self._thread = threading.Thread(target=run, name="dsprod-meanwhile", daemon=True)
-        self._thread.start()
+        self._ended = False
+        _SWITCHES.enter()
+        try:
+            self._thread.start()
+        except BaseException:
+            self._end()
+            raise
 
     def __call__(self) -> _T:
         try:
@@ -316,7 +315,7 @@ class Meanwhile(Generic[_T]):
             self.abandon()
             raise
         finally:
-            sys.setswitchinterval(self._interval)
+            self._end()
         if self._failed:
             raise self._failed[0]
         return self._done[0]
@@ -331,7 +330,42 @@ class Meanwhile(Generic[_T]):
 
         with deferred():
             self._thread.join()
-        sys.setswitchinterval(self._interval)
+        self._end()
+
+    def _end(self) -> None:
+        if not self._ended:
+            self._ended = True
+            _SWITCHES.leave()
+
+
+class _Switches:
+    """The interpreter's switch interval, short while any `Meanwhile` runs, in whatever order
+    they end. Their threads mostly wait for other processes; each time a pipe has room or
+    data, or a process ends, a thread waits again for the interpreter's lock, which the main
+    thread, computing, gives up only every switch interval (5 ms): a 12 ms `ruff format` of a
+    large module took 30 ms. With a short interval the main thread hands the lock over
+    sooner."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._interval = sys.getswitchinterval()
+
+    def enter(self) -> None:
+        with self._lock:
+            if not self._running:
+                self._interval = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._interval, _SWITCH_INTERVAL))
+            self._running += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._running -= 1
+            if not self._running:
+                sys.setswitchinterval(self._interval)
+
+
+_SWITCHES = _Switches()
 
 
 # A module being settled by the project's ruff (and checked by its mypy).
@@ -413,25 +447,45 @@ def _project_ruff(root: Path) -> str | None:
         return shutil.which("ruff")
 
 
-def ruff_line_length(root: Path) -> int:
-    """The line length of the project's ruff, as its own configuration gives it (ruff.toml,
-    .ruff.toml, else pyproject.toml); ruff's default without one. Read without following
-    `extend`: a guess, used only to write text as the formatter would (`_module`)."""
+def ruff_line_length(module: Path) -> int | None:
+    """The line length ruff formats `module` with, when its configuration says it for sure;
+    None when it may say otherwise (an `extend`ed file, a value that is not a length, a user
+    configuration). Used only to write text as ruff's formatter would (`_module`): a guess
+    that came out too short would change the module, so there is none.
+
+    As ruff finds it: the configuration closest to the file, in each folder `.ruff.toml`, then
+    `ruff.toml`, then a pyproject.toml with a [tool.ruff] table; without one, the user's."""
     from dsprod._toml import load_toml
     from dsprod.errors import ConfigError
 
-    for name in ("ruff.toml", ".ruff.toml"):
-        path = root / name
-        if path.is_file():
-            try:
-                value = load_toml(path, root).get("line-length")
-            except ConfigError:
-                value = None
-            break
-    else:
-        ruff = read_pyproject(root).get("tool", {}).get("ruff", {})
-        value = ruff.get("line-length") if isinstance(ruff, Mapping) else None
-    return value if isinstance(value, int) and value > 0 else _DEFAULT_LINE_LENGTH
+    for folder in module.parents:
+        try:
+            if (folder / ".ruff.toml").is_file() or (folder / "ruff.toml").is_file():
+                name = ".ruff.toml" if (folder / ".ruff.toml").is_file() else "ruff.toml"
+                settings: object = load_toml(folder / name, folder)
+            else:
+                settings = read_pyproject(folder).get("tool", {}).get("ruff")
+                if settings is None:
+                    continue
+        except (ConfigError, OSError, AttributeError):
+            return None
+        if not isinstance(settings, Mapping) or "extend" in settings:
+            return None
+        value = settings.get("line-length", _DEFAULT_LINE_LENGTH)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return None if _user_ruff_configuration() else _DEFAULT_LINE_LENGTH
+
+
+def _user_ruff_configuration() -> bool:
+    """Whether a user-wide ruff configuration exists (it applies where no project's does)."""
+    base = os.environ.get("XDG_CONFIG_HOME")
+    folders = [(Path(base) if base else Path.home() / ".config") / "ruff"]
+    if sys.platform == "darwin":
+        folders.append(Path.home() / "Library" / "Application Support" / "ruff")
+    elif os.name == "nt" and os.environ.get("APPDATA"):
+        folders.append(Path(os.environ["APPDATA"]) / "ruff")
+    names = (".ruff.toml", "ruff.toml", "pyproject.toml")
+    return any((folder / name).is_file() for folder in folders for name in names)
 
 
 def read_pyproject(root: Path) -> Mapping[str, Any]:

@@ -104,12 +104,12 @@ def compose_module(
     definitions: list[tuple[str, str]],
     replacements: dict[str, str],
     exported: list[str],
-    line_length: int,
+    line_length: int | None,
 ) -> str:
     """Add imports, constants and definitions to `current`; replace the named symbols.
 
     `constants` and `definitions` are (name, source) pairs in notebook order; `line_length`
-    is the project's formatter's.
+    is the project's formatter's, None when it is not known for sure or nothing formats.
     """
     lines = current.text.rstrip("\n").split("\n")
     body = current.tree.body
@@ -175,15 +175,20 @@ def compose_module(
     return "\n".join(lines).strip("\n") + "\n"
 
 
-def _all_lines(assigned: str, names: list[str], line_length: int) -> list[str]:
+def _all_lines(assigned: str, names: list[str], line_length: int | None) -> list[str]:
     """`__all__` as ruff's formatter writes it: on one line when it fits, else one name a
-    line. Then the formatter keeps a module made of formatted code as it is, and its run and
-    the lint's, which start together, take the time of one (`ProjectLint.settled`). A wrong
-    guess of the length costs only that: the formatter puts it right."""
+    line (with a trailing comma after each when there are several). Then the formatter keeps
+    a module made of formatted code as it is, and its run and the lint's, which start
+    together, take the time of one (`ProjectLint.settled`). One line, as the formatter's input
+    always was, when the length is not known for sure (None) or a name is not ASCII (ruff
+    counts a character's width, not its code points): the formatter then splits it if needed,
+    and a line split here that it would not have split would stay split."""
     quoted = [f'"{n}"' for n in names]
     line = f"{assigned} = [{', '.join(quoted)}]"
-    if len(line) <= line_length:
+    if line_length is None or len(line) <= line_length or not line.isascii():
         return [line]
+    if len(quoted) == 1:
+        return [f"{assigned} = [", f"    {quoted[0]}", "]"]
     return [f"{assigned} = [", *(f"    {q}," for q in quoted), "]"]
 
 

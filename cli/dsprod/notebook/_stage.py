@@ -116,6 +116,7 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
     plan, target = stage.plan, stage.target
     config = stage.project.config if stage.project is not None else {}
     base = stage.current or ModuleText.parse(new_module_text([stage.notebook_key]), target.path)
+    formatting = options.format if options.format is not None else config.get("format", True)
     text = compose_module(
         base,
         imports=plan.module_imports(),
@@ -123,10 +124,11 @@ def render_stage(stage: Stage, options: ExtractOptions) -> Rendered:
         definitions=[(d.name, d.source) for d in plan.definitions if d.name in stage.merge.add],
         replacements=stage.merge.replace,
         exported=[d.name for d in plan.definitions],
-        line_length=ruff_line_length(lint_root(stage)),
+        # Laid out as ruff's formatter would, where it will run: see `_module._all_lines`.
+        line_length=ruff_line_length(target.path) if formatting else None,
     )
     settled: Settling | None = None
-    if options.format if options.format is not None else config.get("format", True):
+    if formatting:
         lint = ProjectLint(lint_root(stage), project_python(lint_root(stage)))
         previous = read_module_debt(stage.current.text) if stage.current else None
         # ruff's processes run while the notebook's new text is made, below.
