@@ -13,8 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dsprod._meanwhile import Meanwhile
 from dsprod.notebook import _lint
 from dsprod.notebook._lint import ProjectLint, module_debt
+from dsprod.notebook._ruff_config import ruff_line_length
 
 RULES = '[tool.ruff]\nline-length = 60\n[tool.ruff.lint]\nselect = ["E", "F", "I", "UP", "N"]\n'
 
@@ -204,7 +206,7 @@ def test_an_exports_list_is_written_as_the_formatter_leaves_it(
 
     module.write_text(composed(None))
     assert ruff(project, "format", str(module)).returncode == 0
-    written = composed(_lint.ruff_line_length(module))
+    written = composed(ruff_line_length(module))
     if all(n.isascii() for n in names):
         assert written == module.read_text()
     else:  # ruff counts widths: left on one line, for the formatter to split
@@ -217,27 +219,27 @@ def test_the_line_length_is_the_one_ruff_uses_for_the_module(
     """As ruff finds it, or None when it is not known for sure."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     module = project / "pkg" / "m.py"
-    assert _lint.ruff_line_length(module) == 60
+    assert ruff_line_length(module) == 60
     (project / "ruff.toml").write_text("line-length = 120\n")
-    assert _lint.ruff_line_length(module) == 120  # ruff.toml before pyproject.toml
+    assert ruff_line_length(module) == 120  # ruff.toml before pyproject.toml
     (project / ".ruff.toml").write_text("line-length = 90\n")
-    assert _lint.ruff_line_length(module) == 90  # .ruff.toml before ruff.toml
+    assert ruff_line_length(module) == 90  # .ruff.toml before ruff.toml
     (project / "pkg" / "pyproject.toml").write_text("[tool.ruff]\nline-length = 70\n")
-    assert _lint.ruff_line_length(module) == 70  # the closest to the module
+    assert ruff_line_length(module) == 70  # the closest to the module
     (project / "pkg" / "pyproject.toml").write_text("[tool.other]\n")
-    assert _lint.ruff_line_length(module) == 90  # no [tool.ruff]: not ruff's configuration
+    assert ruff_line_length(module) == 90  # no [tool.ruff]: not ruff's configuration
     (project / ".ruff.toml").write_text('extend = "base.toml"\n')
-    assert _lint.ruff_line_length(module) is None  # whatever base.toml says
+    assert ruff_line_length(module) is None  # whatever base.toml says
     (project / ".ruff.toml").write_text("line-length = [\n")  # ruff reports that itself
-    assert _lint.ruff_line_length(module) is None
+    assert ruff_line_length(module) is None
     (project / ".ruff.toml").write_text("[lint]\nselect = ['E']\n")
-    assert _lint.ruff_line_length(module) == 88  # ruff's own
+    assert ruff_line_length(module) == 88  # ruff's own
     for name in (".ruff.toml", "ruff.toml", "pyproject.toml"):
         (project / name).unlink()
-    assert _lint.ruff_line_length(module) == 88  # no configuration anywhere
+    assert ruff_line_length(module) == 88  # no configuration anywhere
     (tmp_path / "config" / "ruff").mkdir(parents=True)
     (tmp_path / "config" / "ruff" / "ruff.toml").write_text("line-length = 200\n")
-    assert _lint.ruff_line_length(module) is None  # the user's applies: not read here
+    assert ruff_line_length(module) is None  # the user's applies: not read here
 
 
 _lines_text = st.lists(
@@ -280,8 +282,8 @@ def test_the_switch_interval_is_short_while_any_work_runs_and_back_after(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = sys.getswitchinterval()
-    first = _lint.Meanwhile(lambda: 1)
-    second = _lint.Meanwhile(lambda: 2)
+    first = Meanwhile(lambda: 1)
+    second = Meanwhile(lambda: 2)
     assert sys.getswitchinterval() < before
     assert first() == 1  # ended first: the second still runs
     assert sys.getswitchinterval() < before
@@ -293,5 +295,5 @@ def test_the_switch_interval_is_short_while_any_work_runs_and_back_after(
 
     monkeypatch.setattr(threading.Thread, "start", no_thread)
     with pytest.raises(RuntimeError):
-        _lint.Meanwhile(lambda: 3)
+        Meanwhile(lambda: 3)
     assert sys.getswitchinterval() == before

@@ -27,18 +27,17 @@ import json
 import os
 import re
 import subprocess
-import sys
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
+from dsprod._meanwhile import Meanwhile
 from dsprod.errors import Flag, Step, TargetError
+from dsprod.notebook._ruff_config import project_ruff
 
 __all__ = [
     "UNSILENCEABLE",
-    "Meanwhile",
     "ModuleDebt",
     "ProjectLint",
     "Settling",
@@ -46,16 +45,12 @@ __all__ = [
     "module_debt_meanwhile",
     "read_module_debt",
     "read_pyproject",
-    "ruff_line_length",
     "strip_debt_header",
 ]
 
-_SWITCH_INTERVAL = 0.0002  # seconds; see _Switches
-_DEFAULT_LINE_LENGTH = 88  # ruff's
 # Whitespace a line ends with (`\s` is what `str.rstrip` strips), but the line break itself.
 _SPACE_AT_END = re.compile(r"[^\S\n]\n")
 _FIX = ["check", "--fix", "--exit-zero", "--quiet", "--output-format", "json"]
-_T = TypeVar("_T")
 
 _HEADER_NOTE = "# Lint debt of code promoted from notebooks, recorded by dsprod (docs/check.md)."
 _RUFF_LINE = re.compile(r"^# ruff: noqa: (?P<codes>[A-Z0-9, ]+)$")
@@ -83,7 +78,7 @@ class ProjectLint:
     def __init__(self, root: Path, python: str | Path | None) -> None:
         self.root = root
         self.python = str(python) if python is not None else None
-        self.ruff = _project_ruff(root)
+        self.ruff = project_ruff(root)
 
     def settle(self, text: str, path: Path) -> str:
         """`text` after the project's `ruff format` and `ruff check --fix`, repeated until
@@ -284,90 +279,6 @@ def module_debt_meanwhile(
     return Meanwhile(lambda: module_debt(lint, text, path, previous))
 
 
-class Meanwhile(Generic[_T]):
-    """Work that mostly waits for other processes (ruff's, mypy's), done in a thread while
-    the caller goes on. Calling it waits for the result, and raises what the work raised."""
-
-    def __init__(self, work: Callable[[], _T]) -> None:
-        self._done: list[_T] = []
-        self._failed: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                self._done.append(work())
-            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-                self._failed.append(exc)
-
-        # A daemon: whatever happens, the process never waits for it at exit.
-        self._thread = threading.Thread(target=run, name="dsprod-meanwhile", daemon=True)
-        self._ended = False
-        _SWITCHES.enter()
-        try:
-            self._thread.start()
-        except BaseException:
-            self._end()
-            raise
-
-    def __call__(self) -> _T:
-        try:
-            self._thread.join()
-        except BaseException:  # a Ctrl-C while waiting
-            self.abandon()
-            raise
-        finally:
-            self._end()
-        if self._failed:
-            raise self._failed[0]
-        return self._done[0]
-
-    def abandon(self) -> None:
-        """Wait for the thread to end, with Ctrl-C held back, when the caller is leaving (on
-        an exception) or does not need the result. The thread removes mypy's probe file from
-        the package as it ends; the interrupted process leaves through `os._exit`, which
-        would leave the file behind. Not for long: a Ctrl-C in a terminal reaches ruff's and
-        mypy's processes too (one process group), and they stop at once."""
-        from dsprod._interrupt import deferred
-
-        with deferred():
-            self._thread.join()
-        self._end()
-
-    def _end(self) -> None:
-        if not self._ended:
-            self._ended = True
-            _SWITCHES.leave()
-
-
-class _Switches:
-    """The interpreter's switch interval, short while any `Meanwhile` runs, in whatever order
-    they end. Their threads mostly wait for other processes; each time a pipe has room or
-    data, or a process ends, a thread waits again for the interpreter's lock, which the main
-    thread, computing, gives up only every switch interval (5 ms): a 12 ms `ruff format` of a
-    large module took 30 ms. With a short interval the main thread hands the lock over
-    sooner."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running = 0
-        self._interval = sys.getswitchinterval()
-
-    def enter(self) -> None:
-        with self._lock:
-            if not self._running:
-                self._interval = sys.getswitchinterval()
-                sys.setswitchinterval(min(self._interval, _SWITCH_INTERVAL))
-            self._running += 1
-
-    def leave(self) -> None:
-        with self._lock:
-            self._running -= 1
-            if not self._running:
-                sys.setswitchinterval(self._interval)
-
-
-_SWITCHES = _Switches()
-
-
 # A module being settled by the project's ruff (and checked by its mypy).
 Settling = Meanwhile[tuple[str, ModuleDebt]]
 
@@ -422,70 +333,6 @@ def _leading_comments(text: str) -> list[str]:
 
 def _codes(raw: str) -> tuple[str, ...]:
     return tuple(sorted(c.strip() for c in raw.split(",") if c.strip()))
-
-
-def _project_ruff(root: Path) -> str | None:
-    """The project's own ruff (its lint group pins the version its hooks use), else the ruff
-    dsprod was installed with."""
-    for candidate in (root / ".venv" / "bin" / "ruff", root / ".venv" / "Scripts" / "ruff.exe"):
-        if candidate.exists():
-            return str(candidate)
-    if sys.prefix != sys.base_prefix and os.name == "posix":
-        # In a virtual environment the first place ruff's own lookup (`find_ruff_bin`) looks
-        # is the environment's scripts folder, `<prefix>/bin`: looked at here directly, as
-        # sysconfig's lookups cost more than the rest of this function.
-        here = Path(os.path.normpath(sys.prefix)) / "bin" / "ruff"
-        if here.is_file():
-            return str(here)
-    try:
-        from ruff.__main__ import find_ruff_bin
-
-        return str(find_ruff_bin())
-    except (ImportError, FileNotFoundError):
-        import shutil
-
-        return shutil.which("ruff")
-
-
-def ruff_line_length(module: Path) -> int | None:
-    """The line length ruff formats `module` with, when its configuration says it for sure;
-    None when it may say otherwise (an `extend`ed file, a value that is not a length, a user
-    configuration). Used only to write text as ruff's formatter would (`_module`): a guess
-    that came out too short would change the module, so there is none.
-
-    As ruff finds it: the configuration closest to the file, in each folder `.ruff.toml`, then
-    `ruff.toml`, then a pyproject.toml with a [tool.ruff] table; without one, the user's."""
-    from dsprod._toml import load_toml
-    from dsprod.errors import ConfigError
-
-    for folder in module.parents:
-        try:
-            if (folder / ".ruff.toml").is_file() or (folder / "ruff.toml").is_file():
-                name = ".ruff.toml" if (folder / ".ruff.toml").is_file() else "ruff.toml"
-                settings: object = load_toml(folder / name, folder)
-            else:
-                settings = read_pyproject(folder).get("tool", {}).get("ruff")
-                if settings is None:
-                    continue
-        except (ConfigError, OSError, AttributeError):
-            return None
-        if not isinstance(settings, Mapping) or "extend" in settings:
-            return None
-        value = settings.get("line-length", _DEFAULT_LINE_LENGTH)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-    return None if _user_ruff_configuration() else _DEFAULT_LINE_LENGTH
-
-
-def _user_ruff_configuration() -> bool:
-    """Whether a user-wide ruff configuration exists (it applies where no project's does)."""
-    base = os.environ.get("XDG_CONFIG_HOME")
-    folders = [(Path(base) if base else Path.home() / ".config") / "ruff"]
-    if sys.platform == "darwin":
-        folders.append(Path.home() / "Library" / "Application Support" / "ruff")
-    elif os.name == "nt" and os.environ.get("APPDATA"):
-        folders.append(Path(os.environ["APPDATA"]) / "ruff")
-    names = (".ruff.toml", "ruff.toml", "pyproject.toml")
-    return any((folder / name).is_file() for folder in folders for name in names)
 
 
 def read_pyproject(root: Path) -> Mapping[str, Any]:

@@ -14,7 +14,6 @@ from dsprod.notebook._lint import (
     Settling,
     module_debt_meanwhile,
     read_module_debt,
-    ruff_line_length,
 )
 from dsprod.notebook._manifest import Manifest, load_manifest
 from dsprod.notebook._merge import Merge, merge_plan
@@ -29,6 +28,7 @@ from dsprod.notebook._rewrite import (
     render_notebook,
     version_imports,
 )
+from dsprod.notebook._ruff_config import ruff_line_length
 from dsprod.notebook._show import report_plan, show_diff
 from dsprod.notebook._spans import Entry, WrittenModule, known_statements
 from dsprod.notebook._target import Target
