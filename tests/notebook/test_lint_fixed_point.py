@@ -230,6 +230,8 @@ def test_the_line_length_is_the_one_ruff_uses_for_the_module(
     assert ruff_line_length(module) == 90  # no [tool.ruff]: not ruff's configuration
     (project / ".ruff.toml").write_text('extend = "base.toml"\n')
     assert ruff_line_length(module) is None  # whatever base.toml says
+    (project / ".ruff.toml").write_text('extend = "base.toml"\nline-length = 100\n')
+    assert ruff_line_length(module) == 100  # its own wins over base.toml's (a dsprod project)
     (project / ".ruff.toml").write_text("line-length = [\n")  # ruff reports that itself
     assert ruff_line_length(module) is None
     (project / ".ruff.toml").write_text("[lint]\nselect = ['E']\n")

@@ -37,9 +37,10 @@ def project_ruff(root: Path) -> str | None:
 
 def ruff_line_length(module: Path) -> int | None:
     """The line length ruff formats `module` with, when its configuration says it for sure;
-    None when it may say otherwise (an `extend`ed file, a value that is not a length, a user
-    configuration). Used only to write text as ruff's formatter would (`_module`): a guess
-    that came out too short would change the module, so there is none.
+    None when it may say otherwise (an `extend`ed file, when the closest configuration sets
+    none itself; a value that is not a length; a user configuration). Used only to write
+    text as ruff's formatter would (`_module`): a guess that came out too short would change
+    the module, so there is none.
 
     As ruff finds it: the configuration closest to the file, in each folder `.ruff.toml`, then
     `ruff.toml`, then a pyproject.toml with a [tool.ruff] table; without one, the user's."""
@@ -58,9 +59,13 @@ def ruff_line_length(module: Path) -> int | None:
                     continue
         except (ConfigError, OSError, AttributeError):
             return None
-        if not isinstance(settings, Mapping) or "extend" in settings:
+        if not isinstance(settings, Mapping):
             return None
-        value = settings.get("line-length", _DEFAULT_LINE_LENGTH)
+        if "line-length" not in settings:
+            # What it `extend`s may set it (its own settings win over the extended file's,
+            # so a length set here stands: a dsprod project's extends its lint debt).
+            return None if "extend" in settings else _DEFAULT_LINE_LENGTH
+        value = settings["line-length"]
         return value if isinstance(value, int) and not isinstance(value, bool) else None
     return None if _user_ruff_configuration() else _DEFAULT_LINE_LENGTH
 
