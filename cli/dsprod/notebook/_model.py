@@ -58,6 +58,8 @@ class Notebook(NamedTuple):
     document: dict[str, Any]
     text: str
     indent: int = 1
+    # Where the v4 cells stand in `text`, when it was read asking for them (`_read.CellSpans`).
+    cell_spans: tuple[int, int, tuple[tuple[int, int], ...]] | None = None
 
 
 class CellIssue(NamedTuple):

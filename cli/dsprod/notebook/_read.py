@@ -9,19 +9,37 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._model import Cell, CellKind, Notebook
 
-__all__ = ["cell_dicts", "legacy_format", "notebook_from_text", "read_notebook", "source_key"]
+__all__ = [
+    "CellSpans",
+    "cell_dicts",
+    "legacy_format",
+    "notebook_from_text",
+    "read_notebook",
+    "source_key",
+]
 
 _OPEN_HINT = "open it in Jupyter to check it, or restore it from git (git checkout -- FILE)"
+# Where the cells of a v4 notebook stand in its text: the offsets of the `cells` array (its
+# `[`, and just after its `]`) and of each cell (its `{`, and just after its `}`).
+CellSpans = tuple[int, int, tuple[tuple[int, int], ...]]
+# json.loads's own scanner (the default decoder's settings), and JSON's whitespace as it skips
+# it: a value decoded by these is the value json.loads gives, in C.
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_SPACE = re.compile(r"[ \t\n\r]*")
+_BLANK = frozenset(" \t\n\r")
 
 
-def read_notebook(path: Path) -> Notebook:
-    """Read `path`; every way it can fail raises `NotebookError` naming the file and the fix."""
+def read_notebook(path: Path, *, cell_spans: bool = False) -> Notebook:
+    """Read `path`; every way it can fail raises `NotebookError` naming the file and the fix.
+    `cell_spans`: find where the cells stand in the text (`Notebook.cell_spans`), for a
+    rewrite."""
     if not path.exists():
         raise NotebookError(f"{path}: no such file", hint="check the path (ls) and try again")
     if path.is_dir():
@@ -49,20 +67,20 @@ def read_notebook(path: Path) -> Notebook:
         ) from exc
     if "\x00" in text:
         raise NotebookError(f"{path}: binary data, not a notebook", hint=_OPEN_HINT)
-    return notebook_from_text(path, text)
+    return notebook_from_text(path, text, cell_spans=cell_spans)
 
 
-def notebook_from_text(path: Path, text: str) -> Notebook:
+def notebook_from_text(path: Path, text: str, *, cell_spans: bool = False) -> Notebook:
     """The notebook `text` as `read_notebook` would read it from `path` (a text extract is
     about to write there)."""
     if path.suffix == ".py":
         return _read_percent(path, text)
-    return _read_ipynb(path, text)
+    return _read_ipynb(path, text, cell_spans)
 
 
-def _read_ipynb(path: Path, text: str) -> Notebook:
+def _read_ipynb(path: Path, text: str, cell_spans: bool) -> Notebook:
     try:
-        document = json.loads(text)
+        document, spans = _decode(text) if cell_spans else (json.loads(text), None)
     except json.JSONDecodeError as exc:
         raise NotebookError(
             f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); "
@@ -100,7 +118,99 @@ def _read_ipynb(path: Path, text: str) -> Notebook:
         document=document,
         text=text,
         indent=_indent(text),
+        cell_spans=spans,
     )
+
+
+def _decode(text: str) -> tuple[Any, CellSpans | None]:
+    """`json.loads(text)`, and where the cells stand in it (None when it is not a v4
+    notebook's object).
+
+    The rewrite replaces a changed cell's text in place (`_rewrite._splice`): found here, in
+    the one decoding of the file, the cells' places cost no second one (a second and a third,
+    as the rewrite found them: 40-60 M instructions for 2,000 cells). The top-level object
+    and the cells array are walked by hand, every other value decoded by json.loads's own
+    scanner, so the document is json.loads's (a name given twice: the last value, in the
+    first one's place). Anything the walk does not expect (a text that is not JSON, or not an
+    object) is left to json.loads, for its value or its error."""
+    try:
+        return _walk(text)
+    except (ValueError, StopIteration, IndexError, RecursionError):
+        return json.loads(text), None
+
+
+def _walk(text: str) -> tuple[dict[str, Any], CellSpans | None]:
+    index = _skip(text, 0)
+    if text[index] != "{":
+        raise ValueError("not an object")
+    document: dict[str, Any] = {}
+    spans: CellSpans | None = None
+    index = _skip(text, index + 1)
+    while text[index] != "}":
+        if text[index] != '"':
+            raise ValueError("expecting a name")
+        key, index = _SCAN(text, index)
+        index = _skip(text, index)
+        if text[index] != ":":
+            raise ValueError("expecting ':'")
+        index = _skip(text, index + 1)
+        if key == "cells" and text[index] == "[":
+            start = index
+            value, items, index = _array(text, index)
+            spans = (start, index, items)
+        else:
+            value, index = _SCAN(text, index)
+            if key == "cells":
+                spans = None
+        document[key] = value
+        index = _skip(text, index)
+        if text[index] == ",":
+            index = _skip(text, index + 1)
+            if text[index] == "}":
+                raise ValueError("trailing comma")
+        elif text[index] != "}":
+            raise ValueError("expecting ',' or '}'")
+    if _skip(text, index + 1) != len(text):
+        raise ValueError("extra data")
+    return document, spans
+
+
+def _array(text: str, start: int) -> tuple[list[Any], tuple[tuple[int, int], ...], int]:
+    """The items of the JSON array whose `[` is at `start`, where each stands, and the offset
+    just after its `]`."""
+    values: list[Any] = []
+    spans: list[tuple[int, int]] = []
+    index = _skip(text, start + 1)
+    if text[index] == "]":
+        return values, (), index + 1
+    separator = None
+    while True:
+        value, end = _SCAN(text, index)
+        values.append(value)
+        spans.append((index, end))
+        # The text between two cells is the same all through a notebook (`,\n  ` as Jupyter
+        # writes it): one comparison instead of two whitespace matches. Exact: the
+        # separator is spaces, a comma and spaces, and no space follows it, so skipping
+        # spaces, the comma and spaces ends where it ends.
+        if (
+            separator is not None
+            and text.startswith(separator, end)
+            and text[end + len(separator)] not in _BLANK
+        ):
+            index = end + len(separator)
+            continue
+        index = _skip(text, end)
+        if text[index] == "]":
+            return values, tuple(spans), index + 1
+        if text[index] != ",":
+            raise ValueError("expecting ',' or ']'")
+        index = _skip(text, index + 1)
+        separator = text[end:index]
+
+
+def _skip(text: str, index: int) -> int:
+    """The offset of the first character from `index` on that is not JSON's whitespace."""
+    return _SPACE.match(text, index).end()  # type: ignore[union-attr]  # matches, if empty
 
 
 def legacy_format(notebook: Notebook) -> tuple[str, str] | None:

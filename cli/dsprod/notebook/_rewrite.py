@@ -15,7 +15,7 @@ from typing import Any
 
 from dsprod.notebook._edits import Edit, apply_edits
 from dsprod.notebook._model import Notebook, Statement
-from dsprod.notebook._read import cell_dicts, source_key
+from dsprod.notebook._read import CellSpans, cell_dicts, source_key
 
 __all__ = [
     "import_line",
@@ -169,7 +169,10 @@ def _splice(notebook: Notebook, sources: dict[int, str | None]) -> str:
     pieces: list[str] = []
     position = 0
     first_index = 0
-    for array_start, array_end, items in _cell_arrays(text, notebook.document):
+    # Where the cells stand, as reading found them; else (v3, or read without asking) found
+    # again here.
+    arrays = [notebook.cell_spans] if notebook.cell_spans else _cell_arrays(text, notebook.document)
+    for array_start, array_end, items in arrays:
         indices = range(first_index, first_index + len(items))
         first_index += len(items)
         if not any(i in sources for i in indices):
@@ -241,9 +244,7 @@ def _last_member(cell_text: str, key: str) -> tuple[int, int] | None:
     return colon.end(), end
 
 
-def _cell_arrays(
-    text: str, document: dict[str, Any]
-) -> list[tuple[int, int, list[tuple[int, int]]]]:
+def _cell_arrays(text: str, document: dict[str, Any]) -> list[CellSpans]:
     """For each array of cells in the file: its offsets and the offsets of its cells."""
     decoder = json.JSONDecoder()
     top = _members(text, _skip_space(text, 0), decoder)
@@ -253,10 +254,10 @@ def _cell_arrays(
             sheet = _members(text, sheet_start, decoder)
             if "cells" in sheet:
                 start, end = sheet["cells"]
-                arrays.append((start, end, _items(text, start, decoder)))
+                arrays.append((start, end, tuple(_items(text, start, decoder))))
         return arrays
     start, end = top["cells"]
-    return [(start, end, _items(text, start, decoder))]
+    return [(start, end, tuple(_items(text, start, decoder)))]
 
 
 def _skip_space(text: str, index: int) -> int:

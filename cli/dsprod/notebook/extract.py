@@ -108,7 +108,7 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
             "--verify runs the rewritten notebook, so it cannot be combined with --dry-run",
             hint=Step("run with ", Flag("dry_run"), " first, then with ", Flag("verify")),
         )
-    notebook = read_notebook(path)
+    notebook = read_notebook(path, cell_spans=True)
     result = ExtractResult(notebook=path)
     if legacy := legacy_format(notebook):
         output.status("warning", f"{path}: {legacy[0]}; {legacy[1]}")
@@ -130,7 +130,7 @@ def _extract_notebook(path: Path, options: ExtractOptions, output: Output) -> Ex
                 )
         elif finish(target.root, output):  # what a kill stopped half way, before all else
             # The notebook and the module may have changed: read them as they are now.
-            notebook = read_notebook(path)
+            notebook = read_notebook(path, cell_spans=True)
             target = result.target = resolve_target(path, options.module, project)
         stage = plan_stage(notebook, project, target, options, output)
         result.refused = [r.name for r in stage.plan.refusals]
