@@ -17,10 +17,12 @@ if TYPE_CHECKING:
 __all__ = [
     "atomic_write_text",
     "check_writable",
+    "move_into_place",
     "project_lock",
     "restore",
     "snapshot",
     "umask",
+    "write_beside",
 ]
 
 
@@ -29,7 +31,12 @@ def atomic_write_text(path: Path, text: str) -> None:
 
     The same folder matters: `os.replace` is atomic only within one file system.
     """
-    data = text.encode("utf-8")
+    move_into_place(write_beside(path, text.encode("utf-8")), path)
+
+
+def write_beside(path: Path, data: bytes) -> Path:
+    """A new temporary file in `path`'s folder holding `data`, on disk (fsync), with the
+    permissions `path` has (a new file: those the umask leaves), for `move_into_place`."""
     try:
         fd, tmp = _new_file_beside(path)
     except OSError as exc:
@@ -47,18 +54,31 @@ def atomic_write_text(path: Path, text: str) -> None:
             tmp.chmod(path.stat().st_mode & 0o7777)
         else:
             tmp.chmod(0o666 & ~umask())
+    except BaseException as exc:
+        _failed(tmp, path, exc)
+        raise
+    return tmp
+
+
+def move_into_place(tmp: Path, path: Path) -> None:
+    """Replace `path` by the file `write_beside` wrote for it, in one step."""
+    try:
         tmp.replace(path)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError):
-            # A full disk, a quota, a read-only file system: the user's to fix, and `path`
-            # itself is untouched (the temporary file took the failed write).
-            raise TargetError(
-                f"cannot write {path}: {exc.strerror or exc}",
-                hint="free some space or make the folder writable, then run again",
-            ) from exc
+        _failed(tmp, path, exc)
         raise
+
+
+def _failed(tmp: Path, path: Path, exc: BaseException) -> None:
+    with contextlib.suppress(OSError):
+        tmp.unlink()
+    if isinstance(exc, OSError):
+        # A full disk, a quota, a read-only file system: the user's to fix, and `path`
+        # itself is untouched (the temporary file took the failed write).
+        raise TargetError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            hint="free some space or make the folder writable, then run again",
+        ) from exc
 
 
 def _new_file_beside(path: Path) -> tuple[int, Path]:

@@ -11,31 +11,42 @@ from pathlib import Path
 import pytest
 
 import dsprod._fs
+from dsprod.notebook._manifest import digest
 from tests.helpers import code_sources, run_cli, snapshot, write_notebook
 
 CELLS = ("def f(x):\n    return x + 1", "print(f(1))")
 JOURNAL = Path(".dsprod") / "extract-journal.json"
 
-# dsprod extract, killed (as by SIGKILL: no clean-up runs) as it is about to write one file.
+# dsprod extract, killed (as by SIGKILL: no clean-up runs) as it is about to put one file in
+# place (`move_into_place`, after the journal's commit point), or to write its new text beside
+# it (`write_beside`, before).
 KILLED_AT = """
 import os, sys
 import dsprod._fs as fs
-real = fs.atomic_write_text
-def dying(path, text):
-    if path.name == sys.argv[1]:
+real = getattr(fs, sys.argv[2])
+def dying(path, other):
+    if sys.argv[1] in (path.name, getattr(other, "name", "")):
         os._exit(137)
-    real(path, text)
-fs.atomic_write_text = dying
+    return real(path, other)
+setattr(fs, sys.argv[2], dying)
 from dsprod.cli import run
 sys.exit(run(["extract", "nb.ipynb"]))
 """
 
 
-def killed_at(folder: Path, name: str) -> None:
+def killed_at(folder: Path, name: str, step: str = "move_into_place") -> None:
     done = subprocess.run(
-        [sys.executable, "-c", KILLED_AT, name], cwd=folder, capture_output=True, check=False
+        [sys.executable, "-c", KILLED_AT, name, step],
+        cwd=folder,
+        capture_output=True,
+        check=False,
     )
     assert done.returncode == 137, done.stderr
+
+
+def staged(folder: Path) -> list[Path]:
+    """The new texts written beside their files and not yet put in place."""
+    return sorted(folder.rglob(".*.tmp"))
 
 
 @pytest.mark.slow
@@ -91,14 +102,114 @@ def test_ctrl_c_while_writing_leaves_nothing_half_done(
 ) -> None:
     write_notebook(tmp_path / "nb.ipynb", *CELLS)
     before = snapshot(tmp_path)
-    real = dsprod._fs.atomic_write_text
+    real = dsprod._fs.move_into_place
 
-    def interrupted(path: Path, text: str) -> None:
+    def interrupted(temporary: Path, path: Path) -> None:
         if path.name == name:
             raise KeyboardInterrupt
-        real(path, text)
+        real(temporary, path)
 
-    monkeypatch.setattr(dsprod._fs, "atomic_write_text", interrupted)
+    monkeypatch.setattr(dsprod._fs, "move_into_place", interrupted)
     outcome = run_cli(capsys, "extract", "nb.ipynb")
     assert outcome.code == 130
     assert snapshot(tmp_path) == before  # the module written first is gone again
+
+
+@pytest.mark.slow
+def test_a_kill_before_the_journal_is_written_leaves_the_files_as_they_were(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = write_notebook(tmp_path / "nb.ipynb", *CELLS)
+    original = nb.read_bytes()
+    killed_at(tmp_path, "nb.ipynb", "write_beside")
+    assert nb.read_bytes() == original
+    assert not (tmp_path / "nb.py").exists()
+    assert not (tmp_path / JOURNAL).exists()
+    # The module's new text, written beside it before the kill, stays there, unused.
+    assert [p.name.startswith(".nb.py.") for p in staged(tmp_path)] == [True]
+
+    outcome = run_cli(capsys, "extract", "nb.ipynb")
+    assert outcome.code == 0, outcome.err
+    assert code_sources(nb) == ["from nb import f", "print(f(1))"]
+
+
+@pytest.mark.slow
+def test_a_file_changed_after_it_was_put_in_place_is_not_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_notebook(tmp_path / "nb.ipynb", *CELLS)
+    killed_at(tmp_path, "manifest.json")
+    with (tmp_path / "nb.py").open("a") as fh:
+        fh.write("\nMINE = 1\n")  # the module, written before the kill, edited after it
+    before = snapshot(tmp_path)
+
+    outcome = run_cli(capsys, "extract", "nb.ipynb")
+
+    assert outcome.code == 1
+    assert "was stopped half way, and nb.py changed since" in outcome.err
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.slow
+def test_a_new_text_that_is_gone_is_said_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_notebook(tmp_path / "nb.ipynb", *CELLS)
+    killed_at(tmp_path, "nb.ipynb")
+    for path in staged(tmp_path):
+        if path.name.startswith(".nb.ipynb."):
+            path.unlink()
+    before = snapshot(tmp_path)
+
+    outcome = run_cli(capsys, "extract", "nb.ipynb")
+
+    assert outcome.code == 1
+    assert "the new text of nb.ipynb (a temporary file beside it) is gone" in outcome.err
+    assert f"delete {tmp_path / JOURNAL} and run again" in outcome.err
+    assert snapshot(tmp_path) == before
+
+
+def _first_format_journal(folder: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    """The files an extraction of CELLS writes in `folder`, and, in their place, the journal a
+    dsprod of the first format leaves when killed before writing any: each file's new text,
+    and the SHA-256 of its text before."""
+    nb = write_notebook(folder / "nb.ipynb", *CELLS)
+    original = nb.read_text(encoding="utf-8")
+    assert run_cli(capsys, "extract", "nb.ipynb").code == 0
+    written = {p: (folder / p).read_text(encoding="utf-8") for p in ("nb.py", "nb.ipynb")}
+    written[".dsprod/manifest.json"] = (folder / ".dsprod" / "manifest.json").read_text()
+    (folder / "nb.py").unlink()
+    (folder / ".dsprod" / "manifest.json").unlink()
+    nb.write_text(original, encoding="utf-8")
+    before = {"nb.ipynb": digest(original)}
+    entries = [{"path": p, "before": before.get(p), "after": t} for p, t in written.items()]
+    (folder / JOURNAL).write_text(json.dumps({"what": "nb.ipynb", "files": entries}) + "\n")
+    return written
+
+
+def test_a_journal_of_the_first_format_is_finished(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    written = _first_format_journal(tmp_path, capsys)
+
+    finished = run_cli(capsys, "extract", "nb.ipynb")
+
+    assert finished.code == 0, finished.err
+    assert "finish  the extraction of nb.ipynb that was stopped half way" in finished.err
+    assert "nothing to extract" in finished.err
+    assert {p: (tmp_path / p).read_text(encoding="utf-8") for p in written} == written
+    assert not (tmp_path / JOURNAL).exists()
+
+
+def test_a_journal_of_the_first_format_does_not_overwrite_a_file_changed_since(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _first_format_journal(tmp_path, capsys)
+    write_notebook(tmp_path / "nb.ipynb", *CELLS, "print('mine')")
+    before = snapshot(tmp_path)
+
+    outcome = run_cli(capsys, "extract", "nb.ipynb")
+
+    assert outcome.code == 1
+    assert "was stopped half way, and nb.ipynb changed since" in outcome.err
+    assert snapshot(tmp_path) == before
