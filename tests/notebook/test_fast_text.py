@@ -1,6 +1,7 @@
 """What dsprod writes without the standard library's slow paths: the manifest's indented text
-(`_manifest._indented`) and hashes (`_manifest.digest`), and a changed cell's source found from
-the end of the cell (`_rewrite._last_member`). Each must give exactly what the slow path gives."""
+(`_manifest._indented`, `Manifest.render`) and hashes (`_manifest.digest`), and a changed
+cell's source found from the end of the cell (`_rewrite._last_member`). Each must give
+exactly what the slow path gives."""
 
 from __future__ import annotations
 
@@ -60,6 +61,30 @@ def test_a_manifest_renders_as_before(tmp_path: Path) -> None:
     assert json.loads(text)["notebooks"] == {
         "n.ipynb": {"left": {"g": {"where": "cell 2:line 1", "reason": "reads `x`\nwhich changes"}}}
     }
+
+
+_symbols = st.dictionaries(
+    _text,
+    st.builds(SymbolEntry, _text, st.sampled_from(["function", "class", "constant"]), _text),
+    max_size=4,
+)
+_modules = st.dictionaries(_text, st.builds(ModuleEntry, _text, _text, _symbols), max_size=3)
+_left = st.dictionaries(
+    _text, st.dictionaries(_text, st.builds(LeftEntry, _text, _text), max_size=3), max_size=3
+)
+
+
+@settings(max_examples=300)
+@given(_modules, _left)
+def test_the_manifest_is_written_as_json_dumps_writes_its_document(
+    modules: dict[str, ModuleEntry], left: dict[str, dict[str, LeftEntry]]
+) -> None:
+    """Any names, notebooks and reasons (quotes, backslashes, control characters, non-ASCII),
+    none or several of each, a notebook with nothing left."""
+    manifest = Manifest(Path(), modules, left)
+    document = manifest.document()
+    assert manifest.render() == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    assert manifest.render() == _indented(document) + "\n"
 
 
 _nested = st.fixed_dictionaries({"source": _text}) | st.dictionaries(_text, _text, max_size=2)
