@@ -9,6 +9,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsprod.notebook._manifest import digest
 from dsprod.notebook._module import ModuleText, symbol_sources
@@ -147,3 +149,31 @@ def test_the_manifest_hashes_what_a_whole_parse_finds(
     hashes = {name: symbol["sha256"] for name, symbol in entry["symbols"].items()}
     assert set(hashes) == {"area", "SCALE", "scaled", "uses_state"}
     assert hashes == {name: digest(written[name]) for name in hashes}
+
+
+_names = st.lists(
+    st.text(
+        alphabet=st.characters(categories=["L", "N", "Mn", "Pc"], include_characters="\\\n \"'"),
+        max_size=4,
+    ),
+    max_size=5,
+)
+_gaps = st.sampled_from(["", " ", "\n", "\n    ", ",", ", ", ",\n    ", ",\n", " \n"])
+
+
+@settings(max_examples=300)
+@given(_names, st.data(), st.sampled_from(["__all__", "__all__: list[str]", "__all__ : list"]))
+def test_all_as_dsprod_writes_it_is_where_a_whole_parse_finds_it(
+    names: list[str], data: st.DataObject, target: str
+) -> None:
+    """`__all__` on one line or one name a line, trailing commas or none, names that are any
+    word characters (and names that are not: quotes, backslashes, line breaks); and what
+    follows it (another statement, on its line or the next)."""
+    items = "".join(data.draw(_gaps) + f'"{name}"' for name in names) + data.draw(_gaps)
+    after = data.draw(st.sampled_from(["", "\n", "\nX = 1\n", "; X = 1", " + Y\n", "\n\n\nZ = 2"]))
+    text = f"{target} = [{items}]{after}"
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return
+    assert WrittenModule(text).spans() == ModuleText(text, tree).spans()
