@@ -76,14 +76,16 @@ def new_cell_sources(
     magic_headers: dict[int, bool],
     edits: Mapping[int, Sequence[Edit]] | None = None,
     aliases: Mapping[tuple[int, int], str] | None = None,
+    anchor: tuple[Statement | None] | None = None,
 ) -> dict[int, str | None]:
     """New source for every cell that changes; None for a cell that is removed. `edits` (by
     cell) change code that stays, within its lines; `aliases` ((cell, line) of a removed
-    statement -> an import) take the place of a version of an evolving definition."""
+    statement -> an import) take the place of a version of an evolving definition; `anchor`:
+    `(import_anchor(removed),)` when the caller has it already."""
     by_cell: dict[int, list[Statement]] = {}
     for statement in removed:
         by_cell.setdefault(statement.cell, []).append(statement)
-    first = import_anchor(removed)
+    (first,) = anchor or (import_anchor(removed),)
     changed: dict[int, str | None] = {}
     edited = {i: apply_edits(notebook.cells[i].source, list(e)) for i, e in (edits or {}).items()}
     for index in sorted(by_cell.keys() | edited.keys()):

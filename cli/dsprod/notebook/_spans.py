@@ -27,6 +27,7 @@ __all__ = ["Entry", "WrittenModule", "entries", "known_statements"]
 # (names a top-level statement binds, its first line, its last line), lines 1-based.
 Entry = tuple[tuple[str, ...], int, int]
 _DEF_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_ASSIGNS = (ast.Assign, ast.AnnAssign)  # a tuple made once: `A | B` makes a union each time
 # What a line that may start a statement begins with (a decorator, a comment, a name or a
 # keyword); other lines continue the piece above them.
 _STARTS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_@#")
@@ -47,9 +48,10 @@ def entries(body: Iterable[ast.stmt], offset: int = 0) -> list[Entry]:
     for node in body:
         start = node.lineno
         if isinstance(node, _DEF_TYPES):
-            start = min([start, *(d.lineno for d in node.decorator_list)])
+            if node.decorator_list:
+                start = min(start, *(d.lineno for d in node.decorator_list))
             found.append(((node.name,), start + offset, (node.end_lineno or start) + offset))
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
+        elif isinstance(node, _ASSIGNS):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names = tuple(t.id for t in targets if isinstance(t, ast.Name))
             if names:
@@ -64,8 +66,8 @@ def known_statements(statements: Iterable[tuple[str, ast.stmt, int]]) -> dict[st
     known: dict[str, list[Entry]] = {}
     for source, node, first in statements:
         start = node.lineno
-        if isinstance(node, _DEF_TYPES):
-            start = min([start, *(d.lineno for d in node.decorator_list)])
+        if isinstance(node, _DEF_TYPES) and node.decorator_list:
+            start = min(start, *(d.lineno for d in node.decorator_list))
         # From the statement's own first line: a comment above it is a piece of its own.
         text = source if start == first else "\n".join(source.split("\n")[start - first :])
         known[text] = entries([node], 1 - start)

@@ -186,12 +186,16 @@ def _notebook_side(
         import_text = f"%load_ext autoreload\n%autoreload 2\n{import_text}"
     headers = {p.cell.index: p.magic_header for p in plan.parsed}
     aliases = version_imports(target.import_name, plan.aliases)
-    sources = new_cell_sources(notebook, plan.removed, import_text, headers, plan.edits, aliases)
+    sources = new_cell_sources(
+        notebook, plan.removed, import_text, headers, plan.edits, aliases, (anchor,)
+    )
     notebook_text = render_notebook(notebook, sources)
     return known, sources, notebook_text, import_text
 
 
 def _lines(source: str, first: int, last: int) -> str:
+    if first == 1 and source.count("\n") == last - 1:
+        return source  # all its lines: a definition that is its cell, without a split and a join
     return "\n".join(source.split("\n")[first - 1 : last])
 
 
