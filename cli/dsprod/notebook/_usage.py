@@ -43,8 +43,15 @@ def used_after(
 ) -> frozenset[str]:
     """Module-level names the notebook reads once `removed` leaves it."""
     used: set[str] = set()
+    # `statement in removed` hashes the statement by all its fields (a call in Python). Two
+    # cheaper answers first, both exact: the very object is in `removed` (which the plan's
+    # are), or no statement of `removed` starts where it does (so none equals it).
+    same = {id(s) for s in removed}
+    starts = {(s.cell, s.start) for s in removed}
     for statement in statements:
-        if statement not in removed:
+        if id(statement) in same:
+            continue
+        if (statement.cell, statement.start) not in starts or statement not in removed:
             used |= statement.reads
     for cell in parsed:
         if cell.tree is None:
