@@ -1,6 +1,7 @@
 """The plan's shortcuts give what the plain code gives: the scope summary of a statement
-(`_scope.summary`, which `cell_statements` uses for every statement) and the names the notebook
-still reads (`_usage.used_after`, which skips hashing the statements that leave)."""
+(`_scope.summary`, which `cell_statements` uses for every statement), the names the notebook
+still reads (`_usage.used_after`, which skips hashing the statements that leave) and the walk
+of an assigned value (`_resolve._walked`, with a stack instead of a call per node)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsprod.notebook._model import Cell, ParsedCell, Statement
-from dsprod.notebook._scope import ScopeSummary, _is_global, _Visitor, summarize, summary
+from dsprod.notebook._resolve import _walked
+from dsprod.notebook._scope import (
+    ScopeSummary,
+    _is_global,
+    _Visitor,
+    child_fields,
+    summarize,
+    summary,
+)
 from dsprod.notebook._statements import cell_statements
 from dsprod.notebook._usage import used_after
 
@@ -169,3 +178,57 @@ def test_the_names_read_after_removal_are_as_before(data: st.DataObject) -> None
 def test_a_cell_that_does_not_parse_reads_its_words() -> None:
     cell = ParsedCell(Cell(0, "code", "print x"), None, frozenset(), False)
     assert used_after([], (cell,), set()) == {"print", "x"}
+
+
+def _walked_as_before(value: ast.expr) -> tuple[list[list[ast.AST]], list[str]]:
+    """`_walked` as it was: a call per node, children as `_scope.child_fields` finds them."""
+    levels: list[list[ast.AST]] = []
+    names: dict[str, None] = {}
+
+    def walk(node: ast.AST, depth: int) -> None:
+        if depth == len(levels):
+            levels.append([])
+        levels[depth].append(node)
+        if type(node) is ast.Name:
+            if isinstance(node.ctx, ast.Load):
+                names[node.id] = None
+            return
+        for name in child_fields(type(node)):
+            value = getattr(node, name, None)
+            children = value if type(value) is list else [value]
+            for child in children:
+                if isinstance(child, ast.AST):
+                    walk(child, depth + 1)
+
+    walk(value, 0)
+    return levels, list(names)
+
+
+VALUES = [
+    "1",
+    "n * 2",
+    "math.sqrt(n) + math.pi",
+    "{**base, 'k': [a, *b], None: (c if d else e)}",
+    "f'{x!r:>{width}} and {y}'",
+    "data[1:n:2, ...]",
+    "-a < b <= c and not d or e",
+    "g(h, *i, key=j, **k)(l)[m].n",
+    "lambda x, y=z: x + y + w",
+    "[p for p in q if p]",
+    "(yield)",
+    "x.y.z",
+    "{1, 2, (3, [4, {5: 6}])}",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(VALUES), st.sampled_from(VALUES), st.sampled_from(["+", "(", "["]))
+def test_the_walk_of_a_value_is_as_before(left: str, right: str, how: str) -> None:
+    text = {"+": f"({left}) + ({right})", "(": f"f({left}, {right})", "[": f"[{left}, {right}]"}
+    value = ast.parse(text[how], mode="eval").body
+    expected = _walked_as_before(value)
+    found = _walked(value)
+    assert found[1] == expected[1]
+    assert [[id(n) for n in level] for level in found[0]] == [
+        [id(n) for n in level] for level in expected[0]
+    ]
