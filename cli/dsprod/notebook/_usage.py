@@ -10,6 +10,9 @@ from dsprod.notebook._statements import ImportKey, words
 
 __all__ = ["unused_imports", "used_after"]
 
+# A tuple made once: `ast.Import | ast.ImportFrom` in the loop below makes a union per statement.
+_IMPORTS = (ast.Import, ast.ImportFrom)
+
 
 def unused_imports(
     statements: list[Statement],
@@ -28,7 +31,7 @@ def unused_imports(
     return [
         statement._replace(start=statement.node.lineno)
         for statement in statements
-        if isinstance(statement.node, ast.Import | ast.ImportFrom)
+        if isinstance(statement.node, _IMPORTS)
         and statement not in removed
         and not statement.shares_line
         and not statement.ipython
