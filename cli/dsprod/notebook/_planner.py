@@ -18,7 +18,7 @@ from dsprod.notebook._params import Parametrizer
 from dsprod.notebook._plan import Definition, ExtractionPlan, Refusal, grouped_refusals
 from dsprod.notebook._planner_checks import DefinitionChecks
 from dsprod.notebook._resolve import Resolver
-from dsprod.notebook._statements import DEF_TYPES, KEEP_COMMENT, ImportKey, is_kept
+from dsprod.notebook._statements import DEF_TYPES, KEEP_COMMENT, KEEP_TAG, ImportKey, is_kept
 from dsprod.notebook._together import left_behind, together
 from dsprod.notebook._usage import unused_imports, used_after
 from dsprod.notebook._versions import Timeline, Version
@@ -76,6 +76,8 @@ class Planner(DefinitionChecks):
         node = statement.node
         if not isinstance(node, DEF_TYPES):
             return False
+        if KEEP_TAG not in parsed.cell.tags and KEEP_COMMENT not in parsed.cell.source:
+            return False  # `is_kept`'s own first answer, without the cell's lines (most cells)
         return is_kept(parsed, self.lines(statement.cell), node, statement.start)
 
     def plan(self, only: frozenset[str] | None) -> ExtractionPlan:
@@ -258,10 +260,10 @@ class Planner(DefinitionChecks):
             if name in kept_names:
                 self._refuse(definition, "is also defined in a kept cell")
                 continue
-            others = [
-                s for s in self.resolver.bindings.get(name, [])
-                if not isinstance(s.node, DEF_TYPES)
-            ]  # fmt: skip
+            found = self.resolver.bindings.get(name, [])
+            # Most names: bound by their one `def` alone, and no list to make.
+            alone = len(found) == 1 and isinstance(found[0].node, DEF_TYPES)
+            others = [] if alone else [s for s in found if not isinstance(s.node, DEF_TYPES)]
             if others:
                 where = self.resolver.where(others[0])
                 self._refuse(

@@ -54,8 +54,12 @@ class DefinitionChecks:
         name = definition.name
         statement = definition.statement
         needs[name], constants_of[name], imports_of[name] = set(), set(), set()
+        # Most cells have no IPython line, and most functions no `global`: neither list nor
+        # set is made for them.
         masked = self.by_cell[statement.cell].masked_lines
-        inside = [line for line in masked if statement.start <= line <= statement.end]
+        inside = (
+            [line for line in masked if statement.start <= line <= statement.end] if masked else ()
+        )
         if inside:
             where = Location(self.notebook.path, statement.cell + 1, min(inside))
             self._refuse(
@@ -64,7 +68,7 @@ class DefinitionChecks:
                 "a notebook; replace it with plain Python (e.g. subprocess)",
             )
             return
-        writes = statement.global_writes - self.resolver.shared.keys()
+        writes = statement.global_writes and statement.global_writes - self.resolver.shared.keys()
         if writes:
             variable = sorted(writes)[0]
             self._refuse(

@@ -142,13 +142,18 @@ class Resolver:
             if name in self._provided:
                 return _DEFINITION
             return self._unbound(name)
+        # Loops, not generator expressions: this runs for every name the moved code reads.
         nodes = [s.node for s in found]
-        binders = tuple((s.cell, s.start) for s in found)
+        binders = tuple([(s.cell, s.start) for s in found])
         if name in self.shared:
             # The functions' own state: the module's, set by its constant (if any) and them.
             assigned = [s for s in found if not isinstance(s.node, DEF_TYPES)]
             return self._assignment(assigned[0]) if assigned else _DEFINITION
-        writer = next((s for s in found if name in s.global_writes), None)
+        writer = None
+        for statement in found:
+            if name in statement.global_writes:
+                writer = statement
+                break
         if writer is not None:
             # A function sets it through `global` when called: its value is notebook state.
             function = writer.node.name if isinstance(writer.node, DEF_TYPES) else "a function"
@@ -157,7 +162,7 @@ class Resolver:
                 reason=f"is assigned through `global` in {function} at {self.where(writer)}",
                 binders=binders,
             )
-        if all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes):
+        if _all_of(nodes, _IMPORTS):
             keys = [k for n in nodes for k in import_keys(n, name)]
             # `import a.b` and `import a.c` both bind `a` and together are what the code uses.
             if all(not k[1] and not k[2] for k in keys):
@@ -172,7 +177,7 @@ class Resolver:
                 fix=f"import `{name}` one way only",
                 binders=binders,
             )
-        if all(isinstance(n, DEF_TYPES) for n in nodes):
+        if _all_of(nodes, DEF_TYPES):
             return _DEFINITION
         if len(found) > 1:
             reason = f"is bound {len(found)} times ({self._list(found)})"
@@ -344,6 +349,17 @@ def qualified_name(expr: ast.expr, resolve: Callable[[str], Resolution]) -> str 
     return f"{full}.{rest}" if rest else full
 
 
+_IMPORTS = (ast.Import, ast.ImportFrom)
+
+
+def _all_of(nodes: list[ast.stmt], types: tuple[type[ast.stmt], ...]) -> bool:
+    """`all(isinstance(n, types) for n in nodes)`, without a generator to resume per node."""
+    for node in nodes:  # noqa: SIM110 - the loop is the point
+        if not isinstance(node, types):
+            return False
+    return True
+
+
 def _imported(key: ImportKey) -> tuple[str, str]:
     """(what is imported, the name it is bound to), however the import is spelled."""
     module, name, asname, level = key
@@ -351,39 +367,47 @@ def _imported(key: ImportKey) -> tuple[str, str]:
     return full, asname or name or module.split(".")[0]
 
 
-def _children(node: ast.AST) -> list[ast.AST]:
-    """The nodes directly in `node`, as `ast.iter_child_nodes` gives them, less the leaves of
-    fields that hold only markers (a name's context, operators), which are constant: the
-    scope walk's fields (`_scope.child_fields`)."""
-    found: list[ast.AST] = []
-    for name in child_fields(type(node)):
-        value = getattr(node, name, None)
-        if type(value) is list:
-            found += [item for item in value if isinstance(item, ast.AST)]
-        elif isinstance(value, ast.AST):
-            found.append(value)
-    return found
+# node type -> `child_fields`, last first: what `_walked` pushes on its stack
+_REVERSED_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 
 def _walked(value: ast.expr) -> tuple[list[list[ast.AST]], list[str]]:
     """The nodes of `value` level by level (each level in the order `ast.walk` finds it), and
     the names it reads in the order `summarize` finds them: depth first, field by field (an
-    expression of `_CONSTANT_NODES` opens no scope and binds nothing). One walk for both."""
+    expression of `_CONSTANT_NODES` opens no scope and binds nothing). One walk for both.
+
+    The children of a node are `ast.iter_child_nodes`'s, less the leaves of fields that hold
+    only markers (a name's context, operators), which are constant: the scope walk's fields
+    (`_scope.child_fields`). The walk keeps a stack of (node, depth), children pushed last
+    first, instead of a call per node: one is made for every assignment of a notebook. Depth
+    first, each level fills in the order `ast.walk` (breadth first) finds its nodes: both go
+    left to right."""
     levels: list[list[ast.AST]] = []
     names: dict[str, None] = {}
-
-    def walk(node: ast.AST, depth: int) -> None:
+    pending: list[tuple[ast.AST, int]] = [(value, 0)]
+    while pending:
+        node, depth = pending.pop()
         if depth == len(levels):
-            levels.append([])
-        levels[depth].append(node)
+            levels.append([node])
+        else:
+            levels[depth].append(node)
         if type(node) is ast.Name:
             if isinstance(node.ctx, ast.Load):
                 names[node.id] = None
-            return
-        for child in _children(node):
-            walk(child, depth + 1)
-
-    walk(value, 0)
+            continue
+        kind = type(node)
+        if kind is ast.Constant:
+            continue  # its value is never a node
+        fields = _REVERSED_FIELDS.get(kind)
+        if fields is None:
+            fields = _REVERSED_FIELDS[kind] = child_fields(kind)[::-1]
+        below = depth + 1
+        for name in fields:
+            child = getattr(node, name, None)
+            if type(child) is list:
+                pending += [(item, below) for item in reversed(child) if isinstance(item, ast.AST)]
+            elif isinstance(child, ast.AST):
+                pending.append((child, below))
     return levels, list(names)
 
 

@@ -10,10 +10,18 @@ default values, annotations and base classes are evaluated where the definition 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Literal, NamedTuple
 
-__all__ = ["Reference", "ScopeSummary", "child_fields", "references", "summarize", "yields"]
+__all__ = [
+    "Reference",
+    "ScopeSummary",
+    "child_fields",
+    "references",
+    "summarize",
+    "summary",
+    "yields",
+]
 
 ScopeKind = Literal["module", "function", "class", "comprehension"]
 # Fields that never hold a node to visit: a name's context and operators (leaves), and text
@@ -52,8 +60,10 @@ class _Scope:
         self.kind = kind
         self.parent = parent
         self.bound: set[str] = set()
-        self.declared_global: set[str] = set()
-        self.declared_nonlocal: set[str] = set()
+        # `global` and `nonlocal` are rare: the shared empty set until one declares a name
+        # (one set fewer to make for each, for every scope).
+        self.declared_global: frozenset[str] = _NOTHING
+        self.declared_nonlocal: frozenset[str] = _NOTHING
         self.reads: list[str] = []  # in the order read
         self.writes: list[str] = []  # names bound here, in order
 
@@ -67,21 +77,34 @@ class ScopeSummary(NamedTuple):
 
 
 def summarize(node: ast.AST) -> ScopeSummary:
+    binds, reads, writes = summary(node)
+    return ScopeSummary(binds, tuple(dict.fromkeys(reads)), writes)
+
+
+def summary(node: ast.AST) -> tuple[frozenset[str], Iterable[str], frozenset[str]]:
+    """`summarize`'s fields, with the reads in order but perhaps repeated: `cell_statements`
+    keeps them as a set, and so makes neither the dict that drops repeats nor the named
+    tuple, for every statement of a notebook."""
     visitor = _Visitor()
     visitor.visit(node)
     module = visitor.module
-    reads = dict.fromkeys(module.reads)  # a read in the module's own scope is the module's
     if len(visitor.scopes) == 1:  # most statements: no function, class or comprehension
-        return ScopeSummary(frozenset(module.bound), tuple(reads), _NOTHING)
+        return frozenset(module.bound), module.reads, _NOTHING
+    reads = dict.fromkeys(module.reads)  # a read in the module's own scope is the module's
     writes: dict[str, None] = {}
     for scope in visitor.scopes[1:]:
+        bound, declared = scope.bound, scope.declared_global
         for name in scope.reads:
-            if name not in reads and _is_global(scope, name):
+            # A name bound in the scope that reads it, and not declared global there, is
+            # local: `_is_global`'s first step, without a call for every local read.
+            if name in reads or (name in bound and name not in declared):
+                continue
+            if _is_global(scope, name):
                 reads[name] = None
         # A name written in a scope is bound there: the module's only if declared global.
-        if scope.declared_global:
-            writes.update((n, None) for n in scope.writes if n in scope.declared_global)
-    return ScopeSummary(frozenset(module.bound | writes.keys()), tuple(reads), frozenset(writes))
+        if declared:
+            writes.update((n, None) for n in scope.writes if n in declared)
+    return frozenset(module.bound | writes.keys()), reads, frozenset(writes)
 
 
 def _is_global(scope: _Scope, name: str) -> bool:
@@ -166,10 +189,10 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Global(self, node: ast.Global) -> None:
-        self.scope.declared_global.update(node.names)
+        self.scope.declared_global = self.scope.declared_global.union(node.names)
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
-        self.scope.declared_nonlocal.update(node.names)
+        self.scope.declared_nonlocal = self.scope.declared_nonlocal.union(node.names)
 
     def _bind(self, name: str) -> None:
         self.scope.bound.add(name)

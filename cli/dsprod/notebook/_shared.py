@@ -27,6 +27,9 @@ def shared_globals(
 ) -> dict[str, frozenset[str]]:
     """Each variable that functions assign through `global` and only functions use, with the
     names of the definitions that use it (read it or assign it)."""
+    definitions = [s for s in statements if isinstance(s.node, DEF_TYPES)]
+    if not any(s.global_writes for s in definitions):
+        return {}  # most notebooks: no function assigns a variable, no cell to read for words
     mentioned: set[str] = set()  # words of IPython lines and of cells that do not parse
     for cell in parsed:
         if cell.tree is None:
@@ -35,7 +38,6 @@ def shared_globals(
             lines = cell.cell.source.split("\n")
             for number in cell.masked_lines:
                 mentioned |= words(lines[number - 1])
-    definitions = [s for s in statements if isinstance(s.node, DEF_TYPES)]
     written = {name for s in definitions for name in s.global_writes if name not in mentioned} - {
         s.node.name for s in definitions if isinstance(s.node, DEF_TYPES)
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dsprod.notebook._model import Location, ParsedCell, Statement
-from dsprod.notebook._scope import summarize
+from dsprod.notebook._scope import summary
 
 __all__ = [
     "DEF_TYPES",
@@ -69,16 +69,16 @@ def cell_statements(parsed: ParsedCell) -> list[Statement]:
         following = body[number + 1].lineno if number + 1 < len(body) else len(lines) + 1
         if isinstance(node, DEF_TYPES):
             end = _trailing_comments(lines, end, following)
-        summary = summarize(node)
+        binds, reads, global_writes = summary(node)
         result.append(
             Statement(
                 cell=parsed.cell.index,
                 node=node,
                 start=start,
                 end=end,
-                binds=summary.binds,
-                reads=frozenset(summary.reads),
-                global_writes=summary.global_writes,
+                binds=binds,
+                reads=frozenset(reads),
+                global_writes=global_writes,
                 shares_line=node.lineno == previous_end or end == following,
                 ipython=bool(masked) and any(start <= line <= end for line in masked),
             )

@@ -10,6 +10,9 @@ from dsprod.notebook._statements import ImportKey, words
 
 __all__ = ["unused_imports", "used_after"]
 
+# A tuple made once: `ast.Import | ast.ImportFrom` in the loop below makes a union per statement.
+_IMPORTS = (ast.Import, ast.ImportFrom)
+
 
 def unused_imports(
     statements: list[Statement],
@@ -28,7 +31,7 @@ def unused_imports(
     return [
         statement._replace(start=statement.node.lineno)
         for statement in statements
-        if isinstance(statement.node, ast.Import | ast.ImportFrom)
+        if isinstance(statement.node, _IMPORTS)
         and statement not in removed
         and not statement.shares_line
         and not statement.ipython
@@ -43,8 +46,15 @@ def used_after(
 ) -> frozenset[str]:
     """Module-level names the notebook reads once `removed` leaves it."""
     used: set[str] = set()
+    # `statement in removed` hashes the statement by all its fields (a call in Python). Two
+    # cheaper answers first, both exact: the very object is in `removed` (which the plan's
+    # are), or no statement of `removed` starts where it does (so none equals it).
+    same = {id(s) for s in removed}
+    starts = {(s.cell, s.start) for s in removed}
     for statement in statements:
-        if statement not in removed:
+        if id(statement) in same:
+            continue
+        if (statement.cell, statement.start) not in starts or statement not in removed:
             used |= statement.reads
     for cell in parsed:
         if cell.tree is None:

@@ -87,7 +87,7 @@ def find_versions(
     plain: set[str] = set()
     for statement in statements:
         node = statement.node
-        if imports_from(node, module):
+        if isinstance(node, ast.ImportFrom) and imports_from(node, module):  # no call for most
             assert isinstance(node, ast.ImportFrom)  # noqa: S101 - imports_from says so
             for alias in node.names:
                 replacing = alias.asname is None and alias.name in replaced
@@ -106,6 +106,10 @@ def find_versions(
                 bindings.setdefault(name, []).append(("state", at, statement))
     found: dict[str, list[Version]] = {}
     for name, met in bindings.items():
+        if len(met) == 1:  # most names: the two tests below, without making a set of kinds
+            kind = met[0][0]
+            if kind == "state" or (kind == "def" and name not in held):
+                continue
         kinds = {kind for kind, _, _ in met}
         if kinds == {"state"}:
             continue  # bound by statements that stay only: no body to move, no version

@@ -1,0 +1,234 @@
+"""The plan's shortcuts give what the plain code gives: the scope summary of a statement
+(`_scope.summary`, which `cell_statements` uses for every statement), the names the notebook
+still reads (`_usage.used_after`, which skips hashing the statements that leave) and the walk
+of an assigned value (`_resolve._walked`, with a stack instead of a call per node)."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dsprod.notebook._model import Cell, ParsedCell, Statement
+from dsprod.notebook._resolve import _walked
+from dsprod.notebook._scope import (
+    ScopeSummary,
+    _is_global,
+    _Visitor,
+    child_fields,
+    summarize,
+    summary,
+)
+from dsprod.notebook._statements import cell_statements
+from dsprod.notebook._usage import used_after
+
+# Statements that reach every rule of the walk: nested functions, classes and comprehensions,
+# `global` and `nonlocal` (at every depth), `:=`, names read again and read before they are
+# bound, lambdas in defaults, a class body's names that its methods cannot see.
+EDGE_CASES = [
+    "x = y + y",
+    "pass",
+    "import a.b as c, d.e",
+    "from m import *",
+    "x += x",
+    "global g\ng = 1",
+    "def f(a, /, b=c, *d, e=f, **g) -> h:\n    global k, j\n    k = a + m\n    j += 1\n"
+    "    def inner():\n        nonlocal b\n        global q\n        b = q = r\n    return k",
+    "class C(Base, metaclass=M):\n    x = 1\n    y = x\n    def m(self):\n        return x, y\n"
+    "    z = [x for _ in range(3)]\n    def n(self):\n        global y\n        y = 2",
+    "[y for x in xs if (y := x) for z in x if z]",
+    "{k: v for k, v in d.items() if (w := k)}",
+    "f = lambda a, b=c: a + b + d",
+    "def f():\n    x = 1\n    def g():\n        def h():\n            return x + y\n        y = 1\n"
+    "        return h\n    return g",
+    "def f():\n    global x\n    def g():\n        return x\n    x = 1",
+    "def f():\n    def g():\n        global x\n        x = 1\n    return x",
+    "def f():\n    x = 1\n    class C:\n        x = 2\n"
+    "        def m(self):\n            return x\n",
+    "try:\n    pass\nexcept E as e:\n    print(e)",
+    "match p:\n    case {'a': A, **rest}:\n        pass\n    case [B, *others] | C(d=D) as whole:\n"
+    "        pass",
+    "def gen():\n    yield from (x for x in y if x in z)",
+    "async def f():\n    async with a as b:\n        await b\n"
+    "    async for c in d:\n        e = [c async for c in d]",
+    "@decorator(arg)\ndef f(x: Annotation = default):\n"
+    "    nonlocal_ish = 1\n    return nonlocal_ish",
+    "x: int = y",
+    "del x, y[z]",
+    "print(f'{a!r:{b}}')",
+    "for i, (j, k) in enumerate(x):\n    total += j * k\nelse:\n    done = True",
+    "with open(p) as (a, b), other():\n    pass",
+]
+
+
+def _summarize_as_before(node: ast.AST) -> ScopeSummary:
+    """`summarize` as it was: `_is_global` asked for every read of every inner scope."""
+    visitor = _Visitor()
+    visitor.visit(node)
+    module = visitor.module
+    reads = dict.fromkeys(module.reads)
+    writes: dict[str, None] = {}
+    for scope in visitor.scopes[1:]:
+        for name in scope.reads:
+            if name not in reads and _is_global(scope, name):
+                reads[name] = None
+        writes.update((n, None) for n in scope.writes if n in scope.declared_global)
+    binds = frozenset(module.bound | writes.keys())
+    return ScopeSummary(binds, tuple(reads), frozenset(writes))
+
+
+def _statements(source: str) -> list[ast.stmt]:
+    return ast.parse(textwrap.dedent(source)).body
+
+
+def test_the_summary_is_the_walk_resolved_read_by_read() -> None:
+    for source in EDGE_CASES:
+        for node in _statements(source):
+            expected = _summarize_as_before(node)
+            assert summarize(node) == expected, source
+            binds, reads, writes = summary(node)
+            assert (binds, tuple(dict.fromkeys(reads)), writes) == expected, source
+
+
+def test_declarations_reach_the_summary() -> None:
+    (f,) = _statements(EDGE_CASES[6])
+    found = summarize(f)
+    assert found.global_writes == {"k", "j", "q"}
+    assert {"k", "j", "q", "f"} <= found.binds
+    assert "b" not in found.binds and "r" in found.reads and "m" in found.reads
+
+
+_NAMES = st.sampled_from(["a", "b", "x", "self", "cls"])
+
+
+@st.composite
+def _function(draw: st.DrawFn, depth: int = 0) -> str:
+    """A function whose body binds, declares and reads a few names, perhaps with an inner
+    function or class of the same kind."""
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["read", "bind", "global", "nonlocal", "comp", "inner"]))
+        name = draw(_NAMES)
+        if kind == "read":
+            lines.append(f"print({name}, {draw(_NAMES)})")
+        elif kind == "bind":
+            lines.append(f"{name} = {draw(_NAMES)}")
+        elif kind == "global":
+            lines.append(f"global {name}")
+        elif kind == "nonlocal" and depth:
+            lines.append(f"nonlocal {name}")
+        elif kind == "comp":
+            lines.append(f"z = [{name} for {draw(_NAMES)} in {draw(_NAMES)}]")
+        elif kind == "inner" and depth < 2:
+            header = draw(st.sampled_from(["def inner():", "class Inner:"]))
+            body = draw(_function(depth + 1)).split("\n", 1)[1]
+            lines += [header, *body.split("\n")]
+    return "def f():\n" + "\n".join("    " + line for line in lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_function())
+def test_the_summary_of_any_nesting_is_as_before(source: str) -> None:
+    try:
+        nodes = _statements(source)
+    except SyntaxError:
+        return  # `nonlocal` of a name with no binding, `global` after use: not a notebook's
+    for node in nodes:
+        assert summarize(node) == _summarize_as_before(node)
+
+
+def _used_as_before(statements: list[Statement], removed: set[Statement]) -> set[str]:
+    used: set[str] = set()
+    for statement in statements:
+        if statement not in removed:
+            used |= statement.reads
+    return used
+
+
+def _cell(index: int, source: str) -> ParsedCell:
+    return ParsedCell(Cell(index, "code", source), ast.parse(source), frozenset(), False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_the_names_read_after_removal_are_as_before(data: st.DataObject) -> None:
+    parsed = (
+        _cell(0, "a = b\nc = d + a\ndef f():\n    return e"),
+        _cell(1, "g = h\ndef f():\n    return i"),
+        _cell(2, "j = k"),
+    )
+    statements = [s for p in parsed for s in cell_statements(p)]
+    removed: set[Statement] = set()
+    for statement in data.draw(st.lists(st.sampled_from(statements))):
+        how = data.draw(st.sampled_from(["same", "equal", "moved", "other reads"]))
+        if how == "same":
+            removed.add(statement)
+        elif how == "equal":  # another object, equal: its node is not compared
+            removed.add(statement._replace(node=ast.Pass()))
+        elif how == "moved":  # same fields, another place
+            removed.add(statement._replace(start=statement.start + 10))
+        else:  # same place, other fields: not equal
+            removed.add(statement._replace(reads=frozenset({"zzz"})))
+    expected = _used_as_before(statements, removed)
+    assert used_after(statements, parsed, removed) == frozenset(expected)
+
+
+def test_a_cell_that_does_not_parse_reads_its_words() -> None:
+    cell = ParsedCell(Cell(0, "code", "print x"), None, frozenset(), False)
+    assert used_after([], (cell,), set()) == {"print", "x"}
+
+
+def _walked_as_before(value: ast.expr) -> tuple[list[list[ast.AST]], list[str]]:
+    """`_walked` as it was: a call per node, children as `_scope.child_fields` finds them."""
+    levels: list[list[ast.AST]] = []
+    names: dict[str, None] = {}
+
+    def walk(node: ast.AST, depth: int) -> None:
+        if depth == len(levels):
+            levels.append([])
+        levels[depth].append(node)
+        if type(node) is ast.Name:
+            if isinstance(node.ctx, ast.Load):
+                names[node.id] = None
+            return
+        for name in child_fields(type(node)):
+            value = getattr(node, name, None)
+            children = value if type(value) is list else [value]
+            for child in children:
+                if isinstance(child, ast.AST):
+                    walk(child, depth + 1)
+
+    walk(value, 0)
+    return levels, list(names)
+
+
+VALUES = [
+    "1",
+    "n * 2",
+    "math.sqrt(n) + math.pi",
+    "{**base, 'k': [a, *b], None: (c if d else e)}",
+    "f'{x!r:>{width}} and {y}'",
+    "data[1:n:2, ...]",
+    "-a < b <= c and not d or e",
+    "g(h, *i, key=j, **k)(l)[m].n",
+    "lambda x, y=z: x + y + w",
+    "[p for p in q if p]",
+    "(yield)",
+    "x.y.z",
+    "{1, 2, (3, [4, {5: 6}])}",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(VALUES), st.sampled_from(VALUES), st.sampled_from(["+", "(", "["]))
+def test_the_walk_of_a_value_is_as_before(left: str, right: str, how: str) -> None:
+    text = {"+": f"({left}) + ({right})", "(": f"f({left}, {right})", "[": f"[{left}, {right}]"}
+    value = ast.parse(text[how], mode="eval").body
+    expected = _walked_as_before(value)
+    found = _walked(value)
+    assert found[1] == expected[1]
+    assert [[id(n) for n in level] for level in found[0]] == [
+        [id(n) for n in level] for level in expected[0]
+    ]
