@@ -13,9 +13,10 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from dsprod._output import shown
+from dsprod._records import NamedTuple
 from dsprod._toml import load_toml
 from dsprod.errors import ConfigError, Flag, Step
 

@@ -11,8 +11,9 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
+from dsprod._records import NamedTuple
 from dsprod.notebook._lint import UNSILENCEABLE, ProjectLint, read_pyproject
 
 if TYPE_CHECKING:

@@ -30,9 +30,10 @@ import subprocess
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from dsprod._meanwhile import Meanwhile
+from dsprod._records import NamedTuple
 from dsprod.errors import Flag, Step, TargetError
 from dsprod.notebook._ruff_config import project_ruff
 

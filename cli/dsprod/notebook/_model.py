@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
+
+from dsprod._records import NamedTuple
 
 __all__ = [
     "Cell",

@@ -7,11 +7,11 @@ import re
 import sys
 import unicodedata
 from pathlib import Path
-from typing import NamedTuple
 
 from dsprod._fs import check_writable
 from dsprod._output import shown
 from dsprod._project import PYPROJECT, Project
+from dsprod._records import NamedTuple
 from dsprod.errors import ConfigError, Flag, Step, TargetError
 from dsprod.notebook._manifest import Manifest, load_manifest
 

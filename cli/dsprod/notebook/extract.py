@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from dsprod._fs import project_lock
 from dsprod._output import Output
 from dsprod._project import find_project
+from dsprod._records import NamedTuple
 from dsprod.errors import DsprodError, Flag, Step, UserError
 from dsprod.notebook._apply import apply_stage, record_unchanged
 from dsprod.notebook._journal import finish, pending
