@@ -451,6 +451,23 @@ def test_the_fast_extract_needs_no_typer(
     assert "def area" not in "".join(code_sources(nb))
 
 
+def test_the_fast_extract_imports_only_what_it_uses(tmp_path: Path) -> None:
+    # What only rare inputs need is imported where it is used: a `%run` line (shlex), a
+    # notebook name that is not ASCII (unicodedata), --verify's kernel client.
+    nb = write_notebook(tmp_path / "shapes.ipynb", *CELLS)
+    probe = (
+        "import sys\nfrom dsprod.cli import _fast\n"
+        f"assert _fast.run(['-q', 'extract', '--no-format', {str(nb)!r}]) == 0\n"
+        "print(sorted(m for m in ('shlex', 'unicodedata', 'jupyter_client', 'typer')"
+        " if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
+    assert "def area(r):" in (tmp_path / "shapes.py").read_text()
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -56,7 +56,8 @@ _FIX = ["check", "--fix", "--exit-zero", "--quiet", "--output-format", "json"]
 _HEADER_NOTE = "# Lint debt of code promoted from notebooks, recorded by dsprod (docs/check.md)."
 _RUFF_LINE = re.compile(r"^# ruff: noqa: (?P<codes>[A-Z0-9, ]+)$")
 _MYPY_LINE = re.compile(r'^# mypy: disable-error-code="(?P<codes>[a-z0-9, -]+)"$')
-_MYPY_ERROR = re.compile(r"^(?P<path>.+?):\d+(?::\d+)?: error: .*\[(?P<code>[a-z0-9-]+)\]$")
+# A pattern, compiled (and cached by `re`) when mypy reports: extract without mypy never does.
+_MYPY_ERROR = r"^(?P<path>.+?):\d+(?::\d+)?: error: .*\[(?P<code>[a-z0-9-]+)\]$"
 # Codes a per-file switch cannot silence: the file has to be fixed.
 UNSILENCEABLE = frozenset({"invalid-syntax", "syntax"})
 _MAX_ROUNDS = 4  # format and fix alternate until neither changes the text
@@ -181,7 +182,7 @@ class ProjectLint:
             return None
         codes: set[str] = set()
         for line in done.stdout.splitlines():
-            match = _MYPY_ERROR.match(line.strip())
+            match = re.match(_MYPY_ERROR, line.strip())
             if match and Path(match["path"]).name == probe.name:
                 codes.add(match["code"])
         return codes

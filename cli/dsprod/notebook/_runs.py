@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import shlex
 from pathlib import Path
 from typing import NamedTuple
 
@@ -79,6 +78,8 @@ def _statements(target: Path, _mtime: int, _size: int) -> tuple[Statement, ...] 
 def _target(notebook: Path, line: str) -> Path | None:
     """The file `%run` runs, found as IPython would: relative to the notebook's folder (where
     Jupyter starts the kernel). None for options other than -i, or a file that is not there."""
+    import shlex  # here: only a %run line needs it, not every extract's start-up (1 M instr.)
+
     try:
         words = shlex.split(line.strip().removeprefix("%run"))
     except ValueError:
