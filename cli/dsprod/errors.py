@@ -5,9 +5,12 @@ Core code raises these; only `dsprod.cli._handler` turns them into messages and 
 
 from __future__ import annotations
 
-from typing import Final
-
 from dsprod._records import NamedTuple
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "ConfigError",

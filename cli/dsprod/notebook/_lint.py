@@ -30,12 +30,16 @@ import subprocess
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from dsprod._meanwhile import Meanwhile
 from dsprod._records import NamedTuple
 from dsprod.errors import Flag, Step, TargetError
 from dsprod.notebook._ruff_config import project_ruff
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "UNSILENCEABLE",
