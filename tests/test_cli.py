@@ -453,12 +453,13 @@ def test_the_fast_extract_needs_no_typer(
 
 def test_the_fast_extract_imports_only_what_it_uses(tmp_path: Path) -> None:
     # What only rare inputs need is imported where it is used: a `%run` line (shlex), a
-    # notebook name that is not ASCII (unicodedata), --verify's kernel client.
+    # notebook name that is not ASCII (unicodedata), --verify's kernel client. And typing is
+    # for mypy: records are `dsprod._records`', annotations strings (12 M instructions).
     nb = write_notebook(tmp_path / "shapes.ipynb", *CELLS)
     probe = (
         "import sys\nfrom dsprod.cli import _fast\n"
         f"assert _fast.run(['-q', 'extract', '--no-format', {str(nb)!r}]) == 0\n"
-        "print(sorted(m for m in ('shlex', 'unicodedata', 'jupyter_client', 'typer')"
+        "print(sorted(m for m in ('shlex', 'unicodedata', 'jupyter_client', 'typer', 'typing')"
         " if m in sys.modules))"
     )
     done = subprocess.run(

@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._model import Cell, CellKind, Notebook
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["cell_dicts", "legacy_format", "notebook_from_text", "read_notebook", "source_key"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 import functools
 from pathlib import Path
-from typing import NamedTuple
 
+from dsprod._records import NamedTuple
 from dsprod.errors import NotebookError
 from dsprod.notebook._model import Cell, Location, Statement
 from dsprod.notebook._parse import parse_cells

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+
+from dsprod._records import NamedTuple
 
 __all__ = ["Entry", "WrittenModule", "entries", "known_statements"]
 
