@@ -165,6 +165,54 @@ def test_the_console_script_reaches_main_after_only_light_imports() -> None:
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
 
 
+def console_script(tmp_path: Path, before: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`dsprod ARGS` as the console script runs it (`main()`), after the Python in `before`;
+    its standard streams buffered, as they are in a pipe."""
+    script = f"{before}\nfrom dsprod.cli import main\nmain()"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_the_fast_path_ends_with_its_output_written_and_its_code(tmp_path: Path) -> None:
+    # The fast path's process ends without the interpreter's finalization: what it printed
+    # is written all the same (a pipe buffers it), and the exit code is the command's.
+    nb = write_notebook(tmp_path / "shapes.ipynb", *CELLS)
+    shown = console_script(tmp_path, "", "--version")
+    assert (shown.returncode, shown.stdout) == (0, f"dsprod {dsprod.__version__}\n")
+    done = console_script(tmp_path, "", "extract", "--no-format", str(nb))
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^\s+extract  area ", done.stderr, re.MULTILINE), done.stderr
+    assert "def area(r):" in (tmp_path / "shapes.py").read_text()
+    refused = console_script(tmp_path, "", "extract", "missing.ipynb")
+    assert refused.returncode == 1
+    assert "missing.ipynb: no such file" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "import atexit\natexit.register(lambda: print('at exit'))",
+        # A thread the exit waits for: it prints after the command's output.
+        "import threading, time\n"
+        "threading.Thread(target=lambda: (time.sleep(0.5), print('at exit'))).start()",
+    ],
+)
+def test_the_fast_path_ends_as_python_does_when_something_waits_for_the_exit(
+    tmp_path: Path, before: str
+) -> None:
+    done = console_script(tmp_path, before, "--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"dsprod {dsprod.__version__}\nat exit\n"
+
+
 # --- --quiet ---------------------------------------------------------------------------------
 
 
@@ -401,6 +449,24 @@ def test_the_fast_extract_needs_no_typer(
     assert _fast.run(["-q", "extract", str(nb)]) == 0, capsys.readouterr().err
     assert "def area(r):" in (tmp_path / "shapes.py").read_text()
     assert "def area" not in "".join(code_sources(nb))
+
+
+def test_the_fast_extract_imports_only_what_it_uses(tmp_path: Path) -> None:
+    # What only rare inputs need is imported where it is used: a `%run` line (shlex), a
+    # notebook name that is not ASCII (unicodedata), --verify's kernel client. And typing is
+    # for mypy: records are `dsprod._records`', annotations strings (12 M instructions).
+    nb = write_notebook(tmp_path / "shapes.ipynb", *CELLS)
+    probe = (
+        "import sys\nfrom dsprod.cli import _fast\n"
+        f"assert _fast.run(['-q', 'extract', '--no-format', {str(nb)!r}]) == 0\n"
+        "print(sorted(m for m in ('shlex', 'unicodedata', 'jupyter_client', 'typer', 'typing')"
+        " if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
+    assert "def area(r):" in (tmp_path / "shapes.py").read_text()
 
 
 @pytest.mark.parametrize(

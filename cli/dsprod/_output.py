@@ -11,11 +11,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
 
 from dsprod.errors import DsprodError, Flag, Hint, Step
 
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
 if TYPE_CHECKING:  # _problem renders through this module: a runtime import would be a cycle
+    from typing import Any, TextIO
+
     from dsprod._problem import Problem
 
 __all__ = ["Output", "format_error", "render", "say", "shown"]

@@ -13,11 +13,16 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from dsprod._output import shown
+from dsprod._records import NamedTuple
 from dsprod._toml import load_toml
 from dsprod.errors import ConfigError, Flag, Step
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "ANSWERS_FILE",

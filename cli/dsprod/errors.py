@@ -5,7 +5,12 @@ Core code raises these; only `dsprod.cli._handler` turns them into messages and 
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from dsprod._records import NamedTuple
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "ConfigError",
@@ -22,7 +27,8 @@ __all__ = [
 
 # Records here and on every command's start-up path are NamedTuples or plain classes, not
 # dataclasses: a frozen dataclass execs each method it makes (0.3-0.9 ms a class on Python
-# 3.11, a NamedTuple 0.1 ms), and importing `dataclasses` imports `inspect` (2-4 ms).
+# 3.11, a NamedTuple 0.1 ms), and importing `dataclasses` imports `inspect` (2-4 ms). Their
+# NamedTuple is `dsprod._records`', typing's class made at half the cost.
 
 
 class Flag(NamedTuple):

@@ -210,3 +210,26 @@ def test_module_naming_the_package_itself_is_refused(
     assert "--module mypkg: that is the package itself" in result.err
     assert "next: name a module in it, e.g. --module mypkg.features" in result.err
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "stem",
+    [
+        *("analysis", "My Analysis-2", "2024 report", "class", "json"),
+        *("Über Café", "\ufb01t_\u210c", "数据", "é"),
+    ],
+)
+def test_a_module_name_is_the_normalized_stems(stem: str) -> None:
+    # ASCII stems skip the NFKD normalization (and its import): it leaves every ASCII
+    # character as it is, so the name is the one normalizing them gives.
+    import re
+    import unicodedata
+
+    from dsprod.notebook._target import module_name_for
+
+    assert all(unicodedata.normalize("NFKD", chr(c)) == chr(c) for c in range(128))
+    normalized = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    slow = re.sub(r"[^0-9A-Za-z]+", "_", normalized).strip("_").lower() or "notebook"
+    name = module_name_for(Path(f"{stem}.ipynb"))
+    assert name in (slow, f"nb_{slow}", f"{slow}_nb"), name
+    assert name.removeprefix("nb_").removesuffix("_nb") == slow

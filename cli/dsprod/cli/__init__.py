@@ -55,7 +55,33 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+    if argv is None and "dsprod.cli._app" not in sys.modules:
+        _leave(code)
     sys.exit(code)
+
+
+def _leave(code: int) -> None:
+    """End the process now, with `code`, when nothing is left for the interpreter's exit to do.
+
+    The fast path's command has returned and the console script ends here: the interpreter's
+    finalization would only free, one by one, every module and what the command left (7 M
+    instructions, ~0.5% of a 2,000-cell extract), which the process's end frees wholesale.
+    Exact only when nothing else waits for the exit: no atexit callbacks, no other thread
+    (threading joins them at exit), and both standard streams written out (a flush that fails,
+    a closed pipe, is left to the exit, which reports it as before). Returns otherwise.
+    """
+    import atexit
+
+    threading = sys.modules.get("threading")
+    if atexit._ncallbacks() or (threading is not None and threading.active_count() > 1):
+        return
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: started without it (its descriptor closed)
+                stream.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: the exit says so, as before
+        return
+    os._exit(code)
 
 
 def _require_working_folder() -> None:

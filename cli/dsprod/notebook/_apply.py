@@ -4,7 +4,6 @@ everything back on a new failure or a Ctrl-C), write the characterization tests.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dsprod._fs import restore, snapshot
 from dsprod._interrupt import deferred
@@ -17,6 +16,8 @@ from dsprod.notebook._record import record
 from dsprod.notebook._rewrite import import_summary
 from dsprod.notebook._stage import Rendered, Stage
 from dsprod.notebook._target import missing_inits
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
 
 if TYPE_CHECKING:
     from dsprod.notebook.extract import ExtractOptions, ExtractResult

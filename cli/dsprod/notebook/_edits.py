@@ -11,8 +11,8 @@ exact.
 from __future__ import annotations
 
 import ast
-from typing import NamedTuple
 
+from dsprod._records import NamedTuple
 from dsprod.notebook._model import Statement
 from dsprod.notebook._statements import DEF_TYPES
 

@@ -30,11 +30,16 @@ import subprocess
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from dsprod._meanwhile import Meanwhile
+from dsprod._records import NamedTuple
 from dsprod.errors import Flag, Step, TargetError
 from dsprod.notebook._ruff_config import project_ruff
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "UNSILENCEABLE",
@@ -55,7 +60,8 @@ _FIX = ["check", "--fix", "--exit-zero", "--quiet", "--output-format", "json"]
 _HEADER_NOTE = "# Lint debt of code promoted from notebooks, recorded by dsprod (docs/check.md)."
 _RUFF_LINE = re.compile(r"^# ruff: noqa: (?P<codes>[A-Z0-9, ]+)$")
 _MYPY_LINE = re.compile(r'^# mypy: disable-error-code="(?P<codes>[a-z0-9, -]+)"$')
-_MYPY_ERROR = re.compile(r"^(?P<path>.+?):\d+(?::\d+)?: error: .*\[(?P<code>[a-z0-9-]+)\]$")
+# A pattern, compiled (and cached by `re`) when mypy reports: extract without mypy never does.
+_MYPY_ERROR = r"^(?P<path>.+?):\d+(?::\d+)?: error: .*\[(?P<code>[a-z0-9-]+)\]$"
 # Codes a per-file switch cannot silence: the file has to be fixed.
 UNSILENCEABLE = frozenset({"invalid-syntax", "syntax"})
 _MAX_ROUNDS = 4  # format and fix alternate until neither changes the text
@@ -180,7 +186,7 @@ class ProjectLint:
             return None
         codes: set[str] = set()
         for line in done.stdout.splitlines():
-            match = _MYPY_ERROR.match(line.strip())
+            match = re.match(_MYPY_ERROR, line.strip())
             if match and Path(match["path"]).name == probe.name:
                 codes.add(match["code"])
         return codes

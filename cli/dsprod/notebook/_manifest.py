@@ -10,10 +10,15 @@ import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple, TypedDict
 
+from dsprod._records import NamedTuple
 from dsprod.errors import ConfigError
 from dsprod.notebook._model import DefinitionKind
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from typing import Any, TypedDict
 
 __all__ = [
     "MANIFEST_PATH",
@@ -66,35 +71,32 @@ def _sha256() -> Callable[[bytes], Any]:
 
 # The file as dsprod writes it: mypy checks `render` against these. A manifest read back is
 # checked field by field instead (`load_manifest`): it is whatever the file holds.
-class _SymbolJson(TypedDict):
-    notebook: str
-    kind: DefinitionKind
-    sha256: str
+if TYPE_CHECKING:
 
+    class _SymbolJson(TypedDict):
+        notebook: str
+        kind: DefinitionKind
+        sha256: str
 
-class _ModuleJson(TypedDict):
-    module: str
-    sha256: str
-    symbols: dict[str, _SymbolJson]
+    class _ModuleJson(TypedDict):
+        module: str
+        sha256: str
+        symbols: dict[str, _SymbolJson]
 
+    class _LeftJson(TypedDict):
+        where: str
+        reason: str
 
-class _LeftJson(TypedDict):
-    where: str
-    reason: str
+    class _NotebookJson(TypedDict):
+        left: dict[str, _LeftJson]
 
+    class _ManifestJson(TypedDict):
+        schema_version: int
+        generator: str
+        modules: dict[str, _ModuleJson]
 
-class _NotebookJson(TypedDict):
-    left: dict[str, _LeftJson]
-
-
-class _ManifestJson(TypedDict):
-    schema_version: int
-    generator: str
-    modules: dict[str, _ModuleJson]
-
-
-class ManifestJson(_ManifestJson, total=False):
-    notebooks: dict[str, _NotebookJson]  # only when something was left
+    class ManifestJson(_ManifestJson, total=False):
+        notebooks: dict[str, _NotebookJson]  # only when something was left
 
 
 # NamedTuples and a plain class, not dataclasses: made at every extract's and check's start-up

@@ -12,8 +12,8 @@ import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
 
+from dsprod._records import NamedTuple
 from dsprod.errors import Flag, Step, TargetError
 from dsprod.notebook._spans import WrittenModule, entries
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, render_import

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from dsprod.notebook._model import Statement
 from dsprod.notebook._prompt import Promptness
 from dsprod.notebook._resolve import Resolution, qualified_name
 from dsprod.notebook._scope import yields
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
 
 if TYPE_CHECKING:
     from dsprod.notebook._params import Parametrizer

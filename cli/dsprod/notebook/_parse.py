@@ -10,11 +10,16 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal, NamedTuple
 
+from dsprod._records import NamedTuple
 from dsprod.notebook._magics import PYTHON_CELL_MAGICS, cell_magic, mask_line
 from dsprod.notebook._model import Cell, CellIssue, Location, ParsedCell, Statement
 from dsprod.notebook._statements import KEEP_COMMENT, KEEP_TAG, cell_statements
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from typing import Literal
 
 __all__ = [
     "ParseCache",

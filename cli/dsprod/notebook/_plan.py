@@ -7,8 +7,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import NamedTuple
 
+from dsprod._records import NamedTuple
 from dsprod.errors import NotebookError
 from dsprod.notebook._edits import Edit
 from dsprod.notebook._model import (

@@ -11,10 +11,14 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from dsprod.errors import NotebookError
 from dsprod.notebook._model import Cell, CellKind, Notebook
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "CellSpans",

@@ -6,12 +6,17 @@ import ast
 import builtins
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal, NamedTuple
 
+from dsprod._records import NamedTuple
 from dsprod.notebook._model import Location, Statement
 from dsprod.notebook._runs import RunLine, run_statements
 from dsprod.notebook._scope import child_fields, summarize
 from dsprod.notebook._statements import DEF_TYPES, ImportKey, import_keys, located
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from typing import Literal
 
 __all__ = ["Resolution", "Resolver", "qualified_name"]
 

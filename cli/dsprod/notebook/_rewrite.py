@@ -11,11 +11,15 @@ import copy
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from dsprod.notebook._edits import Edit, apply_edits
 from dsprod.notebook._model import Notebook, Statement
 from dsprod.notebook._read import CellSpans, cell_dicts, source_key
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "import_line",

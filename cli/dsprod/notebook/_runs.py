@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import ast
 import functools
-import shlex
 from pathlib import Path
-from typing import NamedTuple
 
+from dsprod._records import NamedTuple
 from dsprod.errors import NotebookError
 from dsprod.notebook._model import Cell, Location, Statement
 from dsprod.notebook._parse import parse_cells
@@ -79,6 +78,8 @@ def _statements(target: Path, _mtime: int, _size: int) -> tuple[Statement, ...] 
 def _target(notebook: Path, line: str) -> Path | None:
     """The file `%run` runs, found as IPython would: relative to the notebook's folder (where
     Jupyter starts the kernel). None for options other than -i, or a file that is not there."""
+    import shlex  # here: only a %run line needs it, not every extract's start-up (1 M instr.)
+
     try:
         words = shlex.split(line.strip().removeprefix("%run"))
     except ValueError:

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, Literal, NamedTuple
+
+from dsprod._records import NamedTuple
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, Literal, TypeAlias
 
 __all__ = [
     "Reference",
@@ -23,7 +29,7 @@ __all__ = [
     "yields",
 ]
 
-ScopeKind = Literal["module", "function", "class", "comprehension"]
+ScopeKind: TypeAlias = "Literal['module', 'function', 'class', 'comprehension']"
 # Fields that never hold a node to visit: a name's context and operators (leaves), and text
 # or numbers. Skipped by name, so that the walk does not look at them at all. Not `name`: a
 # string in most nodes, but `type X = ...` (Python 3.12) binds X through a Name node there.

@@ -20,7 +20,8 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+
+from dsprod._records import NamedTuple
 
 __all__ = ["Entry", "WrittenModule", "entries", "known_statements"]
 

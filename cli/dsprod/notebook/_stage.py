@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 from dsprod._output import Output
 from dsprod._project import Project, project_python
+from dsprod._records import NamedTuple
 from dsprod.notebook._lint import (
     ProjectLint,
     Settling,
@@ -32,6 +32,8 @@ from dsprod.notebook._ruff_config import ruff_line_length
 from dsprod.notebook._show import report_plan, show_diff
 from dsprod.notebook._spans import Entry, WrittenModule, known_statements
 from dsprod.notebook._target import Target
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
 
 if TYPE_CHECKING:
     from dsprod.notebook.extract import ExtractOptions

@@ -6,8 +6,8 @@ import ast
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
+from dsprod._records import NamedTuple
 from dsprod.notebook._model import Location, ParsedCell, Statement
 from dsprod.notebook._scope import summary
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import keyword
 import re
 import sys
-import unicodedata
 from pathlib import Path
-from typing import NamedTuple
 
 from dsprod._fs import check_writable
 from dsprod._output import shown
 from dsprod._project import PYPROJECT, Project
+from dsprod._records import NamedTuple
 from dsprod.errors import ConfigError, Flag, Step, TargetError
 from dsprod.notebook._manifest import Manifest, load_manifest
 
@@ -43,13 +42,21 @@ class Target(NamedTuple):
 def module_name_for(notebook: Path) -> str:
     """A module name for a notebook: an identifier that shadows no standard-library module."""
     stem = notebook.stem
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    ascii_stem = stem if stem.isascii() else _ascii(stem)
     name = re.sub(r"[^0-9A-Za-z]+", "_", ascii_stem).strip("_").lower() or "notebook"
     if name[0].isdigit():
         name = f"nb_{name}"
     if keyword.iskeyword(name) or name in sys.stdlib_module_names:
         name = f"{name}_nb"
     return name
+
+
+def _ascii(text: str) -> str:
+    # NFKD leaves ASCII as it is (no ASCII character has a decomposition): only other text
+    # imports unicodedata, which every extract's start-up would pay for otherwise.
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def resolve_target(notebook: Path, module: str | None, project: Project | None) -> Target:

@@ -22,8 +22,8 @@ import ast
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable
 from functools import cached_property
-from typing import NamedTuple
 
+from dsprod._records import NamedTuple
 from dsprod.notebook._edits import Edit, rename_edits
 from dsprod.notebook._model import ParsedCell, Statement
 from dsprod.notebook._scope import Reference, references, yields

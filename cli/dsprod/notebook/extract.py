@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 from dsprod._fs import project_lock
 from dsprod._output import Output
 from dsprod._project import find_project
+from dsprod._records import NamedTuple
 from dsprod.errors import DsprodError, Flag, Step, UserError
 from dsprod.notebook._apply import apply_stage, record_unchanged
 from dsprod.notebook._journal import finish, pending
@@ -21,6 +21,8 @@ from dsprod.notebook._read import legacy_format, read_notebook
 from dsprod.notebook._show import code_view, code_view_after, show_diff
 from dsprod.notebook._stage import plan_stage, render_stage
 from dsprod.notebook._target import Target, check_writable_for, resolve_target
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
 
 if TYPE_CHECKING:
     from dsprod.notebook._verify import Verification
