@@ -348,7 +348,7 @@ def test_the_module_import_does_not_move_above_the_path_set_up(
     assert run_cli(capsys, "extract", str(nb)).code == 0
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     ran = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(nb)],
+        [sys.executable, "-B", "-c", RUNNER, str(nb)],  # -B: see test_versions.run_cells
         cwd=nb.parent,
         env={**environment, "PYTHONDONTWRITEBYTECODE": "1"},
         capture_output=True,

@@ -43,7 +43,7 @@ def extract_again(folder: Path, *added: str, before_last: bool = False) -> tuple
 
 def call_module(folder: Path, expression: str) -> str:
     ran = subprocess.run(
-        [sys.executable, "-c", f"import analysis; print(analysis.{expression})"],
+        [sys.executable, "-B", "-c", f"import analysis; print(analysis.{expression})"],
         cwd=folder,
         capture_output=True,
         text=True,

@@ -45,7 +45,7 @@ def extract(folder: Path, *cells: str) -> tuple[str, str]:
 
 def _run(folder: Path, nb: Path) -> str:
     done = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(nb)],
+        [sys.executable, "-B", "-c", RUNNER, str(nb)],  # -B: see test_versions.run_cells
         cwd=folder,
         capture_output=True,
         text=True,

@@ -168,8 +168,11 @@ def test_a_name_whose_versions_stay_is_left_under_its_own_name(tmp_path: Path) -
 
 
 def run_cells(folder: Path, nb: Path) -> str:
+    # -B: no bytecode cache. A test rewrites the module within the second, often at the same
+    # size (`x + 1` -> `x + 5`), and a .pyc stamped with the old mtime and size would still
+    # pass for the new source: the cells would run the old body.
     ran = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(nb)],
+        [sys.executable, "-B", "-c", RUNNER, str(nb)],
         cwd=folder,
         capture_output=True,
         text=True,
