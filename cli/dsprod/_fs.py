@@ -32,7 +32,13 @@ def atomic_write_text(path: Path, text: str) -> None:
 
     The same folder matters: `os.replace` is atomic only within one file system.
     """
-    move_into_place(write_beside(path, text.encode("utf-8")), path)
+    tmp = write_beside(path, text.encode("utf-8"))
+    try:
+        move_into_place(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def write_beside(path: Path, data: bytes) -> Path:
@@ -62,24 +68,30 @@ def write_beside(path: Path, data: bytes) -> Path:
 
 
 def move_into_place(tmp: Path, path: Path) -> None:
-    """Replace `path` by the file `write_beside` wrote for it, in one step."""
+    """Replace `path` by the file `write_beside` wrote for it, in one step.
+
+    On failure `tmp` stays: past an extraction journal's commit point it holds the text the
+    next run puts in place (`notebook/_journal`); other callers remove it themselves."""
     try:
         tmp.replace(path)
-    except BaseException as exc:
-        _failed(tmp, path, exc)
-        raise
+    except OSError as exc:
+        raise _target_error(path, exc) from exc
 
 
 def _failed(tmp: Path, path: Path, exc: BaseException) -> None:
     with contextlib.suppress(OSError):
         tmp.unlink()
     if isinstance(exc, OSError):
-        # A full disk, a quota, a read-only file system: the user's to fix, and `path`
-        # itself is untouched (the temporary file took the failed write).
-        raise TargetError(
-            f"cannot write {path}: {exc.strerror or exc}",
-            hint="free some space or make the folder writable, then run again",
-        ) from exc
+        raise _target_error(path, exc) from exc
+
+
+def _target_error(path: Path, exc: OSError) -> TargetError:
+    # A full disk, a quota, a read-only file system: the user's to fix, and `path` itself is
+    # untouched (the temporary file took the failed write, or the rename did not happen).
+    return TargetError(
+        f"cannot write {path}: {exc.strerror or exc}",
+        hint="free some space or make the folder writable, then run again",
+    )
 
 
 def _new_file_beside(path: Path) -> tuple[int, Path]:

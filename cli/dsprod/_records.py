@@ -46,6 +46,10 @@ else:
                     raise AttributeError(f"Cannot overwrite NamedTuple attribute {key}")
                 if key not in _SPECIAL and key not in record._fields:
                     setattr(record, key, value)
+                    # As typing does from Python 3.12 on (a descriptor learns its name).
+                    set_name = getattr(type(value), "__set_name__", None)
+                    if set_name is not None:
+                        set_name(value, record, key)
             return record
 
     _Record = type.__new__(_RecordMeta, "NamedTuple", (), {})

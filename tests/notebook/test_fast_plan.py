@@ -1,7 +1,7 @@
 """The plan's shortcuts give what the plain code gives: the scope summary of a statement
 (`_scope.summary`, which `cell_statements` uses for every statement), the names the notebook
 still reads (`_usage.used_after`, which skips hashing the statements that leave) and the walk
-of an assigned value (`_resolve._walked`, with a stack instead of a call per node)."""
+of an assigned value (`_expr.walked`, with a stack instead of a call per node)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import textwrap
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dsprod.notebook._expr import walked as _walked
 from dsprod.notebook._model import Cell, ParsedCell, Statement
-from dsprod.notebook._resolve import _walked
 from dsprod.notebook._scope import (
     ScopeSummary,
     _is_global,

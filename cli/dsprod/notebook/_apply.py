@@ -9,7 +9,7 @@ from dsprod._fs import restore, snapshot
 from dsprod._interrupt import deferred
 from dsprod._output import Output, shown
 from dsprod.errors import TargetError
-from dsprod.notebook._journal import write_all
+from dsprod.notebook._journal import pending, write_all
 from dsprod.notebook._ledger import DEBT_PATH, refresh_notebook_debt
 from dsprod.notebook._manifest import load_manifest
 from dsprod.notebook._record import record
@@ -48,6 +48,8 @@ def apply_stage(
     try:
         _write(stage, rendered, inits, output, result)
     except TargetError as exc:
+        if pending(target.root) is not None:
+            raise  # past the journal's commit point: the next run finishes it (`_journal`)
         # A full disk or a read-only file half way: what was written goes back, so the
         # project is as it was, not half extracted.
         restore(saved)

@@ -17,7 +17,9 @@ lands before or after. After a SIGKILL or a power cut, the next `dsprod extract`
 project finishes the job before anything else (`finish`): it renames what was not renamed
 yet. `dsprod check` reports it (`pending`). A file changed since (a hand edit after the kill)
 is never overwritten: the next run stops and says what to do. A kill before the commit point
-leaves the files as they were (and maybe a temporary file beside one).
+leaves the files as they were (and maybe a temporary file beside one); a rename that fails
+after it (a file made read-only meanwhile) stops the run as a kill would, and the next run
+finishes it.
 
 Each text is written once, to its temporary file: the journal holds no text, only checksums.
 A journal an older dsprod left (each file's whole new text and the SHA-256 of its old one) is
@@ -80,20 +82,25 @@ def write_all(root: Path, files: Mapping[Path, str], what: str) -> None:
                 }
                 for path in changed
             ]
-            document = {"format": _FORMAT, "what": what, "files": entries}
+            document = {"format": _FORMAT, "what": what, "renames": entries}
             atomic_write_text(journal, json.dumps(document) + "\n")
         except BaseException:
             _discard(staged.values())  # nothing was replaced yet
             raise
+        # Past the commit point the journal decides, whatever happens: a rename that fails
+        # leaves it and the temporary files not yet renamed, and the next run finishes the
+        # extraction, as after a kill. Putting files back instead would consume the
+        # temporary files of those already renamed, and a failure or a kill half way through
+        # that would leave a journal no run can finish.
         try:
             for path in changed:
                 move_into_place(staged[path], path)
-        except BaseException:
-            # A file that cannot be replaced half way: what was replaced goes back.
-            _discard(staged.values())
-            _put_back(before)
-            journal.unlink(missing_ok=True)
-            raise
+        except TargetError as exc:
+            raise TargetError(
+                f"{exc.message}; the extraction of {what} stopped half way",
+                hint="free some space or make the folder writable, then run dsprod extract "
+                "again: it finishes this extraction first",
+            ) from exc
         journal.unlink()
 
 
@@ -112,7 +119,9 @@ def finish(root: Path, output: Output) -> bool:
         staged = document.get("format") == _FORMAT
         entries = [
             (root / str(e["path"]), e.get("staged"), e["before"], e["after"])
-            for e in document["files"]
+            # Format 2 names them `renames`: a dsprod of the first format, which reads
+            # `files`, refuses such a journal as unreadable instead of misreading it.
+            for e in document["renames" if staged else "files"]
         ]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise TargetError(
@@ -147,6 +156,7 @@ def _moves(
     """(temporary file, file) for each file still to replace; a TargetError when a file
     changed since the kill, or its new text is gone."""
     moves: list[tuple[Path, Path]] = []
+    done: list[Path] = []  # removed only once the journal can be finished
     changed: list[Path] = []
     lost: list[str] = []
     for path, name, before, after in entries:
@@ -155,7 +165,7 @@ def _moves(
         if temporary.exists() and now == before:
             moves.append((temporary, path))
         elif temporary.exists() and now == after:
-            temporary.unlink()  # as the extraction left it already
+            done.append(temporary)  # as the extraction left it already
         elif not temporary.exists() and now == before:
             lost.append(shown(path))
         elif now != after:
@@ -167,6 +177,7 @@ def _moves(
             f"{', '.join(lost)} (a temporary file beside it) is gone: dsprod cannot finish it",
             hint=hint,
         )
+    _discard(done)
     return moves
 
 
@@ -202,18 +213,6 @@ def _checksum(data: bytes | None) -> str | None:
     from binascii import crc32
 
     return f"{len(data)}:{crc32(data):08x}"
-
-
-def _put_back(before: Mapping[Path, bytes | None]) -> None:
-    """Each file as it was (`before`: its bytes, None where there was none)."""
-    from dsprod._fs import move_into_place, write_beside
-
-    for path, data in before.items():
-        if data is None:
-            path.unlink(missing_ok=True)
-        elif not path.exists() or path.read_bytes() != data:
-            # Only what changed is written back: on a full disk, rewriting the rest would fail.
-            move_into_place(write_beside(path, data), path)
 
 
 def _discard(paths: Iterable[Path]) -> None:

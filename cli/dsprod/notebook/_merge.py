@@ -22,7 +22,7 @@ from dsprod.notebook._manifest import Manifest, SymbolEntry, digest
 from dsprod.notebook._model import ParsedCell
 from dsprod.notebook._module import ModuleText, symbol_sources
 from dsprod.notebook._plan import Definition, ExtractionPlan
-from dsprod.notebook._scope import references
+from dsprod.notebook._references import references
 from dsprod.notebook._statements import DEF_TYPES
 from dsprod.notebook._target import Target
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from dsprod.notebook._expr import qualified_name
 from dsprod.notebook._model import Statement
 from dsprod.notebook._prompt import Promptness
-from dsprod.notebook._resolve import Resolution, qualified_name
-from dsprod.notebook._scope import yields
+from dsprod.notebook._references import yields
+from dsprod.notebook._resolve import Resolution
 
 TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
 

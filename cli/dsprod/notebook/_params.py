@@ -38,8 +38,8 @@ from dsprod.notebook._edits import (
 )
 from dsprod.notebook._model import Location, ParsedCell, Statement
 from dsprod.notebook._own import own_problem, signature_annotations
+from dsprod.notebook._references import Reference, references
 from dsprod.notebook._resolve import Resolution
-from dsprod.notebook._scope import Reference, references
 from dsprod.notebook._statements import words
 from dsprod.notebook._versions import Timeline
 from dsprod.notebook._wrap import value_problem, wrapped

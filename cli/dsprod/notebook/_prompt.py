@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from dsprod.notebook._scope import yields
+from dsprod.notebook._references import yields
 
 __all__ = ["Promptness"]
 

@@ -16,7 +16,7 @@ and only when nothing else can see the variable:
 from __future__ import annotations
 
 from dsprod.notebook._model import ParsedCell, Statement
-from dsprod.notebook._scope import references
+from dsprod.notebook._references import references
 from dsprod.notebook._statements import DEF_TYPES, words
 
 __all__ = ["shared_globals"]

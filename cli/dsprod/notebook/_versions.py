@@ -26,7 +26,7 @@ from functools import cached_property
 from dsprod._records import NamedTuple
 from dsprod.notebook._edits import Edit, rename_edits
 from dsprod.notebook._model import ParsedCell, Statement
-from dsprod.notebook._scope import Reference, references, yields
+from dsprod.notebook._references import Reference, references, yields
 from dsprod.notebook._statements import DEF_TYPES, words
 
 __all__ = ["Timeline", "Version", "find_versions"]

@@ -14,7 +14,7 @@ import ast
 
 from dsprod.notebook._edits import Edit
 from dsprod.notebook._model import Location, Statement
-from dsprod.notebook._scope import Reference
+from dsprod.notebook._references import Reference
 
 __all__ = ["value_problem", "wrapped"]
 

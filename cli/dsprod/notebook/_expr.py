@@ -1,0 +1,88 @@
+"""One expression's walks: its nodes level by level with the names it reads, and the dotted
+name it stands for. Asked of every assignment of a notebook (`_resolve`)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from dsprod.notebook._scope import child_fields
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
+
+if TYPE_CHECKING:
+    from dsprod.notebook._resolve import Resolution
+
+__all__ = ["qualified_name", "walked"]
+
+
+def qualified_name(expr: ast.expr, resolve: Callable[[str], Resolution]) -> str | None:
+    """The full dotted name `expr` stands for when its root is one absolute import (`np.mean`
+    after `import numpy as np`: `numpy.mean`); else None."""
+    dotted = _dotted(expr)
+    if dotted is None:
+        return None
+    root, _, rest = dotted.partition(".")
+    resolution = resolve(root)
+    if resolution.kind != "import" or len(resolution.imports) != 1:
+        return None
+    module, name, _asname, level = resolution.imports[0]
+    if level or name == "*":
+        return None
+    full = f"{module}.{name}" if name else module
+    return f"{full}.{rest}" if rest else full
+
+
+# node type -> `child_fields`, last first: what `walked` pushes on its stack
+_REVERSED_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def walked(value: ast.expr) -> tuple[list[list[ast.AST]], list[str]]:
+    """The nodes of `value` level by level (each level in the order `ast.walk` finds it), and
+    the names it reads in the order `summarize` finds them: depth first, field by field (an
+    expression of `_CONSTANT_NODES` opens no scope and binds nothing). One walk for both.
+
+    The children of a node are `ast.iter_child_nodes`'s, less the leaves of fields that hold
+    only markers (a name's context, operators), which are constant: the scope walk's fields
+    (`_scope.child_fields`). The walk keeps a stack of (node, depth), children pushed last
+    first, instead of a call per node: one is made for every assignment of a notebook. Depth
+    first, each level fills in the order `ast.walk` (breadth first) finds its nodes: both go
+    left to right."""
+    levels: list[list[ast.AST]] = []
+    names: dict[str, None] = {}
+    pending: list[tuple[ast.AST, int]] = [(value, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if depth == len(levels):
+            levels.append([node])
+        else:
+            levels[depth].append(node)
+        if type(node) is ast.Name:
+            if isinstance(node.ctx, ast.Load):
+                names[node.id] = None
+            continue
+        kind = type(node)
+        if kind is ast.Constant:
+            continue  # its value is never a node
+        fields = _REVERSED_FIELDS.get(kind)
+        if fields is None:
+            fields = _REVERSED_FIELDS[kind] = child_fields(kind)[::-1]
+        below = depth + 1
+        for name in fields:
+            child = getattr(node, name, None)
+            if type(child) is list:
+                pending += [(item, below) for item in reversed(child) if isinstance(item, ast.AST)]
+            elif isinstance(child, ast.AST):
+                pending.append((child, below))
+    return levels, list(names)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
