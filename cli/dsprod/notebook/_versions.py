@@ -106,15 +106,13 @@ def find_versions(
                 bindings.setdefault(name, []).append(("state", at, statement))
     found: dict[str, list[Version]] = {}
     for name, met in bindings.items():
-        if len(met) == 1:  # most names: the two tests below, without making a set of kinds
+        if len(met) == 1:  # most names, without making a set of kinds
             kind = met[0][0]
             if kind == "state" or (kind == "def" and name not in held):
-                continue
+                continue  # state only: no body to move; or one body, nothing else binds it
         kinds = {kind for kind, _, _ in met}
         if kinds == {"state"}:
             continue  # bound by statements that stay only: no body to move, no version
-        if len(met) == 1 and kinds == {"def"} and name not in held:
-            continue  # one body, and nothing else binds the name (most definitions)
         bound = [(kind, source_of(s) if kind == "def" else key, s) for kind, key, s in met]
         identities = list(dict.fromkeys((kind, key) for kind, key, _ in bound))
         if name in held and any(kind == "def" for kind, _ in identities):
