@@ -85,11 +85,11 @@ class Meanwhile(Generic[_T]):
 
 class _Switches:
     """The interpreter's switch interval, short while any `Meanwhile` runs, in whatever order
-    they end. Their threads mostly wait for other processes; each time a pipe has room or
-    data, or a process ends, a thread waits again for the interpreter's lock, which the main
-    thread, computing, gives up only every switch interval (5 ms): a 12 ms `ruff format` of a
-    large module took 30 ms. With a short interval the main thread hands the lock over
-    sooner."""
+    they end. Their threads mostly wait for other processes; each time a process ends (and,
+    where streams go through pipes, each time a pipe has room or data: `_textrun`), a thread
+    waits again for the interpreter's lock, which the main thread, computing, gives up only
+    every switch interval (5 ms): a 12 ms `ruff format` of a large module took 30 ms. With a
+    short interval the main thread hands the lock over sooner."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from dsprod._meanwhile import Meanwhile
 from dsprod._records import NamedTuple
+from dsprod._textrun import run_on_text
 from dsprod.errors import Flag, Step, TargetError
 from dsprod.notebook._ruff_config import project_ruff
 
@@ -117,7 +118,8 @@ class ProjectLint:
                 if ahead is not None:
                     ahead.abandon()
                 raise
-            if formatted is not None:
+            if formatted is not None and formatted != text:
+                # A text equal to one fixed already needs no scan (1.3 ms on a large module).
                 formatted = _whitespace_fixed(formatted)
             if ahead is not None and formatted != text:
                 ahead.abandon()  # it checked a text the formatter changes: not the one needed
@@ -130,7 +132,7 @@ class ProjectLint:
             if done is None or not done.stdout:
                 return formatted, None
             codes, measured = _reported_codes(done.stderr), done.stdout
-            fixed = _whitespace_fixed(done.stdout)
+            fixed = done.stdout if done.stdout == formatted else _whitespace_fixed(done.stdout)
             if fixed == formatted:
                 return fixed, codes if measured == fixed else None
             text = fixed
@@ -208,9 +210,9 @@ class ProjectLint:
         if self.ruff is None:
             return None
         try:
-            done = subprocess.run(
+            done = run_on_text(
                 [self.ruff, *args, "--no-cache", "--stdin-filename", str(path), "-"],
-                input=text, capture_output=True, text=True, cwd=self.root, check=False,
+                text, self.root,
             )  # fmt: skip
         except OSError:
             return None
