@@ -19,7 +19,7 @@ JOURNAL = Path(".dsprod") / "extract-journal.json"
 
 # dsprod extract, killed (as by SIGKILL: no clean-up runs) as it is about to put one file in
 # place (`move_into_place`, after the journal's commit point), or to write its new text beside
-# it (`write_beside`, before).
+# it (`stage_beside`, before).
 KILLED_AT = """
 import os, sys
 import dsprod._fs as fs
@@ -152,7 +152,7 @@ def test_a_kill_before_the_journal_is_written_leaves_the_files_as_they_were(
 ) -> None:
     nb = write_notebook(tmp_path / "nb.ipynb", *CELLS)
     original = nb.read_bytes()
-    killed_at(tmp_path, "nb.ipynb", "write_beside")
+    killed_at(tmp_path, "nb.ipynb", "stage_beside")
     assert nb.read_bytes() == original
     assert not (tmp_path / "nb.py").exists()
     assert not (tmp_path / JOURNAL).exists()

@@ -57,7 +57,7 @@ def pending(root: Path) -> Path | None:
 def write_all(root: Path, files: Mapping[Path, str], what: str) -> None:
     """Write every file of `files` (path -> new text), all or none; `what` names the
     extraction for a later run that has to finish it."""
-    from dsprod._fs import atomic_write_text, move_into_place, write_beside
+    from dsprod._fs import Staged, move_into_place, stage_beside, sync_staged
     from dsprod._interrupt import deferred
 
     before = {path: path.read_bytes() if path.exists() else None for path in files}
@@ -66,26 +66,32 @@ def write_all(root: Path, files: Mapping[Path, str], what: str) -> None:
     if not changed:
         return
     journal = root / JOURNAL_PATH
-    staged: dict[Path, Path] = {}
+    staged: list[Staged] = []
     with deferred():
         journal.parent.mkdir(parents=True, exist_ok=True)
         try:
             for path in changed:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                staged[path] = write_beside(path, after[path])
+                staged.append(stage_beside(path, after[path]))
             entries = [
                 {
-                    "path": _relative(path, root),
-                    "staged": staged[path].name,
-                    "before": _checksum(before[path]),
-                    "after": _checksum(after[path]),
+                    "path": _relative(file.path, root),
+                    "staged": file.tmp.name,
+                    "before": _checksum(before[file.path]),
+                    "after": _checksum(after[file.path]),
                 }
-                for path in changed
+                for file in staged
             ]
             document = {"format": _FORMAT, "what": what, "renames": entries}
-            atomic_write_text(journal, json.dumps(document) + "\n")
+            staged.append(stage_beside(journal, (json.dumps(document) + "\n").encode("utf-8")))
+            # Every new text and the journal on disk before the commit point, in one go
+            # (`sync_staged`: one commit of the file system's log instead of one per file).
+            sync_staged(staged)
+            move_into_place(staged[-1].tmp, journal)  # the commit point
         except BaseException:
-            _discard(staged.values())  # nothing was replaced yet
+            for file in staged:
+                file.close()
+            _discard(file.tmp for file in staged)  # nothing was replaced yet
             raise
         # Past the commit point the journal decides, whatever happens: a rename that fails
         # leaves it and the temporary files not yet renamed, and the next run finishes the
@@ -93,8 +99,8 @@ def write_all(root: Path, files: Mapping[Path, str], what: str) -> None:
         # temporary files of those already renamed, and a failure or a kill half way through
         # that would leave a journal no run can finish.
         try:
-            for path in changed:
-                move_into_place(staged[path], path)
+            for file in staged[:-1]:
+                move_into_place(file.tmp, file.path)
         except TargetError as exc:
             raise TargetError(
                 f"{exc.message}; the extraction of {what} stopped half way",
