@@ -299,3 +299,16 @@ def test_the_switch_interval_is_short_while_any_work_runs_and_back_after(
     with pytest.raises(RuntimeError):
         Meanwhile(lambda: 3)
     assert sys.getswitchinterval() == before
+
+
+@settings(max_examples=800)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            ["a", "\n", " ", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\u3000", "é"]
+        ),
+        max_size=12,
+    )
+)
+def test_whitespace_before_a_break_is_found_as_the_pattern_finds_it(text: str) -> None:
+    assert _lint._space_before_a_break(text) == (_lint._SPACE_AT_END.search(text) is not None)
