@@ -105,3 +105,25 @@ def test_a_file_that_cannot_be_written_is_removed_at_once(
     assert raised.value.message == f"cannot write {tmp_path / 'out.txt'}: No space left on device"
     assert not list(tmp_path.glob(".out.txt.*"))
     assert _open_descriptors() == before
+
+
+def test_without_threads_the_files_are_synced_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    staged = [stage_beside(path, b"x") for path in _targets(tmp_path)]
+    fds = [file.fd for file in staged if file.fd is not None]
+    sync_staged(staged)
+    assert sorted(synced) == sorted(fds)
+    assert all(file.tmp.read_bytes() == b"x" and file.fd is None for file in staged)

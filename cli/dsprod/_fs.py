@@ -138,8 +138,11 @@ def _fsync_at_once(staged: list[Staged], failed: dict[int, BaseException]) -> No
     fds = [(number, s.fd) for number, s in enumerate(staged) if s.fd is not None]
     others = [threading.Thread(target=fsync, args=pair, daemon=True) for pair in fds[1:]]
     try:
-        for thread in others:
-            thread.start()
+        for thread, pair in zip(others, fds[1:], strict=True):
+            try:
+                thread.start()
+            except RuntimeError:  # no thread to be had (a process at its limit): here, then
+                fsync(*pair)
         if fds:
             fsync(*fds[0])
     finally:
