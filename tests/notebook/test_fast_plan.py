@@ -1,5 +1,6 @@
 """The plan's shortcuts give what the plain code gives: the scope summary of a statement
-(`_scope.summary`, which `cell_statements` uses for every statement), the names the notebook
+(`_scope.summary`, which `cell_statements` uses for every statement), the statements of a
+cell (`cell_statements`, which splits only a cell with comments into lines), the names the notebook
 still reads (`_usage.used_after`, which skips hashing the statements that leave) and the walk
 of an assigned value (`_expr.walked`, with a stack instead of a call per node)."""
 
@@ -21,7 +22,12 @@ from dsprod.notebook._scope import (
     summarize,
     summary,
 )
-from dsprod.notebook._statements import cell_statements
+from dsprod.notebook._statements import (
+    DEF_TYPES,
+    _trailing_comments,
+    cell_statements,
+    statement_start,
+)
 from dsprod.notebook._usage import used_after
 
 # Statements that reach every rule of the walk: nested functions, classes and comprehensions,
@@ -232,3 +238,67 @@ def test_the_walk_of_a_value_is_as_before(left: str, right: str, how: str) -> No
     assert [[id(n) for n in level] for level in found[0]] == [
         [id(n) for n in level] for level in expected[0]
     ]
+
+
+def _cell_statements_as_before(parsed: ParsedCell) -> list[Statement]:
+    """`cell_statements` as it was: every cell split into lines, each record made by keyword."""
+    assert parsed.tree is not None
+    lines = parsed.cell.source.split("\n")
+    body = parsed.tree.body
+    result: list[Statement] = []
+    previous_end = 0
+    for number, node in enumerate(body):
+        start = statement_start(parsed, lines, node, previous_end)
+        end = node.end_lineno or node.lineno
+        following = body[number + 1].lineno if number + 1 < len(body) else len(lines) + 1
+        if isinstance(node, DEF_TYPES):
+            end = _trailing_comments(lines, end, following)
+        binds, reads, global_writes = summary(node)
+        result.append(
+            Statement(
+                cell=parsed.cell.index,
+                node=node,
+                start=start,
+                end=end,
+                binds=binds,
+                reads=frozenset(reads),
+                global_writes=global_writes,
+                shares_line=node.lineno == previous_end or end == following,
+                ipython=any(start <= line <= end for line in parsed.masked_lines),
+            )
+        )
+        previous_end = end
+    return result
+
+
+# Pieces of cells: with and without comments (above a statement, closing a body, inside
+# it), decorators, statements sharing a line, blank lines, a trailing newline.
+_PIECES = [
+    "x = 1",
+    "a = 1; b = a",
+    "# about f\ndef f(v):\n    return v",
+    "@decorator\n# between\n@other(arg)\ndef g():\n    pass\n    # closing comment\n",
+    "@decorator\ndef h():\n    return h",
+    "class C:\n    y = 2\n\n    # trailing\n\n",
+    "def k(): return 1; z = 2",
+    "",
+    "\n",
+    "print(x)  # a comment on the line",
+    "s = '# not a comment'\n",
+    "if x:\n    pass\n# after the if",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=5), st.data())
+def test_the_statements_of_a_cell_are_as_before(pieces: list[str], data: st.DataObject) -> None:
+    source = "\n".join(pieces)
+    tree = ast.parse(source)
+    count = source.count("\n") + 1
+    masked = frozenset(data.draw(st.lists(st.integers(1, count), max_size=2)))
+    parsed = ParsedCell(Cell(3, "code", source), tree, masked, False)
+    found = cell_statements(parsed)
+    expected = _cell_statements_as_before(parsed)
+    assert found == expected
+    assert [s.node for s in found] == [s.node for s in expected]
+    assert all(type(s) is Statement for s in found)
