@@ -2,7 +2,8 @@
 (`_scope.summary`, which `cell_statements` uses for every statement), the statements of a
 cell (`cell_statements`, which splits only a cell with comments into lines), the names the notebook
 still reads (`_usage.used_after`, which skips hashing the statements that leave) and the walk
-of an assigned value (`_expr.walked`, with a stack instead of a call per node)."""
+of an assigned value (`_expr.suspects`, with a stack instead of a call per node, and no level
+of every node kept)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import textwrap
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsprod.notebook._expr import walked as _walked
+from dsprod.notebook._expr import suspects
 from dsprod.notebook._model import Cell, ParsedCell, Statement
+from dsprod.notebook._resolve import _CONSTANT_NODES
 from dsprod.notebook._scope import (
     ScopeSummary,
     _is_global,
@@ -187,7 +189,8 @@ def test_a_cell_that_does_not_parse_reads_its_words() -> None:
 
 
 def _walked_as_before(value: ast.expr) -> tuple[list[list[ast.AST]], list[str]]:
-    """`_walked` as it was: a call per node, children as `_scope.child_fields` finds them."""
+    """The walk `suspects` replaces: a call per node, children as `_scope.child_fields` finds
+    them, every node kept level by level."""
     levels: list[list[ast.AST]] = []
     names: dict[str, None] = {}
 
@@ -228,16 +231,28 @@ VALUES = [
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(VALUES), st.sampled_from(VALUES), st.sampled_from(["+", "(", "["]))
-def test_the_walk_of_a_value_is_as_before(left: str, right: str, how: str) -> None:
+@given(
+    st.sampled_from(VALUES),
+    st.sampled_from(VALUES),
+    st.sampled_from(["+", "(", "["]),
+    st.sampled_from([_CONSTANT_NODES, (ast.Constant, ast.Name, ast.Attribute, ast.keyword)]),
+)
+def test_the_walk_of_a_value_is_as_before(
+    left: str, right: str, how: str, allowed: tuple[type[ast.AST], ...]
+) -> None:
     text = {"+": f"({left}) + ({right})", "(": f"f({left}, {right})", "[": f"[{left}, {right}]"}
     value = ast.parse(text[how], mode="eval").body
-    expected = _walked_as_before(value)
-    found = _walked(value)
-    assert found[1] == expected[1]
-    assert [[id(n) for n in level] for level in found[0]] == [
-        [id(n) for n in level] for level in expected[0]
+    levels, names = _walked_as_before(value)
+    # What `_resolve` looks at, breadth first: every node not of the allowed types, and calls.
+    expected = [
+        n
+        for level in levels
+        for n in level
+        if isinstance(n, ast.Call) or not isinstance(n, allowed)
     ]
+    found = suspects(value, allowed)
+    assert found[1] == names
+    assert [id(n) for n in found[0]] == [id(n) for n in expected]
 
 
 def _cell_statements_as_before(parsed: ParsedCell) -> list[Statement]:

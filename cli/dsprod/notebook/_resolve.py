@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from dsprod._records import NamedTuple
-from dsprod.notebook._expr import qualified_name, walked
+from dsprod.notebook._expr import qualified_name, suspects
 from dsprod.notebook._model import Location, Statement
 from dsprod.notebook._runs import RunLine, run_statements
 from dsprod.notebook._scope import summarize
@@ -232,14 +232,13 @@ class Resolver:
         if isinstance(value, ast.Lambda):
             reads: Iterable[str] = summarize(value).reads
         else:
-            levels, reads = walked(value)
+            found, reads = suspects(value, _CONSTANT_NODES)
             # Breadth first, as `ast.walk`: the first node found decides the reason.
-            for level in levels:
-                for node in level:
-                    if not isinstance(node, _CONSTANT_NODES):
-                        return "is computed at run time"
-                    if isinstance(node, ast.Call) and not self._pure_call(node.func):
-                        return f"is computed by calling {ast.unparse(node.func)}()"
+            for node in found:
+                if not isinstance(node, _CONSTANT_NODES):
+                    return "is computed at run time"
+                if isinstance(node, ast.Call) and not self._pure_call(node.func):
+                    return f"is computed by calling {ast.unparse(node.func)}()"
         for read in reads:
             kind = self.resolve(read).kind
             if kind not in {"builtin", "import", "constant"}:
