@@ -1,6 +1,7 @@
 """The plan's shortcuts give what the plain code gives: the scope summary of a statement
 (`_scope.summary`, which `cell_statements` uses for every statement), the statements of a
-cell (`cell_statements`, which splits only a cell with comments into lines), the names the notebook
+cell (`cell_statements`, which splits only a cell with comments into lines), a definition's
+source (`Planner._definition`, a whole cell without a split and a join), the names the notebook
 still reads (`_usage.used_after`, which skips hashing the statements that leave) and the walk
 of an assigned value (`_expr.suspects`, with a stack instead of a call per node, and no level
 of every node kept)."""
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsprod.notebook._expr import suspects
-from dsprod.notebook._model import Cell, ParsedCell, Statement
+from dsprod.notebook._model import Cell, Notebook, ParsedCell, Statement
+from dsprod.notebook._plan import Definition
+from dsprod.notebook._planner import Planner
 from dsprod.notebook._resolve import _CONSTANT_NODES
 from dsprod.notebook._scope import (
     ScopeSummary,
@@ -317,3 +321,22 @@ def test_the_statements_of_a_cell_are_as_before(pieces: list[str], data: st.Data
     assert found == expected
     assert [s.node for s in found] == [s.node for s in expected]
     assert all(type(s) is Statement for s in found)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=4))
+def test_a_definition_source_is_its_lines_joined(pieces: list[str]) -> None:
+    source = "\n".join(pieces)
+    parsed = ParsedCell(Cell(0, "code", source), ast.parse(source), frozenset(), False)
+    planner = object.__new__(Planner)  # only what `_definition` reads
+    planner.by_cell, planner._lines = {0: parsed}, {}
+    planner.notebook = Notebook(Path("n.ipynb"), "ipynb", "python", (parsed.cell,), {}, source)
+    lines = source.split("\n")
+    for statement in cell_statements(parsed):
+        found = planner._definition(statement, "x", "function")
+        expected = Definition(
+            "x", "function", Path("n.ipynb"), "\n".join(lines[statement.start - 1 : statement.end]),
+            statement,
+        )  # fmt: skip
+        assert found == expected
+        assert type(found) is Definition

@@ -25,6 +25,8 @@ from dsprod.notebook._versions import Timeline, Version
 
 __all__ = ["Planner"]
 
+_new_definition = tuple.__new__
+
 
 class Planner(DefinitionChecks):
     def __init__(
@@ -67,9 +69,17 @@ class Planner(DefinitionChecks):
         self.refused: dict[str, Refusal] = {}
 
     def _definition(self, statement: Statement, name: str, kind: DefinitionKind) -> Definition:
-        lines = self.lines(statement.cell)
-        source = "\n".join(lines[statement.start - 1 : statement.end])
-        return Definition(name, kind, self.notebook.path, source, statement)
+        text = self.by_cell[statement.cell].cell.source
+        if statement.start == 1 and statement.end == text.count("\n") + 1:
+            # The whole cell (most definitions have one of their own): its lines, all of
+            # them joined again, are its text; the cell is neither split nor joined.
+            source = text
+        else:
+            lines = self.lines(statement.cell)
+            source = "\n".join(lines[statement.start - 1 : statement.end])
+        # Made by tuple's own constructor: Definition's (a NamedTuple's) is Python code, and
+        # one is made for every definition and constant of a notebook.
+        return _new_definition(Definition, (name, kind, self.notebook.path, source, statement))
 
     def _is_kept(self, statement: Statement) -> bool:
         parsed = self.by_cell[statement.cell]
