@@ -1,10 +1,11 @@
 """The plan's shortcuts give what the plain code gives: the scope summary of a statement
 (`_scope.summary`, which `cell_statements` uses for every statement), the statements of a
 cell (`cell_statements`, which splits only a cell with comments into lines), a definition's
-source (`Planner._definition`, a whole cell without a split and a join), the names the notebook
-still reads (`_usage.used_after`, which skips hashing the statements that leave) and the walk
-of an assigned value (`_expr.suspects`, with a stack instead of a call per node, and no level
-of every node kept)."""
+source (`Planner._definition`, a whole cell without a split and a join), the rewrite when no
+definition takes parameters (`Parametrizer.rewrite`, which then looks at no statement), the
+names the notebook still reads (`_usage.used_after`, which skips hashing the statements that
+leave) and the walk of an assigned value (`_expr.suspects`, with a stack instead of a call per
+node, and no level of every node kept)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dsprod.notebook._edits import Edit
 from dsprod.notebook._expr import suspects
 from dsprod.notebook._model import Cell, Notebook, ParsedCell, Statement
+from dsprod.notebook._params import Parametrizer
 from dsprod.notebook._plan import Definition
 from dsprod.notebook._planner import Planner
-from dsprod.notebook._resolve import _CONSTANT_NODES
+from dsprod.notebook._resolve import _CONSTANT_NODES, Resolution
 from dsprod.notebook._scope import (
     ScopeSummary,
     _is_global,
@@ -340,3 +343,42 @@ def test_a_definition_source_is_its_lines_joined(pieces: list[str]) -> None:
         )  # fmt: skip
         assert found == expected
         assert type(found) is Definition
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=4), st.data())
+def test_a_rewrite_with_nothing_to_pass_is_as_before(
+    pieces: list[str], data: st.DataObject
+) -> None:
+    source = "\n".join(pieces)
+    parsed = ParsedCell(Cell(0, "code", source), ast.parse(source), frozenset(), False)
+    statements = cell_statements(parsed)
+    lines = source.split("\n")
+    moved = {
+        f"d{number}": (s, "\n".join(lines[s.start - 1 : s.end]))
+        for number, s in enumerate(statements)
+        if data.draw(st.booleans())
+    }
+    renames: dict[str, list[Edit]] = {}
+    for name, (statement, _) in moved.items():
+        how = data.draw(st.sampled_from(["none", "empty", "edit"]))
+        if how != "none":  # an edit that renames: the loop below must run
+            insert = Edit(statement.start, 0, statement.start, 0, "# renamed\n")
+            renames[name] = [insert] if how == "edit" else []
+
+    def parametrizer() -> Parametrizer:
+        return Parametrizer(
+            statements,
+            {0: parsed},
+            lambda _: Resolution("builtin"),
+            lambda c, n: None,  # type: ignore[arg-type, return-value]
+        )
+
+    found = parametrizer().rewrite({}, moved, renames)
+    # The loop itself: parameters and a quoted annotation for a name no statement has fail
+    # the shortcut's condition, and change nothing else.
+    slow = parametrizer()
+    slow.quoted = {"not a definition": {}}
+    expected = slow.rewrite({"not a definition": ("x",)}, moved, renames)
+    assert found.params == {}
+    assert (found.sources, found.edits) == (expected.sources, expected.edits)

@@ -329,6 +329,10 @@ class Parametrizer:
         the edits of the cells, for the definitions in `params` that move; `renames` are the
         edits that give versions of an evolving name their names in the module."""
         result = Parametrized(params=params)
+        if not params and not self.quoted and not any(renames.values()):
+            # Nothing to pass, quote or rename (most notebooks): the loop below would pass
+            # over every statement, after a set made for each that moves.
+            return result
         names = self.named(frozenset(params))
         moved_ids = {id(s): name for name, (s, _) in moved.items()}
         for statement in self.statements:
