@@ -1,7 +1,8 @@
-"""The plan's shortcuts give what the plain code gives: the scope summary of a statement
-(`_scope.summary`, which `cell_statements` uses for every statement), the statements of a
-cell (`cell_statements`, which splits only a cell with comments into lines), a definition's
-source (`Planner._definition`, a whole cell without a split and a join), the rewrite when no
+"""The plan's shortcuts give what the plain code gives: a plain cell's parse (`parse_cell`,
+with compile's own call), the scope summary of a statement (`_scope.summary`, which
+`cell_statements` uses for every statement), the statements of a cell (`cell_statements`,
+which splits only a cell with comments into lines), a definition's source
+(`Planner._definition`, a whole cell without a split and a join), the rewrite when no
 definition takes parameters (`Parametrizer.rewrite`, which then looks at no statement), the
 names the notebook still reads (`_usage.used_after`, which skips hashing the statements that
 leave) and the walk of an assigned value (`_expr.suspects`, with a stack instead of a call per
@@ -20,6 +21,7 @@ from dsprod.notebook._edits import Edit
 from dsprod.notebook._expr import suspects
 from dsprod.notebook._model import Cell, Notebook, ParsedCell, Statement
 from dsprod.notebook._params import Parametrizer
+from dsprod.notebook._parse import parse_cell
 from dsprod.notebook._plan import Definition
 from dsprod.notebook._planner import Planner
 from dsprod.notebook._resolve import _CONSTANT_NODES, Resolution
@@ -382,3 +384,21 @@ def test_a_rewrite_with_nothing_to_pass_is_as_before(
     expected = slow.rewrite({"not a definition": ("x",)}, moved, renames)
     assert found.params == {}
     assert (found.sources, found.edits) == (expected.sources, expected.edits)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([*_PIECES, "%time x = 1", "!ls", "print x"]), max_size=4))
+def test_a_cell_parses_as_ast_parse_parses_it(pieces: list[str]) -> None:
+    source = "\n".join(pieces)
+    cell = Cell(2, "code", source, ("tag",))
+    found = parse_cell(Path("n.ipynb"), cell)
+    assert type(found) is ParsedCell
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # masked, or left alone: not the shortcut's
+        assert found.masked_lines or found.issue
+        return
+    assert found == ParsedCell(cell, found.tree, frozenset(), False)
+    assert found.tree is not None and ast.dump(found.tree, include_attributes=True) == ast.dump(
+        tree, include_attributes=True
+    )
