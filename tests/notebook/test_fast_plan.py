@@ -4,6 +4,7 @@ with compile's own call), the scope summary of a statement (`_scope.summary`, wh
 which splits only a cell with comments into lines), a definition's source
 (`Planner._definition`, a whole cell without a split and a join), the rewrite when no
 definition takes parameters (`Parametrizer.rewrite`, which then looks at no statement), the
+versions a definition reads when no name evolves (`_check`, without `_versions_read`), the
 names the notebook still reads (`_usage.used_after`, which skips hashing the statements that
 leave) and the walk of an assigned value (`_expr.suspects`, with a stack instead of a call per
 node, and no level of every node kept)."""
@@ -14,6 +15,7 @@ import ast
 import textwrap
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +24,7 @@ from dsprod.notebook._expr import suspects
 from dsprod.notebook._model import Cell, Notebook, ParsedCell, Statement
 from dsprod.notebook._params import Parametrizer
 from dsprod.notebook._parse import parse_cell
-from dsprod.notebook._plan import Definition
+from dsprod.notebook._plan import Definition, ExtractionPlan, plan_extraction
 from dsprod.notebook._planner import Planner
 from dsprod.notebook._resolve import _CONSTANT_NODES, Resolution
 from dsprod.notebook._scope import (
@@ -402,3 +404,30 @@ def test_a_cell_parses_as_ast_parse_parses_it(pieces: list[str]) -> None:
     assert found.tree is not None and ast.dump(found.tree, include_attributes=True) == ast.dump(
         tree, include_attributes=True
     )
+
+
+def test_without_evolving_names_a_definition_reads_no_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`_check`'s shortcut when the notebook has no evolving name is `_versions_read`'s answer."""
+    planners: list[Planner] = []
+    plan = Planner.plan
+
+    def keep(self: Planner, only: frozenset[str] | None) -> ExtractionPlan:
+        planners.append(self)
+        return plan(self, only)
+
+    monkeypatch.setattr(Planner, "plan", keep)
+    sources = ["import math\nK = 2", *_PIECES[2:7], "def uses():\n    return f(K) + C.y + math.pi"]
+    cells = tuple(Cell(i, "code", s) for i, s in enumerate(sources))
+    notebook = Notebook(Path("n.ipynb"), "ipynb", "python", cells, {}, "")
+    plan_extraction(notebook, module="m")
+    (planner,) = planners
+    assert not planner.timeline.versions
+    for statement in planner.statements:
+        if isinstance(statement.node, DEF_TYPES):
+            name = statement.node.name
+            definition = planner._definition(statement, name, "function")
+            shortcut = planner.named.pop(name)
+            assert planner._versions_read(definition, {}, {name: set()}) == set()
+            assert planner.named[name] == shortcut == (None, {})

@@ -53,7 +53,8 @@ def suspects(
     go left to right, so the suspects sorted by depth alone (a stable sort) are in ast.walk's
     order. Most values have none or one, and no level of every node is kept to find them."""
     names: dict[str, None] = {}
-    found: list[tuple[int, ast.AST]] = []
+    found: list[ast.AST] = []
+    depths: list[int] = []  # of each found
     pending: list[tuple[ast.AST, int]] = [(value, 0)]
     while pending:
         node, depth = pending.pop()
@@ -65,7 +66,8 @@ def suspects(
         if kind is ast.Constant:
             continue  # allowed, and its value is never a node
         if kind is ast.Call or not isinstance(node, allowed):
-            found.append((depth, node))
+            found.append(node)
+            depths.append(depth)
         fields = _REVERSED_FIELDS.get(kind)
         if fields is None:
             fields = _REVERSED_FIELDS[kind] = child_fields(kind)[::-1]
@@ -78,13 +80,9 @@ def suspects(
                         pending.append((item, below))
             elif isinstance(child, ast.AST):
                 pending.append((child, below))
-    if len(found) > 1:
-        found.sort(key=_depth)
-    return [node for _, node in found], list(names)
-
-
-def _depth(entry: tuple[int, ast.AST]) -> int:
-    return entry[0]
+    if len(found) > 1 and depths != sorted(depths):  # most are in order: one call, or nested
+        found = [found[i] for i in sorted(range(len(found)), key=depths.__getitem__)]
+    return found, list(names)
 
 
 def _dotted(node: ast.expr) -> str | None:

@@ -98,7 +98,9 @@ class Resolver:
         self._provided = provided  # names the target module already defines
         # Evolving names (several versions, `_versions`), with where each version is bound.
         self._changing = changing or {}
-        self._memo: dict[str, Resolution] = {}
+        # What `resolve` answered (a record, never empty, so never false): read as it is by
+        # callers that ask again and again (`_planner_checks`), without a call.
+        self.known: dict[str, Resolution] = {}
         self._active: set[str] = set()
         # Variables only functions use (_shared.py), with those functions: they move together.
         self.shared: dict[str, frozenset[str]] = {}
@@ -112,13 +114,13 @@ class Resolver:
             ]
             if not assigned or self._assignment(assigned[0]).kind == "constant":
                 self.shared[variable] = users
-        self._memo.clear()
+        self.known.clear()
 
     def where(self, statement: Statement) -> Location:
         return located(self._path, statement)
 
     def resolve(self, name: str) -> Resolution:
-        known = self._memo.get(name)
+        known = self.known.get(name)
         if known is not None:
             return known
         if name in self._active:
@@ -128,7 +130,7 @@ class Resolver:
             result = self._resolve(name)
         finally:
             self._active.discard(name)
-        self._memo[name] = result
+        self.known[name] = result
         return result
 
     def _resolve(self, name: str) -> Resolution:
