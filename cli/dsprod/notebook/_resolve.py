@@ -150,9 +150,6 @@ class Resolver:
             if name in self._provided:
                 return _DEFINITION
             return self._unbound(name)
-        # Loops, not generator expressions: this runs for every name the moved code reads.
-        nodes = [s.node for s in found]
-        binders = tuple([(s.cell, s.start) for s in found])
         if name in self.shared:
             # The functions' own state: the module's, set by its constant (if any) and them.
             assigned = [s for s in found if not isinstance(s.node, DEF_TYPES)]
@@ -168,10 +165,10 @@ class Resolver:
             return Resolution(
                 "state",
                 reason=f"is assigned through `global` in {function} at {self.where(writer)}",
-                binders=binders,
+                binders=_binders(found),
             )
-        if _all_of(nodes, _IMPORTS):
-            keys = [k for n in nodes for k in import_keys(n, name)]
+        if _all_of(found, _IMPORTS):
+            keys = [k for s in found for k in import_keys(s.node, name)]
             # `import a.b` and `import a.c` both bind `a` and together are what the code uses.
             if all(not k[1] and not k[2] for k in keys):
                 return Resolution("import", imports=tuple(sorted(set(keys))))
@@ -183,19 +180,19 @@ class Resolver:
                 "state",
                 reason=f"is imported differently at {self._list(found)}",
                 fix=f"import `{name}` one way only",
-                binders=binders,
+                binders=_binders(found),
             )
-        if _all_of(nodes, DEF_TYPES):
+        if _all_of(found, DEF_TYPES):
             return _DEFINITION
         if len(found) > 1:
             reason = f"is bound {len(found)} times ({self._list(found)})"
-            return Resolution("state", reason=reason, binders=binders)
+            return Resolution("state", reason=reason, binders=_binders(found))
         resolution = self._assignment(found[0])
         if resolution.kind != "state":
             return resolution
         # One plain assignment at the top of a cell: run once, one value for good.
         once = isinstance(found[0].node, ast.Assign | ast.AnnAssign | ast.Import | ast.ImportFrom)
-        return resolution._replace(binders=binders, once=once)
+        return resolution._replace(binders=_binders(found), once=once)
 
     def _assignment(self, statement: Statement) -> Resolution:
         node = statement.node
@@ -342,12 +339,18 @@ class Resolver:
 _IMPORTS = (ast.Import, ast.ImportFrom)
 
 
-def _all_of(nodes: list[ast.stmt], types: tuple[type[ast.stmt], ...]) -> bool:
-    """`all(isinstance(n, types) for n in nodes)`, without a generator to resume per node."""
-    for node in nodes:  # noqa: SIM110 - the loop is the point
-        if not isinstance(node, types):
+def _all_of(statements: list[Statement], types: tuple[type[ast.stmt], ...]) -> bool:
+    """`all(isinstance(s.node, types) for s in statements)`, without a generator to resume
+    per statement, nor a list of their nodes (this runs for every name moved code reads)."""
+    for statement in statements:  # noqa: SIM110 - the loop is the point
+        if not isinstance(statement.node, types):
             return False
     return True
+
+
+def _binders(statements: list[Statement]) -> tuple[tuple[int, int], ...]:
+    """Where `statements` bind a name, as (cell index, line): made for notebook state only."""
+    return tuple([(s.cell, s.start) for s in statements])
 
 
 def _imported(key: ImportKey) -> tuple[str, str]:
