@@ -4,7 +4,8 @@ with compile's own call), the scope summary of a statement (`_scope.summary`, wh
 which splits only a cell with comments into lines), a definition's source
 (`Planner._definition`, a whole cell without a split and a join), the rewrite when no
 definition takes parameters (`Parametrizer.rewrite`, which then looks at no statement), the
-versions a definition reads when no name evolves (`_check`, without `_versions_read`), the
+versions a definition reads when no name evolves (`_check`, without `_versions_read`), a
+statement's hash (by where it stands), the
 names the notebook still reads (`_usage.used_after`, which skips hashing the statements that
 leave) and the walk of an assigned value (`_expr.suspects`, with a stack instead of a call per
 node, and no level of every node kept)."""
@@ -431,3 +432,20 @@ def test_without_evolving_names_a_definition_reads_no_version(
             shortcut = planner.named.pop(name)
             assert planner._versions_read(definition, {}, {name: set()}) == set()
             assert planner.named[name] == shortcut == (None, {})
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from([*_PIECES, "a = 1; a = 1", "x = 1; y = 2"]), min_size=1, max_size=4)
+)
+def test_equal_statements_hash_alike(pieces: list[str]) -> None:
+    source = "\n".join(pieces)
+    parsed = ParsedCell(Cell(1, "code", source), ast.parse(source), frozenset(), False)
+    statements = cell_statements(parsed)
+    copies = [s._replace(node=ast.Pass()) for s in statements]  # parsed again: equal
+    for one in statements + copies:
+        for other in statements + copies:
+            assert (one == other) == (one._compared() == other._compared())
+            if one == other:
+                assert hash(one) == hash(other)
+    assert set(statements) == set(copies)

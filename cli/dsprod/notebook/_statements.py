@@ -96,7 +96,7 @@ def cell_statements(parsed: ParsedCell) -> list[Statement]:
                     frozenset(reads),
                     global_writes,
                     node.lineno == previous_end or end == following,
-                    bool(masked) and any(start <= line <= end for line in masked),
+                    bool(masked) and not masked.isdisjoint(range(start, end + 1)),
                 ),
             )
         )
