@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from dsprod._records import NamedTuple
@@ -242,8 +242,11 @@ def _versions(
         assert isinstance(statement.node, ast.ImportFrom)  # noqa: S101 - imports_from says so
         taken |= {alias.name for alias in statement.node.names}
     ignored: set[str] = set()
+    candidates = _bound_again(statements, module, held)
     while True:
-        versions = find_versions(statements, module, source_of, taken.__contains__, ignored, held)
+        versions = find_versions(
+            statements, module, source_of, taken.__contains__, ignored, held, candidates=candidates
+        )
         # The timeline keys definitions to follow the evolving names: with none, it asks none.
         keys = {
             id(s): s.node.name
@@ -271,3 +274,31 @@ def _versions(
         if not unused:
             return versions, timeline
         ignored |= unused
+
+
+def _bound_again(
+    statements: list[Statement], module: str | None, held: Collection[str]
+) -> set[str]:
+    """The names that may have versions (`find_versions`'s candidates): bound by two statements
+    or more, by an import from `module`, or held. Any other name is bound once, by a def or by
+    code that stays, which `find_versions` would pass over after gathering the kind and place
+    of its binding: most names of a notebook, found here by set work alone. The names each
+    statement gives `find_versions` (a def's own name, an import's, any other's) are among
+    its binds."""
+    once: set[str] = set()
+    many = set(held)
+    for statement in statements:
+        node = statement.node
+        if isinstance(node, DEF_TYPES):
+            name = node.name
+            if name in once:
+                many.add(name)
+            else:
+                once.add(name)
+        elif isinstance(node, ast.ImportFrom) and imports_from(node, module):
+            many |= statement.binds
+        elif statement.binds:
+            if not once.isdisjoint(statement.binds):
+                many |= once & statement.binds
+            once |= statement.binds
+    return many
