@@ -3,12 +3,12 @@ with compile's own call), the scope summary of a statement (`_scope.summary`, wh
 `cell_statements` uses for every statement), the statements of a cell (`cell_statements`,
 which splits only a cell with comments into lines), a definition's source
 (`Planner._definition`, a whole cell without a split and a join), the rewrite when no
-definition takes parameters (`Parametrizer.rewrite`, which then looks at no statement), the
-versions a definition reads when no name evolves (`_check`, without `_versions_read`), a
-statement's hash (by where it stands), the
-names the notebook still reads (`_usage.used_after`, which skips hashing the statements that
-leave) and the walk of an assigned value (`_expr.suspects`, with a stack instead of a call per
-node, and no level of every node kept)."""
+definition takes parameters (`Parametrizer.rewrite`, which then looks at no statement) or
+wants any (`Parametrizer.solve`), the versions a definition reads when no name evolves
+(`_check`, without `_versions_read`), a statement's hash (by where it stands), the names the
+notebook still reads (`_usage.used_after`, which skips hashing the statements that leave) and
+the walk of an assigned value (`_expr.suspects`, with a stack instead of a call per node, and
+no level of every node kept)."""
 
 from __future__ import annotations
 
@@ -449,3 +449,31 @@ def test_equal_statements_hash_alike(pieces: list[str]) -> None:
             if one == other:
                 assert hash(one) == hash(other)
     assert set(statements) == set(copies)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=4), st.data())
+def test_parameters_solved_when_none_is_wanted_are_as_before(
+    pieces: list[str], data: st.DataObject
+) -> None:
+    source = "\n".join(pieces)
+    parsed = ParsedCell(Cell(0, "code", source), ast.parse(source), frozenset(), False)
+    statements = cell_statements(parsed)
+    definitions = {f"d{n}": s for n, s in enumerate(statements) if data.draw(st.booleans())}
+    names = st.sampled_from(sorted(definitions) or ["d0"])
+    calls = {n: set(data.draw(st.lists(names, max_size=2))) for n in definitions}
+
+    def parametrizer() -> Parametrizer:
+        return Parametrizer(
+            statements,
+            {0: parsed},
+            lambda _: Resolution("builtin"),
+            lambda c, n: None,  # type: ignore[arg-type, return-value]
+        )
+
+    found = parametrizer().solve(definitions, calls)
+    # The loops themselves: a definition that wants nothing, said so, fails the shortcut's
+    # condition and adds nothing to what they find.
+    slow = parametrizer()
+    slow.wants = {name: set() for name in definitions} or {"d0": set()}
+    assert found == slow.solve(definitions, calls) == ({}, {})

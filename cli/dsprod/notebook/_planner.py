@@ -52,16 +52,16 @@ class Planner(DefinitionChecks):
         # of an evolving name names (by the id of the read's node)
         self.named: dict[str, tuple[str | None, dict[int, str]]] = {}
         self.parametrize = parametrize
+        self.by_cell = {p.cell.index: p for p in parsed}
         self.parametrizer = Parametrizer(
             statements,
-            {p.cell.index: p for p in parsed},
+            self.by_cell,  # which neither changes
             resolver.resolve,
             lambda cell, line: Location(notebook.path, cell + 1, line),
             timeline,
         )
         self.blocked = blocked
         self.parsed = parsed
-        self.by_cell = {p.cell.index: p for p in parsed}
         self._lines: dict[int, list[str]] = {}
         self.statements = statements
         self.resolver = resolver
@@ -248,7 +248,10 @@ class Planner(DefinitionChecks):
                 continue
             kind: DefinitionKind = "class" if isinstance(node, ast.ClassDef) else "function"
             definition = self._definition(statement, node.name, kind)
-            if self._is_kept(statement):
+            cell = self.by_cell[statement.cell].cell
+            # `_is_kept`'s first answer inline (no tag, no keep comment in the cell: not kept),
+            # without a call for each definition.
+            if (KEEP_TAG in cell.tags or KEEP_COMMENT in cell.source) and self._is_kept(statement):
                 kept.append(definition)
                 continue
             if node.name in self.groups:
