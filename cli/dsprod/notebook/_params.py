@@ -130,6 +130,11 @@ class Parametrizer:
         """The parameters each of `definitions` (the movable ones, by name in the module: a
         version's `f_v1`) needs, and the definitions that cannot take theirs, with the reason.
         A call of an evolving name passes what the version it reaches needs (`targets`)."""
+        if self.wants.keys().isdisjoint(definitions):
+            # None reads notebook state when called (most notebooks): none needs a parameter,
+            # so no caller passes one on, and no use has to pass any (what the loops below
+            # find, after a set made for each definition).
+            return {}, {}
         params = {name: set(self.wants.get(name, ())) for name in definitions}
         changed = True
         while changed:  # a caller passes on what its callees need
@@ -329,6 +334,10 @@ class Parametrizer:
         the edits of the cells, for the definitions in `params` that move; `renames` are the
         edits that give versions of an evolving name their names in the module."""
         result = Parametrized(params=params)
+        if not params and not self.quoted and not any(renames.values()):
+            # Nothing to pass, quote or rename (most notebooks): the loop below would pass
+            # over every statement, after a set made for each that moves.
+            return result
         names = self.named(frozenset(params))
         moved_ids = {id(s): name for name, (s, _) in moved.items()}
         for statement in self.statements:

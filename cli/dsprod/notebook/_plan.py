@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from dsprod._records import NamedTuple
@@ -163,7 +163,8 @@ def plan_extraction(
     cache = cache or ParseCache()
     blocked = blocked or {}
     parsed = cache.cells(notebook.path, notebook.cells)
-    issues = tuple(issue for p in parsed for issue in cell_issues(p))
+    # Most cells have no issue, and `cell_issues` says nothing of them: not asked.
+    issues = tuple(issue for p in parsed if p.issue is not None for issue in cell_issues(p))
     # A notebook with definitions in cells that do not parse, and no cell that does: Python 2
     # (or another language) throughout, which only porting helps. Without such definitions
     # there is nothing to extract; that is also a notebook whose Python 3 cells an earlier
@@ -183,10 +184,17 @@ def plan_extraction(
     # `from <module> import f` is how the notebook uses what an earlier run moved: f is already
     # in the module. By identity: one such import binds many names, and equality of statements
     # compares every field.
-    imports = [s for s in every_statement if imports_from(s.node, module)]
+    # (`imports_from` called for import statements only: the type test inline, for the rest.)
+    imports = [
+        s
+        for s in every_statement
+        if isinstance(s.node, ast.ImportFrom) and imports_from(s.node, module)
+    ]
     from_module = {name: s for s in imports for name in s.binds}
     imported = {id(s) for s in imports}
-    statements = [s for s in every_statement if id(s) not in imported]
+    statements = (
+        [s for s in every_statement if id(s) not in imported] if imported else list(every_statement)
+    )
     versions, timeline = _versions(parsed, every_statement, imports, module, blocked, held)
     opaque = {p.cell.index: words(p.cell.source) for p in parsed if p.tree is None}
     stars = tuple(
@@ -197,6 +205,7 @@ def plan_extraction(
     runs = tuple(
         RunLine(Location(notebook.path, p.cell.index + 1, line), text)
         for p in parsed
+        if p.masked_lines  # most cells: no IPython line, nothing to sort
         for line in sorted(p.masked_lines)
         if (text := p.cell.source.split("\n")[line - 1]).lstrip().startswith(("%run", "%cd"))
     )
@@ -242,8 +251,11 @@ def _versions(
         assert isinstance(statement.node, ast.ImportFrom)  # noqa: S101 - imports_from says so
         taken |= {alias.name for alias in statement.node.names}
     ignored: set[str] = set()
+    candidates = _bound_again(statements, module, held)
     while True:
-        versions = find_versions(statements, module, source_of, taken.__contains__, ignored, held)
+        versions = find_versions(
+            statements, module, source_of, taken.__contains__, ignored, held, candidates=candidates
+        )
         # The timeline keys definitions to follow the evolving names: with none, it asks none.
         keys = {
             id(s): s.node.name
@@ -271,3 +283,31 @@ def _versions(
         if not unused:
             return versions, timeline
         ignored |= unused
+
+
+def _bound_again(
+    statements: list[Statement], module: str | None, held: Collection[str]
+) -> set[str]:
+    """The names that may have versions (`find_versions`'s candidates): bound by two statements
+    or more, by an import from `module`, or held. Any other name is bound once, by a def or by
+    code that stays, which `find_versions` would pass over after gathering the kind and place
+    of its binding: most names of a notebook, found here by set work alone. The names each
+    statement gives `find_versions` (a def's own name, an import's, any other's) are among
+    its binds."""
+    once: set[str] = set()
+    many = set(held)
+    for statement in statements:
+        node = statement.node
+        if isinstance(node, DEF_TYPES):
+            name = node.name
+            if name in once:
+                many.add(name)
+            else:
+                once.add(name)
+        elif isinstance(node, ast.ImportFrom) and imports_from(node, module):
+            many |= statement.binds
+        elif statement.binds:
+            if not once.isdisjoint(statement.binds):
+                many |= once & statement.binds
+            once |= statement.binds
+    return many

@@ -25,6 +25,8 @@ from dsprod.notebook._versions import Timeline, Version
 
 __all__ = ["Planner"]
 
+_new_definition = tuple.__new__
+
 
 class Planner(DefinitionChecks):
     def __init__(
@@ -50,16 +52,16 @@ class Planner(DefinitionChecks):
         # of an evolving name names (by the id of the read's node)
         self.named: dict[str, tuple[str | None, dict[int, str]]] = {}
         self.parametrize = parametrize
+        self.by_cell = {p.cell.index: p for p in parsed}
         self.parametrizer = Parametrizer(
             statements,
-            {p.cell.index: p for p in parsed},
+            self.by_cell,  # which neither changes
             resolver.resolve,
             lambda cell, line: Location(notebook.path, cell + 1, line),
             timeline,
         )
         self.blocked = blocked
         self.parsed = parsed
-        self.by_cell = {p.cell.index: p for p in parsed}
         self._lines: dict[int, list[str]] = {}
         self.statements = statements
         self.resolver = resolver
@@ -67,9 +69,17 @@ class Planner(DefinitionChecks):
         self.refused: dict[str, Refusal] = {}
 
     def _definition(self, statement: Statement, name: str, kind: DefinitionKind) -> Definition:
-        lines = self.lines(statement.cell)
-        source = "\n".join(lines[statement.start - 1 : statement.end])
-        return Definition(name, kind, self.notebook.path, source, statement)
+        text = self.by_cell[statement.cell].cell.source
+        if statement.start == 1 and statement.end == text.count("\n") + 1:
+            # The whole cell (most definitions have one of their own): its lines, all of
+            # them joined again, are its text; the cell is neither split nor joined.
+            source = text
+        else:
+            lines = self.lines(statement.cell)
+            source = "\n".join(lines[statement.start - 1 : statement.end])
+        # Made by tuple's own constructor: Definition's (a NamedTuple's) is Python code, and
+        # one is made for every definition and constant of a notebook.
+        return _new_definition(Definition, (name, kind, self.notebook.path, source, statement))
 
     def _is_kept(self, statement: Statement) -> bool:
         parsed = self.by_cell[statement.cell]
@@ -238,7 +248,10 @@ class Planner(DefinitionChecks):
                 continue
             kind: DefinitionKind = "class" if isinstance(node, ast.ClassDef) else "function"
             definition = self._definition(statement, node.name, kind)
-            if self._is_kept(statement):
+            cell = self.by_cell[statement.cell].cell
+            # `_is_kept`'s first answer inline (no tag, no keep comment in the cell: not kept),
+            # without a call for each definition.
+            if (KEEP_TAG in cell.tags or KEEP_COMMENT in cell.source) and self._is_kept(statement):
                 kept.append(definition)
                 continue
             if node.name in self.groups:

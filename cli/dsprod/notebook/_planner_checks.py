@@ -77,17 +77,25 @@ class DefinitionChecks:
                 "`global`; return the new value instead",
             )
             return
-        static = self._versions_read(definition, candidates, needs)
-        if static is None:
-            return
-        pending = sorted(statement.reads - {name} - static)
+        if self.timeline.versions:
+            static = self._versions_read(definition, candidates, needs)
+            if static is None:
+                return
+            pending = sorted(statement.reads - {name} - static)
+        else:
+            # No evolving name in the notebook: `_versions_read`'s first answer (none read,
+            # no name of its own), without the call, for every definition.
+            self.named[name] = (None, {})
+            pending = sorted(statement.reads - {name})
         seen: set[str] = set()
+        known, resolve = self.resolver.known, self.resolver.resolve
         while pending:
             read = pending.pop()
             if read in seen:
                 continue
             seen.add(read)
-            resolution = self.resolver.resolve(read)
+            # Most names are read by several definitions: answered already, without a call.
+            resolution = known.get(read) or resolve(read)
             if resolution.kind == "import":
                 imports_of[name].update(resolution.imports)
             elif resolution.kind == "definition":

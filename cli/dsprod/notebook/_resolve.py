@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from dsprod._records import NamedTuple
-from dsprod.notebook._expr import qualified_name, walked
+from dsprod.notebook._expr import qualified_name, suspects
 from dsprod.notebook._model import Location, Statement
 from dsprod.notebook._runs import RunLine, run_statements
 from dsprod.notebook._scope import summarize
@@ -98,7 +98,9 @@ class Resolver:
         self._provided = provided  # names the target module already defines
         # Evolving names (several versions, `_versions`), with where each version is bound.
         self._changing = changing or {}
-        self._memo: dict[str, Resolution] = {}
+        # What `resolve` answered (a record, never empty, so never false): read as it is by
+        # callers that ask again and again (`_planner_checks`), without a call.
+        self.known: dict[str, Resolution] = {}
         self._active: set[str] = set()
         # Variables only functions use (_shared.py), with those functions: they move together.
         self.shared: dict[str, frozenset[str]] = {}
@@ -112,13 +114,13 @@ class Resolver:
             ]
             if not assigned or self._assignment(assigned[0]).kind == "constant":
                 self.shared[variable] = users
-        self._memo.clear()
+        self.known.clear()
 
     def where(self, statement: Statement) -> Location:
         return located(self._path, statement)
 
     def resolve(self, name: str) -> Resolution:
-        known = self._memo.get(name)
+        known = self.known.get(name)
         if known is not None:
             return known
         if name in self._active:
@@ -128,7 +130,7 @@ class Resolver:
             result = self._resolve(name)
         finally:
             self._active.discard(name)
-        self._memo[name] = result
+        self.known[name] = result
         return result
 
     def _resolve(self, name: str) -> Resolution:
@@ -148,9 +150,6 @@ class Resolver:
             if name in self._provided:
                 return _DEFINITION
             return self._unbound(name)
-        # Loops, not generator expressions: this runs for every name the moved code reads.
-        nodes = [s.node for s in found]
-        binders = tuple([(s.cell, s.start) for s in found])
         if name in self.shared:
             # The functions' own state: the module's, set by its constant (if any) and them.
             assigned = [s for s in found if not isinstance(s.node, DEF_TYPES)]
@@ -166,10 +165,10 @@ class Resolver:
             return Resolution(
                 "state",
                 reason=f"is assigned through `global` in {function} at {self.where(writer)}",
-                binders=binders,
+                binders=_binders(found),
             )
-        if _all_of(nodes, _IMPORTS):
-            keys = [k for n in nodes for k in import_keys(n, name)]
+        if _all_of(found, _IMPORTS):
+            keys = [k for s in found for k in import_keys(s.node, name)]
             # `import a.b` and `import a.c` both bind `a` and together are what the code uses.
             if all(not k[1] and not k[2] for k in keys):
                 return Resolution("import", imports=tuple(sorted(set(keys))))
@@ -181,19 +180,19 @@ class Resolver:
                 "state",
                 reason=f"is imported differently at {self._list(found)}",
                 fix=f"import `{name}` one way only",
-                binders=binders,
+                binders=_binders(found),
             )
-        if _all_of(nodes, DEF_TYPES):
+        if _all_of(found, DEF_TYPES):
             return _DEFINITION
         if len(found) > 1:
             reason = f"is bound {len(found)} times ({self._list(found)})"
-            return Resolution("state", reason=reason, binders=binders)
+            return Resolution("state", reason=reason, binders=_binders(found))
         resolution = self._assignment(found[0])
         if resolution.kind != "state":
             return resolution
         # One plain assignment at the top of a cell: run once, one value for good.
         once = isinstance(found[0].node, ast.Assign | ast.AnnAssign | ast.Import | ast.ImportFrom)
-        return resolution._replace(binders=binders, once=once)
+        return resolution._replace(binders=_binders(found), once=once)
 
     def _assignment(self, statement: Statement) -> Resolution:
         node = statement.node
@@ -232,14 +231,13 @@ class Resolver:
         if isinstance(value, ast.Lambda):
             reads: Iterable[str] = summarize(value).reads
         else:
-            levels, reads = walked(value)
+            found, reads = suspects(value, _CONSTANT_NODES)
             # Breadth first, as `ast.walk`: the first node found decides the reason.
-            for level in levels:
-                for node in level:
-                    if not isinstance(node, _CONSTANT_NODES):
-                        return "is computed at run time"
-                    if isinstance(node, ast.Call) and not self._pure_call(node.func):
-                        return f"is computed by calling {ast.unparse(node.func)}()"
+            for node in found:
+                if not isinstance(node, _CONSTANT_NODES):
+                    return "is computed at run time"
+                if isinstance(node, ast.Call) and not self._pure_call(node.func):
+                    return f"is computed by calling {ast.unparse(node.func)}()"
         for read in reads:
             kind = self.resolve(read).kind
             if kind not in {"builtin", "import", "constant"}:
@@ -341,12 +339,18 @@ class Resolver:
 _IMPORTS = (ast.Import, ast.ImportFrom)
 
 
-def _all_of(nodes: list[ast.stmt], types: tuple[type[ast.stmt], ...]) -> bool:
-    """`all(isinstance(n, types) for n in nodes)`, without a generator to resume per node."""
-    for node in nodes:  # noqa: SIM110 - the loop is the point
-        if not isinstance(node, types):
+def _all_of(statements: list[Statement], types: tuple[type[ast.stmt], ...]) -> bool:
+    """`all(isinstance(s.node, types) for s in statements)`, without a generator to resume
+    per statement, nor a list of their nodes (this runs for every name moved code reads)."""
+    for statement in statements:  # noqa: SIM110 - the loop is the point
+        if not isinstance(statement.node, types):
             return False
     return True
+
+
+def _binders(statements: list[Statement]) -> tuple[tuple[int, int], ...]:
+    """Where `statements` bind a name, as (cell index, line): made for notebook state only."""
+    return tuple([(s.cell, s.start) for s in statements])
 
 
 def _imported(key: ImportKey) -> tuple[str, str]:

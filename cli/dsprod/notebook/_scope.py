@@ -258,8 +258,9 @@ class _Visitor(ast.NodeVisitor):
                 self.visit(node.returns)
             self._bind(node.name)
         previous = self.scope
-        scope = self._push("function")
-        scope.bound.update([arg.arg for arg in every])
+        bound = self._push("function").bound
+        for arg in every:  # a loop, not a list comprehension: most functions have few
+            bound.add(arg.arg)
         if isinstance(node, ast.Lambda):
             self.visit(node.body)
         else:

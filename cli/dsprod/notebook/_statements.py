@@ -32,6 +32,7 @@ DefNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 KEEP_TAG = "dsprod-keep"
 KEEP_COMMENT = "dsprod: keep"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_new_statement = tuple.__new__
 
 
 class ImportKey(NamedTuple):
@@ -56,31 +57,47 @@ def located(path: Path, statement: Statement) -> Location:
 
 
 def cell_statements(parsed: ParsedCell) -> list[Statement]:
-    if parsed.tree is None:
+    tree = parsed.tree
+    if tree is None:
         return []
-    lines = parsed.cell.source.split("\n")
-    body = parsed.tree.body
+    source = parsed.cell.source
+    cell = parsed.cell.index
+    # Lines are read only for comments (above a statement, or closing a definition's body):
+    # a cell without `#` has none, so it is not split (most cells: a split and a look at the
+    # line above each statement saved, and `_trailing_comments` would stop at once).
+    lines = source.split("\n") if "#" in source else None
+    last = (len(lines) if lines is not None else source.count("\n") + 1) + 1
+    body = tree.body
     masked = parsed.masked_lines
     result: list[Statement] = []
     previous_end = 0
-    for number, node in enumerate(body):
-        start = statement_start(parsed, lines, node, previous_end)
+    for number, node in enumerate(body, start=1):
+        start = node.lineno
+        if lines is not None:
+            start = statement_start(parsed, lines, node, previous_end)
+        elif isinstance(node, DEF_TYPES) and node.decorator_list:  # no comment above it
+            start = min(start, *(d.lineno for d in node.decorator_list))
         end = node.end_lineno or node.lineno
-        following = body[number + 1].lineno if number + 1 < len(body) else len(lines) + 1
-        if isinstance(node, DEF_TYPES):
+        following = body[number].lineno if number < len(body) else last
+        if lines is not None and isinstance(node, DEF_TYPES):
             end = _trailing_comments(lines, end, following)
         binds, reads, global_writes = summary(node)
+        # Made by tuple's own constructor: Statement's (a NamedTuple's) is Python code, and
+        # keywords cost more still (a few thousand instructions a statement of a notebook).
         result.append(
-            Statement(
-                cell=parsed.cell.index,
-                node=node,
-                start=start,
-                end=end,
-                binds=binds,
-                reads=frozenset(reads),
-                global_writes=global_writes,
-                shares_line=node.lineno == previous_end or end == following,
-                ipython=bool(masked) and any(start <= line <= end for line in masked),
+            _new_statement(
+                Statement,
+                (
+                    cell,
+                    node,
+                    start,
+                    end,
+                    binds,
+                    frozenset(reads),
+                    global_writes,
+                    node.lineno == previous_end or end == following,
+                    bool(masked) and not masked.isdisjoint(range(start, end + 1)),
+                ),
             )
         )
         previous_end = end

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Set
 from functools import cached_property
 
 from dsprod._records import NamedTuple
@@ -72,6 +72,8 @@ def find_versions(
     taken: Callable[[str], bool],
     replaced: Collection[str] = (),
     held: Collection[str] = (),
+    *,
+    candidates: Set[str],
 ) -> dict[str, list[Version]]:
     """The evolving names of `statements` (every top-level statement, in order), each with its
     versions in order of first appearance. A name qualifies when `def`/`class` statements of
@@ -82,7 +84,10 @@ def find_versions(
     calls where the notebook reaches it (`_merge.held_by_callers`): a `def` of one is a
     version beside the module's, which keeps the name, as if an import bound it first.
     Versions defined in the notebook get names: the last body keeps the name when no import
-    binds it, the others get `name_v1`, `name_v2`, ... (skipping `taken` names)."""
+    binds it, the others get `name_v1`, `name_v2`, ... (skipping `taken` names). Only
+    `candidates` are looked at: every name that may qualify must be among them."""
+    if not candidates:
+        return {}
     bindings: dict[str, list[tuple[str, str, Statement]]] = {}  # name -> (kind, identity, at)
     plain: set[str] = set()
     for statement in statements:
@@ -96,14 +101,16 @@ def find_versions(
                     bindings.setdefault(alias.asname or alias.name, []).append(entry)
         elif isinstance(node, DEF_TYPES):
             # The body's text is its identity: read below, for a name bound more than once.
-            bindings.setdefault(node.name, []).append(("def", "", statement))
+            if node.name in candidates:
+                bindings.setdefault(node.name, []).append(("def", "", statement))
             if len(statement.binds) > 1:
                 # Assigned through `global` when a function is called: no place in the timeline.
                 plain |= statement.binds - {node.name}
-        elif statement.binds:
+        elif statement.binds and not candidates.isdisjoint(statement.binds):
             at = f"{statement.cell}:{statement.start}"
             for name in statement.binds:
-                bindings.setdefault(name, []).append(("state", at, statement))
+                if name in candidates:
+                    bindings.setdefault(name, []).append(("state", at, statement))
     found: dict[str, list[Version]] = {}
     for name, met in bindings.items():
         if len(met) == 1:  # most names, without making a set of kinds
