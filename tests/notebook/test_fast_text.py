@@ -1,7 +1,7 @@
 """What dsprod writes without the standard library's slow paths: the manifest's indented text
-(`_manifest._indented`, `Manifest.render`) and hashes (`_manifest.digest`), and a changed
-cell's source found from the end of the cell (`_rewrite._last_member`). Each must give
-exactly what the slow path gives."""
+(`_manifest._indented`, `Manifest.render`) and hashes (`_manifest.digest`), a changed cell's
+source found from the end of the cell (`_rewrite._last_member`), and `__all__` sorted by a
+key of one string (`_module._all_sorted`). Each must give exactly what the slow path gives."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from dsprod.notebook._manifest import (
     _indented,
     digest,
 )
+from dsprod.notebook._module import _all_order, _all_sorted
 from dsprod.notebook._rewrite import _DECODER, _last_member, _members
 
 _text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=12)
@@ -138,3 +139,23 @@ def test_the_digest_is_sha256_with_or_without_cpythons_own(
 
 def _no_module(name: str) -> object:
     raise ImportError(name)
+
+
+# Names of word characters, numbers with leading zeros and zeros alone, and now and then a
+# character that takes the slow path.
+_names = st.text(alphabet="aAbzZ_0019", max_size=7) | st.text(max_size=3)
+
+
+@settings(max_examples=500)
+@given(st.lists(_names, max_size=12))
+def test_all_is_sorted_as_ruffs_natural_order_key_sorts_it(names: list[str]) -> None:
+    """Whatever the names: the same order as `_all_order`'s, equal keys (`a01`, `a1`) in the
+    order the set gives them alike; a name `_all_order` fails on (`²`, a digit to
+    `str.isdigit` only) fails alike."""
+    try:
+        expected = sorted(set(names), key=_all_order)
+    except ValueError:
+        with pytest.raises(ValueError, match="invalid literal"):
+            _all_sorted(set(names))
+        return
+    assert _all_sorted(set(names)) == expected
