@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from dsprod.notebook._manifest import digest
 from dsprod.notebook._module import ModuleText, symbol_sources
-from dsprod.notebook._spans import WrittenModule, known_statements
+from dsprod.notebook._spans import Entry, WrittenModule, known_statements
 from tests.helpers import make_project, run_cli, write_notebook
 
 MODULES = {
@@ -177,3 +177,64 @@ def test_all_as_dsprod_writes_it_is_where_a_whole_parse_finds_it(
     except SyntaxError:
         return
     assert WrittenModule(text).spans() == ModuleText(text, tree).spans()
+
+
+_LINES = [
+    "",
+    "   ",
+    "\t",
+    "x = 1",
+    "A = B = (",
+    "    2,",
+    ")",
+    "def f():",
+    "    return 1",
+    "    ",
+    "# comment",
+    "@decorate",
+    "@decorate(",
+    "async def g():",
+    "class C:",
+    "    y = 2",
+    '"""Doc.',
+    'at column 0"""',
+    "if x:",
+    "else:",
+    "    pass",
+    "try:",
+    "except E:",
+    "import math",
+    "x = 1  ",
+    "x = 1\r",
+    "_z: int = 3",
+    "\x0c",
+]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(_LINES), max_size=14), st.booleans())
+def test_spans_and_sources_of_any_module_are_those_of_a_whole_parse(
+    lines: list[str], know: bool
+) -> None:
+    """Modules of lines that start pieces or continue them, blank lines with and without
+    spaces, decorators, clauses, a string across lines; every statement known, or none."""
+    text = "\n".join(lines)
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return
+    module = ModuleText(text, tree)
+    known: dict[str, list[Entry]] = {}
+    if know:
+        split = text.split("\n")
+        known = known_statements(
+            ("\n".join(split[_first(n) - 1 : n.end_lineno]), n, _first(n)) for n in tree.body
+        )
+    written = WrittenModule(text, known)
+    assert written.spans() == module.spans()
+    assert symbol_sources(written) == symbol_sources(module)
+
+
+def _first(node: ast.stmt) -> int:
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)])

@@ -83,6 +83,8 @@ def read_module(path: Path) -> ModuleText | None:
 
 
 def symbol_sources(module: ModuleText | WrittenModule) -> dict[str, str]:
+    if isinstance(module, WrittenModule):
+        return module.sources()  # the same texts, mostly without a split and joins
     lines = module.text.split("\n")
     return {name: "\n".join(lines[a - 1 : b]) for name, (a, b) in module.spans().items()}
 
