@@ -120,10 +120,14 @@ def test_known_statements_give_the_spans_of_a_whole_parse() -> None:
     tree = ast.parse(cell)
     lines = cell.split("\n")
     known = known_statements(
-        [("\n".join(lines[0:7]), tree.body[0], 1), (lines[8], tree.body[1], 9)]
+        [("\n".join(lines[0:7]), cell, tree.body[0], 1, 7), (lines[8], cell, tree.body[1], 9, 9)]
     )
     # From the statement's first line, the comment above it left out.
     assert set(known) == {"\n".join(lines[1:7]), lines[8]}
+    # A source that is not its cell's lines (given parameters) is not known.
+    assert not known_statements([("LIMIT = A = 3", cell, tree.body[1], 9, 9)])
+    assert not known_statements([(cell + " ", cell, tree.body[0], 1, 9)])
+    assert known_statements([(cell, cell, tree.body[0], 1, 9)])
     module = '"""Doc.\n\nText at column 0.\n"""\n\n' + "\n".join(lines[1:7]) + "\n\n\n"
     module += lines[8] + "\n\n\n" + "\n".join(lines[1:7]) + "\n"
     assert WrittenModule(module, known).spans() == ModuleText(module, ast.parse(module)).spans()
@@ -228,7 +232,9 @@ def test_spans_and_sources_of_any_module_are_those_of_a_whole_parse(
     if know:
         split = text.split("\n")
         known = known_statements(
-            ("\n".join(split[_first(n) - 1 : n.end_lineno]), n, _first(n)) for n in tree.body
+            (source, text, n, _first(n), n.end_lineno or n.lineno)
+            for n in tree.body
+            for source in ("\n".join(split[_first(n) - 1 : n.end_lineno]),)
         )
     written = WrittenModule(text, known)
     assert written.spans() == module.spans()
