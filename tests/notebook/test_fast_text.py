@@ -106,13 +106,18 @@ _member_values = _text | st.lists(_text, max_size=3) | _nested | st.lists(_neste
     ),
     st.sampled_from([None, 1, 2]),
     st.booleans(),
+    st.sampled_from([None, (",", ":"), (", ", " : "), (",", ":\t"), (",", ": \n")]),
 )
 def test_the_source_found_from_the_end_is_the_member_walk_s(
-    cell: dict[str, object], indent: int | None, ascii_only: bool
+    cell: dict[str, object],
+    indent: int | None,
+    ascii_only: bool,
+    separators: tuple[str, str] | None,
 ) -> None:
     """Whatever the order of the members, whatever holds a nested `source` or a name ending
-    in one: the fast path answers only when it is sure, and then as the walk does."""
-    text = json.dumps(cell, indent=indent, ensure_ascii=ascii_only)
+    in one, whatever the spaces around a colon: the fast path answers only when it is sure,
+    and then as the walk does."""
+    text = json.dumps(cell, indent=indent, ensure_ascii=ascii_only, separators=separators)
     found = _last_member(text, "source")
     members = _members(text, 0, _DECODER)
     if found is not None:

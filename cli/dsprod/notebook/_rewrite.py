@@ -10,7 +10,7 @@ import ast
 import copy
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 
 from dsprod.notebook._edits import Edit, apply_edits
@@ -35,6 +35,8 @@ _IMPORTS = (ast.Import, ast.ImportFrom)  # a tuple made once: `A | B` makes a un
 _PLACE = itemgetter(0, 2)  # a statement's (cell, start), in C: no Python call a statement
 _DECODER = json.JSONDecoder()
 _BEFORE_NAME = frozenset(" \t\r\n{,")
+_SPACES = frozenset(" \t\r\n")  # JSON's whitespace
+_SCAN: Callable[[str, int], tuple[object, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 _COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
 _SPACE = re.compile(r"[ \t\r\n]*")  # JSON's whitespace
 # A JSON string as `json.dumps(s, ensure_ascii=False)` writes it, without building an encoder
@@ -258,7 +260,7 @@ def _with_source(cell_text: str, key: str, source: str, prefix: str, indent: int
         return cell_text[:start] + "[]" + cell_text[end:]
     # Jupyter writes a list of lines one per line, one indent deeper than the member.
     inner = prefix + " " * indent * 2
-    body = ",\n".join(inner + _string(line) for line in lines)
+    body = inner + (",\n" + inner).join(map(_string, lines))  # no generator: one C loop
     closing = prefix + " " * indent
     return f"{cell_text[:start]}[\n{body}\n{closing}]{cell_text[end:]}"
 
@@ -276,16 +278,22 @@ def _last_member(cell_text: str, key: str) -> tuple[int, int] | None:
     at = cell_text.rfind(f'"{key}"')
     if at <= 0 or cell_text[at - 1] not in _BEFORE_NAME:
         return None
-    colon = _COLON.match(cell_text, at + len(key) + 2)
-    if colon is None:
-        return None
+    start = at + len(key) + 2
+    if cell_text.startswith(": ", start) and cell_text[start + 2 : start + 3] not in _SPACES:
+        start += 2  # as Jupyter writes it: what `_COLON` matches, without a regex's call
+    else:
+        colon = _COLON.match(cell_text, start)
+        if colon is None:
+            return None
+        start = colon.end()
     try:
-        _, end = _DECODER.raw_decode(cell_text, colon.end())
-    except ValueError:
+        # json.loads's C scanner itself: `raw_decode` is a Python call around it.
+        _, end = _SCAN(cell_text, start)
+    except (StopIteration, ValueError):  # what `raw_decode` says with a ValueError
         return None
     if cell_text[end:].strip() != "}":
         return None
-    return colon.end(), end
+    return start, end
 
 
 def _cell_arrays(text: str, document: dict[str, Any]) -> list[CellSpans]:
