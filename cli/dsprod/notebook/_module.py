@@ -146,11 +146,12 @@ def compose_module(
     if constants:
         anchor = all_node or first_def
         at = _start(anchor) - 1 if anchor is not None else len(lines)
-        lines_of_constants = [line for _, source in constants for line in source.split("\n")]
         # One blank line before them, not two: isort (ruff's I001) wants one after imports.
         lead = [""] if at == 0 or lines[at - 1].strip() else []
         tail = [""] if anchor is not None else []
-        edits.append((at, at, [*lead, *lines_of_constants, *tail]))
+        # Their lines as one item, joined already: the module's lines are only joined by line
+        # breaks at the end, and the edits below it were placed before any edit is made.
+        edits.append((at, at, [*lead, "\n".join(source for _, source in constants), *tail]))
     if all_node is not None and exported:
         present = _all_names(all_node)
         if present is not None:
@@ -167,9 +168,9 @@ def compose_module(
                     )
                 )
     if definitions:
-        appended: list[str] = []
-        for _, source in definitions:
-            appended += ["", "", *source.split("\n")]
+        # Two blank lines before each: as one item, as the constants are (no split of 1,000
+        # definitions into lines, to join them again).
+        appended = ["", "", "\n\n\n".join(source for _, source in definitions)]
         edits.append((len(lines), len(lines), appended))
 
     for first, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
