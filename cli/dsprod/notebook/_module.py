@@ -200,7 +200,7 @@ def _all_sorted(names: set[str]) -> list[str]:
 
     Names of ASCII letters, digits and underscores (every name dsprod writes) are sorted by a
     key that is one string, `_word_order`'s: 1,000 names took 21 M instructions to sort by
-    `_all_order`'s lists of tuples, compared level by level, and take 3 M. Exact: the two
+    `_all_order`'s lists of tuples, compared level by level, and take 5 M. Exact: the two
     keys order any two such names alike, and tie the same pairs, so the stable sort keeps the
     same order (tests/notebook/test_fast_text.py holds them to each other)."""
     if _WORDS.fullmatch("".join(names)):
