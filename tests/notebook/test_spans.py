@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from dsprod.notebook._manifest import digest
 from dsprod.notebook._module import ModuleText, symbol_sources
-from dsprod.notebook._spans import WrittenModule, known_statements
+from dsprod.notebook._spans import Entry, WrittenModule, known_statements
 from tests.helpers import make_project, run_cli, write_notebook
 
 MODULES = {
@@ -120,10 +120,14 @@ def test_known_statements_give_the_spans_of_a_whole_parse() -> None:
     tree = ast.parse(cell)
     lines = cell.split("\n")
     known = known_statements(
-        [("\n".join(lines[0:7]), tree.body[0], 1), (lines[8], tree.body[1], 9)]
+        [("\n".join(lines[0:7]), cell, tree.body[0], 1, 7), (lines[8], cell, tree.body[1], 9, 9)]
     )
     # From the statement's first line, the comment above it left out.
     assert set(known) == {"\n".join(lines[1:7]), lines[8]}
+    # A source that is not its cell's lines (given parameters) is not known.
+    assert not known_statements([("LIMIT = A = 3", cell, tree.body[1], 9, 9)])
+    assert not known_statements([(cell + " ", cell, tree.body[0], 1, 9)])
+    assert known_statements([(cell, cell, tree.body[0], 1, 9)])
     module = '"""Doc.\n\nText at column 0.\n"""\n\n' + "\n".join(lines[1:7]) + "\n\n\n"
     module += lines[8] + "\n\n\n" + "\n".join(lines[1:7]) + "\n"
     assert WrittenModule(module, known).spans() == ModuleText(module, ast.parse(module)).spans()
@@ -177,3 +181,66 @@ def test_all_as_dsprod_writes_it_is_where_a_whole_parse_finds_it(
     except SyntaxError:
         return
     assert WrittenModule(text).spans() == ModuleText(text, tree).spans()
+
+
+_LINES = [
+    "",
+    "   ",
+    "\t",
+    "x = 1",
+    "A = B = (",
+    "    2,",
+    ")",
+    "def f():",
+    "    return 1",
+    "    ",
+    "# comment",
+    "@decorate",
+    "@decorate(",
+    "async def g():",
+    "class C:",
+    "    y = 2",
+    '"""Doc.',
+    'at column 0"""',
+    "if x:",
+    "else:",
+    "    pass",
+    "try:",
+    "except E:",
+    "import math",
+    "x = 1  ",
+    "x = 1\r",
+    "_z: int = 3",
+    "\x0c",
+]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(_LINES), max_size=14), st.booleans())
+def test_spans_and_sources_of_any_module_are_those_of_a_whole_parse(
+    lines: list[str], know: bool
+) -> None:
+    """Modules of lines that start pieces or continue them, blank lines with and without
+    spaces, decorators, clauses, a string across lines; every statement known, or none."""
+    text = "\n".join(lines)
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return
+    module = ModuleText(text, tree)
+    known: dict[str, list[Entry]] = {}
+    if know:
+        split = text.split("\n")
+        known = known_statements(
+            (source, text, n, _first(n), n.end_lineno or n.lineno)
+            for n in tree.body
+            for source in ("\n".join(split[_first(n) - 1 : n.end_lineno]),)
+        )
+    written = WrittenModule(text, known)
+    assert written.spans() == module.spans()
+    assert symbol_sources(written) == symbol_sources(module)
+
+
+def _first(node: ast.stmt) -> int:
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)])

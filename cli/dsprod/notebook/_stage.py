@@ -162,9 +162,9 @@ def _notebook_side(
     # what is not the text of a statement parsed in the notebook (`_spans`).
     by_cell = {p.cell.index: p.cell.source for p in plan.parsed}
     known = known_statements(
-        (d.source, d.statement.node, d.statement.start)
+        (d.source, by_cell[s.cell], s.node, s.start, s.end)
         for d in plan.moved
-        if d.source == _lines(by_cell[d.statement.cell], d.statement.start, d.statement.end)
+        for s in (d.statement,)
     )
 
     moved_names = [d.name for d in plan.moved]
@@ -193,12 +193,6 @@ def _notebook_side(
     )
     notebook_text = render_notebook(notebook, sources)
     return known, sources, notebook_text, import_text
-
-
-def _lines(source: str, first: int, last: int) -> str:
-    if first == 1 and source.count("\n") == last - 1:
-        return source  # all its lines: a definition that is its cell, without a split and a join
-    return "\n".join(source.split("\n")[first - 1 : last])
 
 
 def lint_root(stage: Stage) -> Path:
