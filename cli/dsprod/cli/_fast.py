@@ -229,9 +229,7 @@ def _run_extract(parsed: Mapping[str, Any], notebooks: list[Path], globals_: lis
     # dsprod's dependencies (the commit hook's) this says so, as the typer path would. Looked
     # up, not imported: its package imports sysconfig to find its binary (0.5 ms), which the
     # engine finds without it in a virtual environment.
-    import importlib.util
-
-    if importlib.util.find_spec("ruff") is None:
+    if not _findable("ruff"):
         raise ModuleNotFoundError("No module named 'ruff'", name="ruff")
 
     from dsprod._output import Output
@@ -256,6 +254,20 @@ def _run_extract(parsed: Mapping[str, Any], notebooks: list[Path], globals_: lis
         timeout=parsed["timeout"],
     )
     return run_extract(output, notebooks, options)
+
+
+def _findable(name: str) -> bool:
+    """`importlib.util.find_spec(name) is not None`, for a top-level module, without importing
+    importlib.util (1 M instructions of every extract's start-up): for a module not imported
+    yet, find_spec asks each finder of `sys.meta_path` in turn, `finder.find_spec(name, None,
+    None)`, as this does (what a finder raises, such as ModuleNotFoundError, goes through).
+    Anything else (a module imported, a finder of before Python 3.4) is find_spec's to say."""
+    finders = sys.meta_path
+    if name in sys.modules or not finders or not all(hasattr(f, "find_spec") for f in finders):
+        import importlib.util
+
+        return importlib.util.find_spec(name) is not None
+    return any(finder.find_spec(name, None, None) is not None for finder in finders)
 
 
 def _only_names(only: str) -> frozenset[str]:
