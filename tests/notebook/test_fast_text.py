@@ -5,10 +5,11 @@ exactly what the slow path gives."""
 
 from __future__ import annotations
 
+import builtins
 import hashlib
-import importlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -127,7 +128,7 @@ def test_the_digest_is_sha256_with_or_without_cpythons_own(
     there is one, else from hashlib: the same either way."""
     _manifest._sha256.cache_clear()
     if not own:
-        monkeypatch.setattr(importlib, "import_module", _no_module)
+        monkeypatch.setattr(builtins, "__import__", _without_own_sha256)
     try:
         for text in ("", "def f():\n    return 1\n", "Ä ∑ 🎉"):
             assert digest(text) == hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -136,5 +137,10 @@ def test_the_digest_is_sha256_with_or_without_cpythons_own(
         _manifest._sha256.cache_clear()
 
 
-def _no_module(name: str) -> object:
-    raise ImportError(name)
+_import = builtins.__import__
+
+
+def _without_own_sha256(name: str, *args: Any, **kwargs: Any) -> object:
+    if name in ("_sha2", "_sha256"):
+        raise ImportError(name)
+    return _import(name, *args, **kwargs)
