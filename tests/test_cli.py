@@ -490,6 +490,29 @@ def test_the_fast_extract_finds_ruff_as_find_spec_does(
     assert answers[0] == answers[1]
 
 
+def test_the_fast_path_imports_ntpath_as_python_does() -> None:
+    # `_fast` imports ntpath with Windows' modules marked missing: the same module results
+    # (each name, a function by where it is defined), and nothing is left marked.
+    probe = (
+        "import sys\n{first}import ntpath\n"
+        "code = lambda v: getattr(v, '__code__', None)\n"
+        "print([(k, code(v).co_firstlineno if code(v) else repr(v)) for k, v in"
+        " sorted(vars(ntpath).items()) if k not in ('__builtins__', '__loader__', '__spec__')])\n"
+        "print([m for m in ('nt', '_winapi') if m in sys.modules])"
+    )
+    found = [
+        subprocess.run(
+            [sys.executable, "-c", probe.format(first=first)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for first in ("", "import dsprod.cli._fast\n")
+    ]
+    assert found[0] == found[1]
+    assert found[1].endswith("\n[]\n")
+
+
 def test_the_fast_extract_imports_only_what_it_uses(tmp_path: Path) -> None:
     # What only rare inputs need is imported where it is used: a `%run` line (shlex), a
     # notebook name that is not ASCII (unicodedata), a percent script (copy), --verify's kernel

@@ -20,7 +20,34 @@ import contextlib
 import gc
 import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
+
+
+@contextlib.contextmanager
+def _absent(*names: str) -> Iterator[None]:
+    """`names` known missing while the block runs: importing one fails at once.
+
+    pathlib imports ntpath (for its Windows paths), which asks for six names of Windows' own
+    `nt` and `_winapi` modules, one `from ... import` each, each looked for in every folder of
+    `sys.path` before it fails: 2.3 M instructions of every start-up. Marked missing (None in
+    `sys.modules`), each fails with the same ImportError at once, which ntpath catches as it
+    did; nothing is left marked. Only for names not imported: on Windows, `nt` is os's own.
+    """
+    marked = [name for name in names if name not in sys.modules]
+    for name in marked:
+        sys.modules[name] = None  # type: ignore[assignment]  # the import system's "missing"
+    try:
+        yield
+    finally:
+        for name in marked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
+if sys.platform != "win32" and "ntpath" not in sys.modules:
+    with _absent("nt", "_winapi"):
+        import ntpath  # noqa: F401 - imported here for pathlib, see _absent
+
+from pathlib import Path  # noqa: E402 - after ntpath
 
 TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
 
