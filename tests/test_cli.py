@@ -451,16 +451,79 @@ def test_the_fast_extract_needs_no_typer(
     assert "def area" not in "".join(code_sources(nb))
 
 
+class _Refusing:
+    """A finder that says a module is missing, as the commit hook's environment would."""
+
+    def find_spec(self, name: str, path: object, target: object = None) -> None:
+        if name == "json":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+class _Legacy:
+    """A finder of before Python 3.4: find_module only."""
+
+    def find_module(self, name: str, path: object = None) -> None:
+        return None
+
+
+@pytest.mark.parametrize("finders", [(), (_Refusing(),), (_Legacy(),)])
+@pytest.mark.parametrize("name", ["json", "ruff", "pytest", "no_such_module_here", "sys"])
+def test_the_fast_extract_finds_ruff_as_find_spec_does(
+    monkeypatch: pytest.MonkeyPatch, finders: tuple[object, ...], name: str
+) -> None:
+    import importlib.util
+    import warnings
+
+    from dsprod.cli import _fast
+
+    monkeypatch.setattr(sys, "meta_path", [*finders, *sys.meta_path])
+    if name == "json":  # not imported yet: the finders are asked
+        monkeypatch.delitem(sys.modules, "json")
+    answers: list[bool | str | None] = []
+    for find in (_fast._findable, lambda n: importlib.util.find_spec(n) is not None):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ImportWarning)  # the legacy finder's
+            try:
+                answers.append(find(name))
+            except ModuleNotFoundError as exc:
+                answers.append(exc.name)
+    assert answers[0] == answers[1]
+
+
+def test_the_fast_path_imports_ntpath_as_python_does() -> None:
+    # `_fast` imports ntpath with Windows' modules marked missing: the same module results
+    # (each name, a function by where it is defined), and nothing is left marked.
+    probe = (
+        "import sys\n{first}import ntpath\n"
+        "code = lambda v: getattr(v, '__code__', None)\n"
+        "print([(k, code(v).co_firstlineno if code(v) else repr(v)) for k, v in"
+        " sorted(vars(ntpath).items()) if k not in ('__builtins__', '__loader__', '__spec__')])\n"
+        "print([m for m in ('nt', '_winapi') if m in sys.modules])"
+    )
+    found = [
+        subprocess.run(
+            [sys.executable, "-c", probe.format(first=first)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for first in ("", "import dsprod.cli._fast\n")
+    ]
+    assert found[0] == found[1]
+    assert found[1].endswith("\n[]\n")
+
+
 def test_the_fast_extract_imports_only_what_it_uses(tmp_path: Path) -> None:
     # What only rare inputs need is imported where it is used: a `%run` line (shlex), a
-    # notebook name that is not ASCII (unicodedata), --verify's kernel client. And typing is
-    # for mypy: records are `dsprod._records`', annotations strings (12 M instructions).
+    # notebook name that is not ASCII (unicodedata), a percent script (copy), --verify's kernel
+    # client. And typing is for mypy: records are `dsprod._records`', annotations strings (12 M
+    # instructions); importlib is not needed to find ruff or a SHA-256 (1.5 M).
     nb = write_notebook(tmp_path / "shapes.ipynb", *CELLS)
+    rare = ("shlex", "unicodedata", "copy", "jupyter_client", "typer", "typing", "importlib")
     probe = (
         "import sys\nfrom dsprod.cli import _fast\n"
         f"assert _fast.run(['-q', 'extract', '--no-format', {str(nb)!r}]) == 0\n"
-        "print(sorted(m for m in ('shlex', 'unicodedata', 'jupyter_client', 'typer', 'typing')"
-        " if m in sys.modules))"
+        f"print(sorted(m for m in {rare!r} if m in sys.modules))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=False, cwd=tmp_path

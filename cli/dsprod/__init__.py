@@ -6,8 +6,6 @@ so that `dsprod --help` does not pay for the extraction engine.
 
 from __future__ import annotations
 
-import importlib
-
 # Not `from typing import TYPE_CHECKING`: typing costs ~20 ms, all before `main` can catch a
 # Ctrl-C (mypy knows this name by itself).
 TYPE_CHECKING = False
@@ -93,5 +91,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _HOMES:
+        import importlib  # here: the commands import what they use, not through this
+
         return getattr(importlib.import_module(_HOMES[name]), name)
     raise AttributeError(f"module 'dsprod' has no attribute {name!r}")

@@ -20,7 +20,34 @@ import contextlib
 import gc
 import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
+
+
+@contextlib.contextmanager
+def _absent(*names: str) -> Iterator[None]:
+    """`names` known missing while the block runs: importing one fails at once.
+
+    pathlib imports ntpath (for its Windows paths), which asks for six names of Windows' own
+    `nt` and `_winapi` modules, one `from ... import` each, each looked for in every folder of
+    `sys.path` before it fails: 2.3 M instructions of every start-up. Marked missing (None in
+    `sys.modules`), each fails with the same ImportError at once, which ntpath catches as it
+    did; nothing is left marked. Only for names not imported: on Windows, `nt` is os's own.
+    """
+    marked = [name for name in names if name not in sys.modules]
+    for name in marked:
+        sys.modules[name] = None  # type: ignore[assignment]  # the import system's "missing"
+    try:
+        yield
+    finally:
+        for name in marked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
+if sys.platform != "win32" and "ntpath" not in sys.modules:
+    with _absent("nt", "_winapi"):
+        import ntpath  # noqa: F401 - imported here for pathlib, see _absent
+
+from pathlib import Path  # noqa: E402 - after ntpath
 
 TYPE_CHECKING = False  # not typing's: importing typing costs 12 M instructions of a start-up
 
@@ -229,9 +256,7 @@ def _run_extract(parsed: Mapping[str, Any], notebooks: list[Path], globals_: lis
     # dsprod's dependencies (the commit hook's) this says so, as the typer path would. Looked
     # up, not imported: its package imports sysconfig to find its binary (0.5 ms), which the
     # engine finds without it in a virtual environment.
-    import importlib.util
-
-    if importlib.util.find_spec("ruff") is None:
+    if not _findable("ruff"):
         raise ModuleNotFoundError("No module named 'ruff'", name="ruff")
 
     from dsprod._output import Output
@@ -256,6 +281,20 @@ def _run_extract(parsed: Mapping[str, Any], notebooks: list[Path], globals_: lis
         timeout=parsed["timeout"],
     )
     return run_extract(output, notebooks, options)
+
+
+def _findable(name: str) -> bool:
+    """`importlib.util.find_spec(name) is not None`, for a top-level module, without importing
+    importlib.util (1 M instructions of every extract's start-up): for a module not imported
+    yet, find_spec asks each finder of `sys.meta_path` in turn, `finder.find_spec(name, None,
+    None)`, as this does (what a finder raises, such as ModuleNotFoundError, goes through).
+    Anything else (a module imported, a finder of before Python 3.4) is find_spec's to say."""
+    finders = sys.meta_path
+    if name in sys.modules or not finders or not all(hasattr(f, "find_spec") for f in finders):
+        import importlib.util
+
+        return importlib.util.find_spec(name) is not None
+    return any(finder.find_spec(name, None, None) is not None for finder in finders)
 
 
 def _only_names(only: str) -> frozenset[str]:

@@ -37,14 +37,15 @@ from dsprod.notebook._edits import (
     without_global,
 )
 from dsprod.notebook._model import Location, ParsedCell, Statement
-from dsprod.notebook._own import own_problem, signature_annotations
 from dsprod.notebook._references import Reference, references
 from dsprod.notebook._resolve import Resolution
 from dsprod.notebook._statements import words
 from dsprod.notebook._versions import Timeline
-from dsprod.notebook._wrap import value_problem, wrapped
 
 __all__ = ["Parametrized", "Parametrizer"]
+
+# `_own` (with `_prompt`) and `_wrap` are imported where they are used: only a definition that
+# reads notebook state needs them, 1.4 M instructions of every other extract's start-up.
 
 _COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.If, ast.Try)
 
@@ -100,6 +101,8 @@ class Parametrizer:
         refs = references(node, frozenset([read]))
         early = [r for r in refs if r.depth == 0]
         if early and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            from dsprod.notebook._own import signature_annotations
+
             annotations = signature_annotations(node)
             inside = {id(n): a for a in annotations for n in ast.walk(a)}
             if any(id(r.node) not in inside for r in early):
@@ -147,6 +150,8 @@ class Parametrizer:
         needing = {n: tuple(sorted(p)) for n, p in params.items() if p}
         refusals: dict[str, str] = {}
         for name, names in needing.items():
+            from dsprod.notebook._own import own_problem
+
             reason = own_problem(self, definitions[name], names, needing)
             if reason:
                 refusals[name] = reason
@@ -290,6 +295,8 @@ class Parametrizer:
         where = self.at(statement.cell, ref.node.lineno)
         listed = _listed(names)
         if ref.call is None:
+            from dsprod.notebook._wrap import value_problem
+
             changing = [n for n in names if not self.resolve(n).once]
             return value_problem(ref, names, callee, where, moving=moving, changing=changing)
         local = [n for n in names if not ref.sees_global(n)]
@@ -359,6 +366,8 @@ class Parametrizer:
                 if ref.call is not None:
                     edits += call_keywords(lines, ref.call, list(passed))
                 elif ref.consumer is not None:
+                    from dsprod.notebook._wrap import wrapped
+
                     # In the module, the wrapper calls the version by its name there.
                     edit = wrapped(lines, ref.node, passed, callee if mover else ref.node.id)
                     renamed = [e for e in renamed if (e.line, e.col) != (edit.line, edit.col)]

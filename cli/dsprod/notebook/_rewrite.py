@@ -7,7 +7,6 @@ written back exactly as read, the way Jupyter writes (indent 1, UTF-8, trailing 
 from __future__ import annotations
 
 import ast
-import copy
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -355,6 +354,10 @@ def _apply(document: dict[str, Any], sources: dict[int, str | None]) -> None:
 
 
 def _render_percent(notebook: Notebook, sources: dict[int, str | None]) -> str:
+    # Here, with jupytext: only a percent script needs copy (and the weakref it imports, 2.5 M
+    # instructions of every other extract's start-up).
+    import copy
+
     import jupytext
     import nbformat
 
