@@ -127,3 +127,30 @@ def test_without_threads_the_files_are_synced_one_by_one(
     sync_staged(staged)
     assert sorted(synced) == sorted(fds)
     assert all(file.tmp.read_bytes() == b"x" and file.fd is None for file in staged)
+
+
+def test_every_file_and_the_journal_are_on_disk_before_the_commit_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dsprod.notebook._journal import JOURNAL_PATH, write_all
+
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, Path.replace
+
+    def fsync(fd: int) -> None:
+        events.append("sync " + Path(f"/proc/self/fd/{fd}").readlink().name.split(".")[1])
+        real_fsync(fd)
+
+    def replace(self: Path, target: Path) -> Path:
+        events.append("rename " + Path(target).name)
+        return real_replace(self, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(Path, "replace", replace)
+    files = {tmp_path / "m.py": "x = 1\n", tmp_path / "nb.ipynb": "{}\n"}
+    write_all(tmp_path, files, "nb.ipynb")
+    commit = events.index("rename extract-journal.json")
+    assert sorted(events[:commit]) == ["sync extract-journal", "sync m", "sync nb"]
+    assert sorted(events[commit + 1 :]) == ["rename m.py", "rename nb.ipynb"]
+    assert not (tmp_path / JOURNAL_PATH).exists()
+    assert [p.read_text() for p in files] == list(files.values())

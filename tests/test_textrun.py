@@ -113,3 +113,11 @@ def test_memory_files_are_used_where_the_system_has_them() -> None:
 def _open_descriptors() -> set[str]:
     listed = Path("/proc/self/fd")
     return {p.name for p in listed.iterdir()} if listed.is_dir() else set()
+
+
+def test_the_program_reads_and_writes_memory_files_not_pipes(tmp_path: Path) -> None:
+    # Where the system has them: a pipe would make the calling thread feed and drain it.
+    shows = "import os, stat; print([stat.S_ISFIFO(os.fstat(n).st_mode) for n in (0, 1, 2)])"
+    done = run_on_text([sys.executable, "-c", shows], "", tmp_path)
+    piped = not hasattr(os, "memfd_create")
+    assert done.stdout.strip() == str([piped] * 3)

@@ -67,6 +67,15 @@ class Staged:
             fd, self.fd = self.fd, None
             os.close(fd)
 
+    def discard(self) -> None:
+        """Close and remove it, quietly: on a failure already being reported. A close may
+        report a network file system's write error again; the descriptor is released all
+        the same (POSIX), and the error being reported is the one that counts."""
+        with contextlib.suppress(OSError):
+            self.close()
+        with contextlib.suppress(OSError):
+            self.tmp.unlink()
+
 
 def stage_beside(path: Path, data: bytes) -> Staged:
     """`write_beside`'s temporary file written but left open, for `sync_staged` to put on
@@ -83,7 +92,8 @@ def stage_beside(path: Path, data: bytes) -> Staged:
         while view:
             view = view[os.write(fd, view) :]
     except BaseException as exc:
-        os.close(fd)
+        with contextlib.suppress(OSError):  # released even so; the write's error counts
+            os.close(fd)
         _failed(tmp, path, exc)
         raise
     return Staged(fd, tmp, path)
@@ -114,10 +124,11 @@ def sync_staged(staged: list[Staged]) -> None:
                 current.tmp.chmod(0o666 & ~umask())
     except BaseException as exc:
         for each in staged:
-            each.close()
             if each is not current:
+                each.discard()
+            else:
                 with contextlib.suppress(OSError):
-                    each.tmp.unlink()
+                    each.close()
         if current is None:
             raise
         _failed(current.tmp, current.path, exc)
@@ -127,7 +138,7 @@ def sync_staged(staged: list[Staged]) -> None:
 def _fsync_at_once(staged: list[Staged], failed: dict[int, BaseException]) -> None:
     """fsync every open staged file, the first in this thread and each other in its own;
     what fails, by the file's number in `staged`."""
-    import threading
+    import threading  # on the extract path already (`_meanwhile`); not for every `_fs` user
 
     def fsync(number: int, fd: int) -> None:
         try:
@@ -152,7 +163,7 @@ def _fsync_at_once(staged: list[Staged], failed: dict[int, BaseException]) -> No
 
 
 def move_into_place(tmp: Path, path: Path) -> None:
-    """Replace `path` by the file `write_beside` wrote for it, in one step.
+    """Replace `path` by the file `write_beside` (or `sync_staged`) wrote for it, in one step.
 
     On failure `tmp` stays: past an extraction journal's commit point it holds the text the
     next run puts in place (`notebook/_journal`); other callers remove it themselves."""

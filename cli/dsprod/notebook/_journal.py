@@ -5,7 +5,7 @@ notebook and the manifest. Each write is atomic, but a kill between two of them 
 say, module and notebook written with no manifest entry: a re-run then says "nothing to
 extract" and `dsprod check` sees nothing wrong. So:
 
-1. each file's new text is written to a temporary file beside it (`write_beside`);
+1. each file's new text is written to a temporary file beside it (`stage_beside`);
 2. the journal (`.dsprod/extract-journal.json`, next to the manifest) lists every file with
    its temporary file and a checksum of its text before and after; it is written to a
    temporary file and renamed into place: that rename is the commit point;
@@ -90,8 +90,7 @@ def write_all(root: Path, files: Mapping[Path, str], what: str) -> None:
             move_into_place(staged[-1].tmp, journal)  # the commit point
         except BaseException:
             for file in staged:
-                file.close()
-            _discard(file.tmp for file in staged)  # nothing was replaced yet
+                file.discard()  # nothing was replaced yet
             raise
         # Past the commit point the journal decides, whatever happens: a rename that fails
         # leaves it and the temporary files not yet renamed, and the next run finishes the

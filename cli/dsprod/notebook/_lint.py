@@ -256,8 +256,8 @@ def _whitespace_fixed(text: str) -> str:
 
 def _space_before_a_break(text: str) -> bool:
     """Whether whitespace ends a line: `_SPACE_AT_END.search`, 4x faster on ASCII text (1.4
-    -> 0.35 ms on a 2,000-cell module). There whitespace is ` `, tab and six control characters
-    rare in code: two substring searches, and the pattern only where one of those six is."""
+    -> 0.35 ms on a 2,000-cell module). There whitespace is ` `, tab and seven control characters
+    rare in code: two substring searches, and the pattern only where one of those seven is."""
     if not text.isascii():
         return _SPACE_AT_END.search(text) is not None
     if " \n" in text or "\t\n" in text:
