@@ -659,3 +659,42 @@ def test_a_deleted_working_folder_is_a_clear_error(tmp_path: Path) -> None:
         assert "the working folder no longer exists" in done.stderr
         assert "next: cd to an existing folder" in done.stderr
     assert "def area" in "".join(code_sources(nb)), "the notebook was changed"
+
+
+@pytest.mark.parametrize("ends", [False, True])
+def test_what_an_extraction_made_is_kept_only_when_the_process_ends_after_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    ends: bool,
+) -> None:
+    # The console script's process ends with the command: its trees are left to the exit to
+    # free. Any other caller's process goes on: nothing is kept.
+    from dsprod.cli import _fast
+
+    monkeypatch.setattr(_fast, "PROCESS_ENDS_AFTER", ends)
+    monkeypatch.setattr(dsprod.notebook.extract, "_KEPT", None)
+    nb = write_notebook(tmp_path / "nb.ipynb", "def f(x):\n    return x + 1", "print(f(1))")
+    assert run_cli(capsys, "extract", str(nb)).code == 0
+    kept = dsprod.notebook.extract._KEPT
+    if ends:
+        assert kept is not None and len(kept) == 1
+    else:
+        assert kept is None
+    assert code_sources(nb) == ["from nb import f", "print(f(1))"]
+
+
+def test_the_console_script_says_its_process_ends_after_the_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dsprod.cli import _fast, main
+
+    monkeypatch.setattr(_fast, "PROCESS_ENDS_AFTER", False)
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert _fast.PROCESS_ENDS_AFTER is False  # given argv: called by code that goes on
+    monkeypatch.setattr(sys, "argv", ["dsprod", "--version"])
+    monkeypatch.setattr("dsprod.cli._leave", lambda code: None)
+    with pytest.raises(SystemExit):
+        main()
+    assert _fast.PROCESS_ENDS_AFTER is True

@@ -42,6 +42,9 @@ def run(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    from dsprod.cli import _fast
+
+    _fast.PROCESS_ENDS_AFTER = argv is None
     try:
         code = run(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:

@@ -21,6 +21,10 @@ import gc
 import sys
 from collections.abc import Iterator, Mapping
 
+# Set by the console script (`cli.main`), whose process ends when the command returns; not by
+# `cli.run`, which tests and other callers call in a process that goes on.
+PROCESS_ENDS_AFTER = False
+
 
 @contextlib.contextmanager
 def _absent(*names: str) -> Iterator[None]:
@@ -261,7 +265,13 @@ def _run_extract(parsed: Mapping[str, Any], notebooks: list[Path], globals_: lis
 
     from dsprod._output import Output
     from dsprod.cli._extract import run_extract
-    from dsprod.notebook.extract import ExtractOptions
+    from dsprod.notebook.extract import ExtractOptions, keep_until_exit
+
+    if PROCESS_ENDS_AFTER:
+        # The process ends after the command, through `_leave`'s os._exit where it can (else
+        # the interpreter's exit frees all the same): nothing is freed sooner by freeing the
+        # extraction's trees one by one here.
+        keep_until_exit()
 
     output = Output(
         quiet="-q" in globals_ or "--quiet" in globals_ or parsed["quiet"],
