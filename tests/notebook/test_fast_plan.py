@@ -335,7 +335,7 @@ def test_the_statements_of_a_cell_are_as_before(pieces: list[str], data: st.Data
 @given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=4))
 def test_a_definition_source_is_its_lines_joined(pieces: list[str]) -> None:
     source = "\n".join(pieces)
-    parsed = ParsedCell(Cell(0, "code", source), ast.parse(source), frozenset(), False)
+    parsed = _cell(0, source)
     planner = object.__new__(Planner)  # only what `_definition` reads
     planner.by_cell, planner._lines = {0: parsed}, {}
     planner.notebook = Notebook(Path("n.ipynb"), "ipynb", "python", (parsed.cell,), {}, source)
@@ -356,7 +356,7 @@ def test_a_rewrite_with_nothing_to_pass_is_as_before(
     pieces: list[str], data: st.DataObject
 ) -> None:
     source = "\n".join(pieces)
-    parsed = ParsedCell(Cell(0, "code", source), ast.parse(source), frozenset(), False)
+    parsed = _cell(0, source)
     statements = cell_statements(parsed)
     lines = source.split("\n")
     moved = {
@@ -457,7 +457,7 @@ def test_parameters_solved_when_none_is_wanted_are_as_before(
     pieces: list[str], data: st.DataObject
 ) -> None:
     source = "\n".join(pieces)
-    parsed = ParsedCell(Cell(0, "code", source), ast.parse(source), frozenset(), False)
+    parsed = _cell(0, source)
     statements = cell_statements(parsed)
     definitions = {f"d{n}": s for n, s in enumerate(statements) if data.draw(st.booleans())}
     names = st.sampled_from(sorted(definitions) or ["d0"])
